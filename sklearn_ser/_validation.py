@@ -1,0 +1,154 @@
+"""Input validation shared by the estimators of the package."""
+
+import numpy as np
+
+
+def check_sequences(X, *, name="X", ensure_min_samples=1):
+    """Validate a sequence of 2-D ``(T_i, d)`` arrays (or a 3-D array).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_frames, n_features) or sequence of \
+            array-like of shape (n_frames_i, n_features)
+        The sequences.
+    name : str, default="X"
+        Name used in error messages.
+    ensure_min_samples : int, default=1
+        Minimum number of sequences.
+
+    Returns
+    -------
+    sequences : list of ndarray of shape (n_frames_i, n_features)
+        Floating point arrays (float32 and float64 are kept, other numeric
+        types become float64).
+
+    Raises
+    ------
+    TypeError
+        If ``X`` is not a sequence or an item is not numeric.
+    ValueError
+        If an item is not 2-D, if the feature widths differ, or if there are
+        fewer than ``ensure_min_samples`` items.
+    """
+    if isinstance(X, np.ndarray):
+        if X.ndim == 3:
+            items = list(X)
+        elif X.ndim == 2 and X.dtype != object:
+            raise ValueError(
+                f"{name} is a 2-D array of shape {X.shape}; expected a sequence of "
+                "2-D (n_frames, n_features) arrays or a 3-D array "
+                "(n_samples, n_frames, n_features)."
+            )
+        else:
+            items = list(X)
+    elif isinstance(X, (str, bytes)) or not hasattr(X, "__len__"):
+        raise TypeError(
+            f"{name} must be a sequence of 2-D (n_frames, n_features) arrays or a "
+            f"3-D array, got {type(X).__name__}."
+        )
+    else:
+        items = list(X)
+    if len(items) < ensure_min_samples:
+        raise ValueError(
+            f"{name} has {len(items)} sequence(s); at least {ensure_min_samples} "
+            "required."
+        )
+    out = []
+    width = None
+    for i, item in enumerate(items):
+        try:
+            arr = np.asarray(item)
+        except (ValueError, TypeError) as exc:
+            raise TypeError(
+                f"{name}[{i}] could not be converted to a numeric array: {exc}"
+            ) from None
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(
+                f"{name}[{i}] has dtype {arr.dtype}; expected a numeric (float) "
+                "array of shape (n_frames, n_features)."
+            )
+        if arr.ndim != 2:
+            raise ValueError(
+                f"{name}[{i}] has shape {arr.shape}; expected a 2-D array of shape "
+                "(n_frames, n_features)."
+            )
+        if arr.dtype.kind != "f":
+            arr = arr.astype(np.float64)
+        if width is None:
+            width = arr.shape[1]
+        elif arr.shape[1] != width:
+            raise ValueError(
+                f"{name}[{i}] has {arr.shape[1]} features per frame but {name}[0] "
+                f"has {width}; all sequences must have the same number of features."
+            )
+        out.append(arr)
+    return out
+
+
+def check_3d_array(X, *, name="X", dtype=(np.float64, np.float32), allow_nan=True,
+                   estimator=None, copy=False):
+    """Validate a 3-D ``(n_samples, n_frames, n_features)`` array.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_frames, n_features)
+        Input to validate.
+    name : str, default="X"
+        Name used in error messages.
+    dtype : dtype or tuple of dtypes, default=(float64, float32)
+        Accepted floating dtypes; the first is used for conversion when ``X`` has
+        another dtype.
+    allow_nan : bool, default=True
+        Whether NaN (padding) is allowed. Infinite values are always rejected.
+    estimator : str or None, default=None
+        Name of the estimator, used in error messages.
+    copy : bool, default=False
+        Whether to force a copy.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_frames, n_features)
+    """
+    who = f"{estimator} " if estimator else ""
+    if isinstance(X, (list, tuple)) and X and not all(
+        np.shape(x) == np.shape(X[0]) for x in X
+    ):
+        raise ValueError(
+            f"{who}expected a 3-D array (n_samples, n_frames, n_features) but got "
+            "sequences of different lengths; pad or crop them first, e.g. with "
+            "sklearn_ser.PadCrop."
+        )
+    arr = np.asarray(X)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{who}expected a numeric array for {name}, got dtype {arr.dtype}."
+        )
+    if arr.ndim != 3:
+        hint = (
+            " Frame sequences must be padded/cropped to a common length first, "
+            "e.g. with sklearn_ser.PadCrop."
+        )
+        raise ValueError(
+            f"{who}expected a 3-D array (n_samples, n_frames, n_features) for "
+            f"{name}, got an array of shape {arr.shape}.{hint}"
+        )
+    if arr.shape[0] < 1 or arr.shape[2] < 1:
+        raise ValueError(
+            f"{who}found an array with shape {arr.shape} for {name}; at least one "
+            "sample and one feature are required."
+        )
+    dtypes = dtype if isinstance(dtype, tuple) else (dtype,)
+    if arr.dtype not in [np.dtype(d) for d in dtypes]:
+        arr = arr.astype(dtypes[0])
+    elif copy:
+        arr = arr.copy()
+    if np.isinf(arr).any():
+        idx = int(np.argwhere(np.isinf(arr))[0][0])
+        raise ValueError(
+            f"{who}{name} contains infinite values (first in sample {idx}); "
+            "expected finite values, with NaN only for padding frames."
+        )
+    if not allow_nan and np.isnan(arr).any():
+        idx = int(np.argwhere(np.isnan(arr))[0][0])
+        raise ValueError(f"{who}{name} contains NaN (first in sample {idx}).")
+    return arr
