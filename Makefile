@@ -22,7 +22,7 @@ $(VENV)/.installed-docs: pyproject.toml $(VENV)/.installed-test
 	touch $@
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check sklearn_ser tests examples benchmarks
+	$(BIN)/ruff check .
 
 test: lint
 	$(BIN)/python -m pytest
