@@ -8,6 +8,7 @@ The pipeline of the library, each step a scikit-learn estimator:
 4. :class:`SERClassifier` -- BiLSTM network with attention pooling.
 """
 
+from ._lld import LLDExtractor
 from ._padcrop import PadCrop
 from ._scaler import NeutralStandardScaler
 from ._version import __version__
@@ -21,12 +22,8 @@ from .metrics import (
     weighted_accuracy,
 )
 
-# -- feature extraction (LLDExtractor) --
-# -- classifier (SERClassifier) --
-# -- pipeline and evaluation --
-# -- persistence --
-
 __all__ = [
+    "LLDExtractor",
     "NeutralStandardScaler",
     "PadCrop",
     "SCORING",
