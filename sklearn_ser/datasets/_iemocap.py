@@ -1,0 +1,298 @@
+"""Loader of the IEMOCAP corpus (its EmoEvaluation files and wav tree)."""
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ._base import (
+    COMMON_LABELS,
+    DEFAULT_CLASSES,
+    check_classes,
+    check_root,
+    count_lines,
+    make_bunch,
+    select_classes,
+)
+
+#: The categorical labels of IEMOCAP's EmoEvaluation files.
+IEMOCAP_LABELS = ("ang", "hap", "exc", "neu", "sad", "fru", "fea", "sur", "dis",
+                  "oth", "xxx")
+
+EXPECTED_LAYOUT = (
+    "<root>/SessionN/dialog/EmoEvaluation/<dialog>.txt (labels) and "
+    "<root>/SessionN/sentences/wav/<dialog>/<utterance_id>.wav (audio), "
+    "N = 1, 2, ... as in IEMOCAP_full_release."
+)
+EXPECTED_LINE = (
+    "'[START - END]<TAB>UTTERANCE_ID<TAB>LABEL<TAB>[V, A, D]' "
+    "(e.g. '[6.2901 - 8.2357]\\tSes01F_impro01_F000\\tneu\\t[2.5000, 2.5000, "
+    "2.5000]'), an evaluator line starting with 'C-' or 'A-', a '%' header or a "
+    "blank line"
+)
+
+_SESSION_DIR = re.compile(r"^Session(\d+)$")
+_TURN_LINE = re.compile(
+    r"^\[\s*(\d+(?:\.\d*)?)\s*-\s*(\d+(?:\.\d*)?)\s*\]\s+(\S+)\s+(\S+)\s+\[([^\]]*)\]\s*$"
+)
+# Ses01F_impro01_M003: session 01, marker wearer F, speaker M (the letter just
+# before the utterance number).
+_UTTERANCE_ID = re.compile(r"^Ses(\d+)[FM]_\S*_([FM])\d+$")
+
+SUBSETS = ("full", "improvised", "scripted")
+
+
+def _session_dirs(root):
+    sessions = []
+    for entry in os.scandir(root):
+        match = _SESSION_DIR.match(entry.name)
+        if match and entry.is_dir():
+            sessions.append((int(match.group(1)), Path(entry.path)))
+    if not sessions:
+        raise ValueError(
+            f"{str(root)!r} is not an IEMOCAP tree: it has no Session* folders. "
+            f"Expected layout: {EXPECTED_LAYOUT}"
+        )
+    return sorted(sessions)
+
+
+def parse_emo_evaluation(path):
+    """Parse one EmoEvaluation file.
+
+    Parameters
+    ----------
+    path : path-like
+        A ``SessionN/dialog/EmoEvaluation/<dialog>.txt`` file.
+
+    Returns
+    -------
+    turns : list of tuple
+        ``(line_number, utterance_id, label, start, end)`` for each labelled
+        turn, in file order.
+
+    Raises
+    ------
+    ValueError
+        If a line is neither a turn line, an evaluator line (``C-``/``A-``), a
+        ``%`` header nor blank, or if its utterance id or label is not an
+        IEMOCAP one; the message names the file and the line number.
+    """
+    path = Path(path)
+    turns = []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for lineno, raw in enumerate(f, start=1):
+            line = raw.strip()
+            if not line or line.startswith(("%", "C-", "A-")):
+                continue
+            match = _TURN_LINE.match(line)
+            if match is None:
+                raise ValueError(
+                    f"{path}, line {lineno}: cannot parse {line[:80]!r}; expected "
+                    f"{EXPECTED_LINE}."
+                )
+            start, end, utt, label = match.group(1, 2, 3, 4)
+            if _UTTERANCE_ID.match(utt) is None:
+                raise ValueError(
+                    f"{path}, line {lineno}: {utt!r} is not an IEMOCAP utterance id "
+                    "such as 'Ses01F_impro01_M003' (session, marker wearer, "
+                    "dialog, then the speaker's F/M letter and the utterance "
+                    "number)."
+                )
+            if label not in IEMOCAP_LABELS:
+                raise ValueError(
+                    f"{path}, line {lineno}: unknown label {label!r}; IEMOCAP "
+                    f"labels are {list(IEMOCAP_LABELS)}."
+                )
+            turns.append((lineno, utt, label, float(start), float(end)))
+    return turns
+
+
+def load_iemocap(
+    root,
+    *,
+    subset="full",
+    classes=DEFAULT_CLASSES,
+    merge_excited=False,
+    return_X_y=False,
+):
+    """Load the IEMOCAP corpus (utterance paths and categorical labels).
+
+    Reads the categorical labels of the ``EmoEvaluation`` files and checks the
+    wav tree; the audio itself is not read (pass the file names to
+    :class:`~sklearn_ser.LLDExtractor`). The groups are the sessions, for
+    leave-one-session-out cross-validation with
+    :class:`~sklearn.model_selection.GroupKFold` or
+    :class:`~sklearn.model_selection.LeaveOneGroupOut`.
+
+    Parameters
+    ----------
+    root : str or path-like
+        The corpus folder (``IEMOCAP_full_release``), which holds
+        ``Session1`` ... ``Session5``; each ``SessionN`` has
+        ``dialog/EmoEvaluation/<dialog>.txt`` and
+        ``sentences/wav/<dialog>/<utterance_id>.wav``.
+    subset : {"full", "improvised", "scripted"}, default="full"
+        ``"improvised"`` keeps the dialogs whose name contains ``"impro"``,
+        ``"scripted"`` the others.
+    classes : sequence of str or None, default=("ang", "hap", "neu", "sad")
+        Labels to keep, among IEMOCAP's ``"ang"``, ``"hap"``, ``"exc"``,
+        ``"neu"``, ``"sad"``, ``"fru"``, ``"fea"``, ``"sur"``, ``"dis"``,
+        ``"oth"`` and ``"xxx"`` (no majority among the evaluators); ``None``
+        keeps every label. ``target_names`` follows this order.
+    merge_excited : bool, default=False
+        If True, relabel "exc" (excited) as "hap" (happy), a common choice
+        in the literature (the paper the library implements does not merge).
+    return_X_y : bool, default=False
+        If True, return ``(filenames, target)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with the attributes:
+
+        filenames : ndarray of shape (n_samples,), dtype str
+            Absolute paths of the wav files.
+        target : ndarray of shape (n_samples,), dtype str
+            The label of each utterance.
+        groups : ndarray of shape (n_samples,), dtype int64
+            The session number (1 to 5) of each utterance.
+        speakers : ndarray of shape (n_samples,), dtype str
+            The speaker, e.g. ``"Ses01F"`` for session 1's female speaker
+            (session plus the F/M letter just before the utterance number:
+            ``Ses01F_impro01_M003`` is ``"Ses01M"``).
+        utterance_ids : ndarray of shape (n_samples,), dtype str
+            IEMOCAP's utterance ids.
+        target_names : ndarray of shape (n_classes,), dtype str
+            The classes.
+        DESCR : str
+            Source folder, selection and counts per class, session and
+            speaker.
+
+    (filenames, target) : tuple if ``return_X_y`` is True
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``root`` does not exist or a selected utterance has no wav file.
+    ValueError
+        If ``root`` is not an IEMOCAP tree, an EmoEvaluation line does not
+        parse (the file and line number are named), ``subset`` or a class is
+        unknown, a class has no utterance, or the selection is empty.
+
+    Notes
+    -----
+    IEMOCAP counts (all five sessions): ang 1103, hap 595, exc 1041, neu 1708,
+    sad 1084; the four default classes give 4,490 utterances, 5,531 with
+    ``merge_excited=True``.
+
+    Examples
+    --------
+    >>> from sklearn_ser.datasets import load_iemocap
+    >>> data = load_iemocap("/data/IEMOCAP_full_release",
+    ...                     subset="improvised")  # doctest: +SKIP
+    >>> data.filenames[0], data.target[0], data.groups[0]  # doctest: +SKIP
+    ('/data/IEMOCAP_full_release/Session1/sentences/wav/Ses01F_impro01/Ses01F_impro01_F000.wav', 'neu', 1)
+    """
+    if not isinstance(subset, str) or subset not in SUBSETS:
+        raise ValueError(
+            f"subset must be one of {list(SUBSETS)}, got {subset!r}."
+        )
+    classes = check_classes(classes, allowed=IEMOCAP_LABELS, corpus="IEMOCAP")
+    if merge_excited and classes is not None and "exc" in classes:
+        raise ValueError(
+            "classes contains 'exc' but merge_excited=True relabels 'exc' as "
+            "'hap'; drop 'exc' from classes or set merge_excited=False."
+        )
+    root = check_root(root, expected=EXPECTED_LAYOUT)
+
+    records = []  # (session, dialog, lineno, eval_path, utt, label)
+    for session, sdir in _session_dirs(root):
+        eval_dir = sdir / "dialog" / "EmoEvaluation"
+        if not eval_dir.is_dir():
+            raise ValueError(
+                f"{str(sdir)!r} has no dialog/EmoEvaluation folder. Expected "
+                f"layout: {EXPECTED_LAYOUT}"
+            )
+        files = sorted(
+            Path(e.path)
+            for e in os.scandir(eval_dir)
+            if e.name.endswith(".txt") and not e.name.startswith(".")
+            and e.is_file()
+        )
+        if not files:
+            raise ValueError(
+                f"{str(eval_dir)!r} has no <dialog>.txt file. Expected layout: "
+                f"{EXPECTED_LAYOUT}"
+            )
+        for path in files:
+            dialog = path.stem
+            for lineno, utt, label, _, _ in parse_emo_evaluation(path):
+                records.append((session, dialog, lineno, path, utt, label))
+
+    if subset == "improvised":
+        records = [r for r in records if "impro" in r[1]]
+    elif subset == "scripted":
+        records = [r for r in records if "impro" not in r[1]]
+    labels = [
+        "hap" if merge_excited and r[5] == "exc" else r[5] for r in records
+    ]
+    where = f"under {str(root)!r} (subset={subset!r})"
+    mask, names = select_classes(labels, classes, corpus="IEMOCAP", where=where)
+    records = [r for r, keep in zip(records, mask, strict=True) if keep]
+    labels = [lab for lab, keep in zip(labels, mask, strict=True) if keep]
+
+    # check the wav files, listing each dialog folder once
+    listings = {}
+    filenames, missing = [], []
+    for session, dialog, lineno, path, utt, _ in records:
+        wav_dir = root / f"Session{session}" / "sentences" / "wav" / dialog
+        if wav_dir not in listings:
+            try:
+                listings[wav_dir] = set(os.listdir(wav_dir))
+            except (FileNotFoundError, NotADirectoryError):
+                listings[wav_dir] = set()
+        name = f"{utt}.wav"
+        wav = os.path.abspath(wav_dir / name)
+        if name not in listings[wav_dir]:
+            missing.append((wav, path, lineno))
+        filenames.append(wav)
+    if missing:
+        wav, path, lineno = missing[0]
+        raise FileNotFoundError(
+            f"{len(missing)} labelled utterance(s) have no wav file, e.g. {wav!r} "
+            f"(labelled in {str(path)!r}, line {lineno}). Expected layout: "
+            f"{EXPECTED_LAYOUT}"
+        )
+
+    groups = [r[0] for r in records]
+    speakers = []
+    for r in records:
+        m = _UTTERANCE_ID.match(r[4])
+        speakers.append(f"Ses{int(m.group(1)):02d}{m.group(2)}")
+    utterance_ids = [r[4] for r in records]
+
+    descr = (
+        "IEMOCAP (Interactive Emotional Dyadic Motion Capture database)\n"
+        f"Source: {root}\n"
+        f"Subset: {subset}; classes: {', '.join(names)}; excited merged into "
+        f"happy: {'yes' if merge_excited else 'no'}\n"
+        f"{len(records)} utterances, {len(set(groups))} session(s), "
+        f"{len(set(speakers))} speaker(s).\n"
+        "Utterances per class:\n" + count_lines(labels, names) + "\n"
+        "Utterances per session:\n" + count_lines(groups) + "\n"
+        "Utterances per speaker:\n" + count_lines(speakers) + "\n"
+        "Labels: "
+        + ", ".join(f"{k} = {COMMON_LABELS[k]}" for k in names)
+        + "\n"
+    )
+    return make_bunch(
+        filenames=np.array(filenames, dtype=str),
+        target=labels,
+        groups=groups,
+        speakers=speakers,
+        utterance_ids=utterance_ids,
+        target_names=names,
+        descr=descr,
+        return_X_y=return_X_y,
+    )
