@@ -8,6 +8,7 @@ The pipeline of the library, each step a scikit-learn estimator:
 4. :class:`SERClassifier` -- BiLSTM network with attention pooling.
 """
 
+from ._classifier import SERClassifier
 from ._lld import LLDExtractor
 from ._padcrop import PadCrop
 from ._scaler import NeutralStandardScaler
@@ -26,6 +27,7 @@ __all__ = [
     "LLDExtractor",
     "NeutralStandardScaler",
     "PadCrop",
+    "SERClassifier",
     "SCORING",
     "__version__",
     "ua_scorer",
