@@ -30,5 +30,11 @@ test: lint
 demo: $(VENV)/.installed-test
 	$(BIN)/sklearn-ser demo
 
+# SPHINXOPTS="-D plot_gallery=0" skips running the example gallery.
+SPHINXOPTS ?=
+
+docs: $(VENV)/.installed-docs
+	$(BIN)/sphinx-build -W --keep-going -b html $(SPHINXOPTS) docs docs/_build/html
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

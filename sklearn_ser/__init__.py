@@ -6,11 +6,22 @@ The pipeline of the library, each step a scikit-learn estimator:
 2. :class:`PadCrop` -- pad/crop to a fixed number of frames (NaN padding),
 3. :class:`NeutralStandardScaler` -- normalise with the neutral utterances,
 4. :class:`SERClassifier` -- BiLSTM network with attention pooling.
+
+:func:`make_ser_pipeline` chains them; :func:`evaluate_sessions` runs the
+leave-one-session-out protocol with the WA/UA metrics of
+:mod:`sklearn_ser.metrics`; :func:`save` and :func:`load` store fitted
+pipelines without pickle; :mod:`sklearn_ser.datasets` loads IEMOCAP, EmoDB and
+RAVDESS and synthesises an emotional speech corpus.
 """
 
 from ._classifier import SERClassifier
+from ._evaluation import SessionEvaluation, evaluate_sessions
 from ._lld import LLDExtractor
+from ._onnx import export_onnx
 from ._padcrop import PadCrop
+from ._persistence import load, save
+from ._pipeline import make_ser_pipeline
+from ._plotting import AttentionDisplay
 from ._scaler import NeutralStandardScaler
 from ._version import __version__
 from .metrics import (
@@ -24,12 +35,19 @@ from .metrics import (
 )
 
 __all__ = [
+    "SCORING",
+    "AttentionDisplay",
     "LLDExtractor",
     "NeutralStandardScaler",
     "PadCrop",
     "SERClassifier",
-    "SCORING",
+    "SessionEvaluation",
     "__version__",
+    "evaluate_sessions",
+    "export_onnx",
+    "load",
+    "make_ser_pipeline",
+    "save",
     "ua_scorer",
     "unweighted_accuracy",
     "wa_scorer",

@@ -123,6 +123,12 @@ class PadCrop(TransformerMixin, BaseEstimator):
             if is_3d:
                 seq = _strip_nan_tail(seq)
             T = seq.shape[0]
+            if T == 0:
+                raise ValueError(
+                    f"X[{i}] has no frames{' (all frames are NaN padding)' if is_3d else ''}; "
+                    "every sequence needs at least one frame. Check the audio of "
+                    f"sample {i} (too short or empty)."
+                )
             if T > n_frames:
                 if self.crop == "end":
                     start = 0

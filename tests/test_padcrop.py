@@ -108,3 +108,17 @@ def test_feature_count_checked_at_transform():
     pc = PadCrop(n_frames=3).fit(_seqs([2], d=3))
     with pytest.raises(ValueError, match="fitted with 3 features"):
         pc.transform(_seqs([2], d=4))
+
+
+@pytest.mark.parametrize("fill_value", [np.nan, 0.0])
+def test_empty_sequence_names_index(fill_value):
+    X = [np.ones((3, 2)), np.ones((0, 2))]
+    with pytest.raises(ValueError, match=r"X\[1\] has no frames"):
+        PadCrop(n_frames=4, fill_value=fill_value).fit_transform(X)
+
+
+def test_all_padding_sample_in_3d_input_names_index():
+    X = np.ones((2, 4, 2))
+    X[0] = np.nan
+    with pytest.raises(ValueError, match=r"X\[0\] has no frames \(all frames are NaN"):
+        PadCrop(n_frames=4).fit_transform(X)

@@ -1,0 +1,105 @@
+"""The paper's (optimistic) epoch selection on the test fold, for comparison.
+
+The paper keeps, for each fold, the epoch with the best WA + UA *on the test
+session it then reports*. The choice is made with the test labels, so the
+reported numbers are optimistic. The library never does this by default;
+this module reproduces it, clearly labelled, so that both numbers can be
+reported side by side (``sklearn-ser evaluate --paper-selection``).
+"""
+
+import copy
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.model_selection import GroupKFold
+from skorch.callbacks import Callback
+
+from ._evaluation import SessionEvaluation
+from .metrics import wa_ua_score
+
+
+class TestFoldSelection(Callback):
+    """Keep the epoch with the best WA + UA on a given (test) set.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_frames, n_features)
+        Transformed features of the test fold.
+    y : array-like of shape (n_samples,)
+        Labels of the test fold.
+    """
+
+    def __init__(self, X, y):
+        self.X = X
+        self.y = y
+
+    def on_train_begin(self, net, **kwargs):
+        self.best_score_ = -np.inf
+        self.best_epoch_ = None
+        self._best_state = None
+
+    def on_epoch_end(self, net, **kwargs):
+        score = wa_ua_score(np.asarray(self.y), net.predict(self.X))
+        net.history.record("test_wa_ua", score)
+        if score > self.best_score_:
+            self.best_score_ = score
+            self.best_epoch_ = net.history[-1, "epoch"]
+            self._best_state = copy.deepcopy(net.module_.state_dict())
+
+    def on_train_end(self, net, **kwargs):
+        if self._best_state is not None:
+            net.module_.load_state_dict(self._best_state)
+        self._best_state = None
+
+
+def paper_selection_evaluation(pipeline, X, y, groups, *, n_splits=5):
+    """Leave-one-session-out evaluation with the paper's test-fold epoch selection.
+
+    For each fold, the feature steps of ``pipeline`` are fitted on the
+    training sessions, the classifier is trained without a validation split,
+    and the weights of the epoch with the best WA + UA **on the test
+    session** are kept. The resulting scores are optimistic by construction;
+    use them only to compare with the paper, beside the honest scores of
+    :func:`~sklearn_ser.evaluate_sessions`.
+
+    Parameters
+    ----------
+    pipeline : sklearn.pipeline.Pipeline
+        Unfitted pipeline whose last step is an
+        :class:`~sklearn_ser.SERClassifier`.
+    X : list of length n_samples
+        Audio paths or waveforms.
+    y : array-like of shape (n_samples,)
+        Labels.
+    groups : array-like of shape (n_samples,)
+        Sessions.
+    n_splits : int, default=5
+        Number of folds.
+
+    Returns
+    -------
+    result : SessionEvaluation
+        Per-fold scores with the test-fold selection.
+    """
+    y = np.asarray(y)
+    groups = np.asarray(groups)
+    X = list(X)
+    splits = list(GroupKFold(n_splits=n_splits).split(np.zeros(len(y)), y, groups))
+    y_pred = np.empty(len(y), dtype=y.dtype)
+    fold = np.empty(len(y), dtype=int)
+    test_groups = []
+    for k, (train, test) in enumerate(splits):
+        pipe = clone(pipeline)
+        features = pipe[:-1]
+        X_train = features.fit_transform([X[i] for i in train], y[train])
+        X_test = features.transform([X[i] for i in test])
+        clf = pipe.steps[-1][1]
+        callbacks = list(clf.callbacks or [])
+        callbacks.append(("test_fold_selection", TestFoldSelection(X_test, y[test])))
+        clf.set_params(validation_fraction=None, callbacks=callbacks)
+        clf.fit(X_train, y[train])
+        y_pred[test] = clf.predict(X_test)
+        fold[test] = k
+        test_groups.append(np.unique(groups[test]))
+    return SessionEvaluation(y_true=y, y_pred=y_pred, fold=fold,
+                             test_groups=test_groups, labels=np.unique(y))

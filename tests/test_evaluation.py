@@ -1,0 +1,111 @@
+import json
+
+import numpy as np
+import pytest
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, cross_val_predict
+
+from sklearn_ser import evaluate_sessions, unweighted_accuracy, weighted_accuracy
+
+
+def _toy(n_per_session=30, n_sessions=5, seed=0):
+    rng = np.random.RandomState(seed)
+    n = n_per_session * n_sessions
+    X = rng.normal(size=(n, 3))
+    y = np.select([X[:, 0] > 0.5, X[:, 1] > 0.5], ["ang", "hap"], "neu")
+    groups = np.repeat(np.arange(1, n_sessions + 1), n_per_session)
+    return X, y, groups
+
+
+def test_each_fold_holds_out_one_session():
+    X, y, groups = _toy()
+    res = evaluate_sessions(LogisticRegression(), X, y, groups)
+    assert res.n_splits == 5
+    held_out = sorted(int(g[0]) for g in res.test_groups)
+    assert held_out == [1, 2, 3, 4, 5]
+    assert all(len(g) == 1 for g in res.test_groups)
+    np.testing.assert_array_equal(res.n_test, 30)
+    for k in range(5):
+        assert set(groups[res.fold == k]) == set(res.test_groups[k])
+
+
+def test_per_fold_scores_match_predictions():
+    X, y, groups = _toy()
+    res = evaluate_sessions(LogisticRegression(), X, y, groups)
+    # Same predictions as scikit-learn's own cross_val_predict on these folds.
+    expected = cross_val_predict(LogisticRegression(), X, y, groups=groups,
+                                 cv=GroupKFold(5))
+    np.testing.assert_array_equal(res.y_pred, expected)
+    for k in range(5):
+        m = res.fold == k
+        assert res.wa[k] == pytest.approx(weighted_accuracy(y[m], expected[m]))
+        assert res.ua[k] == pytest.approx(unweighted_accuracy(y[m], expected[m]))
+    assert res.wa_mean == pytest.approx(res.wa.mean())
+    assert res.ua_std == pytest.approx(res.ua.std())
+
+
+def test_confusion_matrices_sum_and_labels():
+    X, y, groups = _toy()
+    res = evaluate_sessions(DummyClassifier(strategy="most_frequent"), X, y, groups)
+    np.testing.assert_array_equal(res.labels, ["ang", "hap", "neu"])
+    assert res.confusion_matrices.shape == (5, 3, 3)
+    np.testing.assert_array_equal(res.confusion_matrix, res.confusion_matrices.sum(0))
+    # Rows are true labels: row sums are the class counts.
+    np.testing.assert_array_equal(
+        res.confusion_matrix.sum(axis=1), [np.sum(y == c) for c in res.labels]
+    )
+
+
+def test_str_table_and_dict():
+    X, y, groups = _toy()
+    res = evaluate_sessions(LogisticRegression(), X, y, groups)
+    text = str(res)
+    assert text.count("\n") == 7  # header + 5 folds + mean + std
+    assert f"{res.wa_mean:.3f}" in text
+    d = json.loads(json.dumps(res.to_dict()))
+    assert len(d["folds"]) == 5 and d["ua_mean"] == pytest.approx(res.ua_mean)
+
+
+def test_fit_params_are_sliced_per_fold():
+    X, y, groups = _toy()
+    seen = []
+
+    class Recorder(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            seen.append(len(sample_weight))
+            return super().fit(X, y, sample_weight=sample_weight)
+
+    evaluate_sessions(Recorder(), X, y, groups,
+                      params={"sample_weight": np.ones(len(y))})
+    assert seen == [120] * 5
+
+
+def test_plot_confusion_matrix_normalised_per_true_class():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    X, y, groups = _toy()
+    res = evaluate_sessions(LogisticRegression(), X, y, groups)
+    display = res.plot_confusion_matrix()
+    np.testing.assert_allclose(display.confusion_matrix.sum(axis=1), 1.0)
+    with pytest.raises(ValueError, match="normalize"):
+        res.plot_confusion_matrix(normalize="rows")
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+@pytest.mark.parametrize("n_splits, match", [(1, "between 2"), (6, "between 2"),
+                                             (2.0, "must be an int")])
+def test_bad_n_splits(n_splits, match):
+    X, y, groups = _toy()
+    with pytest.raises((ValueError, TypeError), match=match):
+        evaluate_sessions(LogisticRegression(), X, y, groups, n_splits=n_splits)
+
+
+def test_length_mismatch():
+    X, y, groups = _toy()
+    with pytest.raises(ValueError, match="inconsistent"):
+        evaluate_sessions(LogisticRegression(), X, y, groups[:-1])

@@ -1,0 +1,469 @@
+"""Tests of the safe model files: sklearn_ser.save / sklearn_ser.load."""
+
+import io
+import json
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from skorch.callbacks import Callback
+
+from sklearn_ser import (
+    NeutralStandardScaler,
+    PadCrop,
+    SERClassifier,
+    __version__,
+    load,
+    save,
+)
+from sklearn_ser._classifier import _collate_trim
+from sklearn_ser._network import ATTENTIONS
+from sklearn_ser._persistence import FORMAT_VERSION
+from sklearn_ser._pipeline import make_ser_pipeline
+from sklearn_ser.datasets import make_emotional_speech
+
+SMALL = dict(
+    hidden_units=8,
+    lstm_units=4,
+    attention_units=4,
+    lr=1e-2,
+    l2=0.0,
+    max_epochs=2,
+    batch_size=8,
+    random_state=0,
+    device="cpu",
+)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Tiny networks run fastest on one thread (and the test machine is small)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return make_emotional_speech(n_samples=16, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(corpus, tmp_path_factory):
+    """One fitted pipeline per pooling (features extracted once, cached)."""
+    cache = tmp_path_factory.mktemp("cache")
+    pipes = {}
+    for attention in ATTENTIONS:
+        pipe = make_ser_pipeline(attention, n_frames=100, memory=str(cache), **SMALL)
+        pipes[attention] = pipe.fit(list(corpus.data), corpus.target)
+    return pipes, cache
+
+
+@pytest.fixture(scope="module")
+def model_file(fitted, tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "model.skser"
+    save(fitted[0]["lstm"], path)
+    return path
+
+
+def _toy(n=24, n_frames=10, n_features=3, labels=(0, 1), seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.array(list(labels) * (n // len(labels)))
+    X = rng.normal(size=(n, n_frames, n_features)).astype(np.float32)
+    X[y == labels[0], :3] += 1.5
+    X[::3, n_frames // 2:] = np.nan
+    return X, y
+
+
+def _rewrite(src, dst, *, replace=None, add=None, drop=()):
+    """Copy a zip archive, replacing, adding or dropping members."""
+    replace, add = replace or {}, add or {}
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for name in zin.namelist():
+            if name in drop:
+                continue
+            zout.writestr(name, replace.get(name, zin.read(name)))
+        for name, data in add.items():
+            zout.writestr(name, data)
+    return dst
+
+
+def _edit_metadata(src, dst, edit):
+    with zipfile.ZipFile(src) as zf:
+        meta = json.loads(zf.read("metadata.json"))
+    edit(meta)
+    return _rewrite(src, dst, replace={"metadata.json": json.dumps(meta)})
+
+
+# ---------------------------------------------------------------------------
+# Round trips
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("attention", ATTENTIONS)
+def test_round_trip_gives_identical_probabilities(fitted, corpus, tmp_path, attention):
+    pipes, cache = fitted
+    pipe = pipes[attention]
+    path = tmp_path / f"{attention}.skser"
+    save(pipe, path)
+    loaded = load(path)
+    assert isinstance(loaded, Pipeline)
+    assert [name for name, _ in loaded.steps] == ["lld", "padcrop", "scaler",
+                                                  "classifier"]
+    expected = pipe.predict_proba(list(corpus.data))
+    got = loaded.predict_proba(list(corpus.data))
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(loaded.predict(list(corpus.data)),
+                                  pipe.predict(list(corpus.data)))
+    np.testing.assert_array_equal(loaded.classes_, pipe.classes_)
+    assert loaded.classes_.dtype == pipe.classes_.dtype
+    for attr in ("mean_", "var_", "scale_"):
+        np.testing.assert_array_equal(getattr(loaded["scaler"], attr),
+                                      getattr(pipe["scaler"], attr))
+    assert loaded["classifier"].module_.attention == attention
+    # every parameter survives, except the feature cache (not saved)
+    for name, step in pipe.steps:
+        params = loaded[name].get_params(deep=False)
+        for key, value in step.get_params(deep=False).items():
+            if key == "memory":
+                assert params[key] is None and value is not None
+            elif isinstance(value, float) and np.isnan(value):
+                assert np.isnan(params[key]), key
+            else:
+                assert params[key] == value, key
+
+
+def test_loaded_model_predicts_new_audio_without_training_data(fitted, tmp_path):
+    pipes, _ = fitted
+    pipe = pipes["zhou"]
+    path = tmp_path / "model.skser"
+    save(pipe, path)
+    new = make_emotional_speech(n_samples=6, random_state=1)
+    expected = pipe.predict_proba(list(new.data))
+    loaded = load(path)  # nothing but the file
+    assert loaded["lld"].memory is None
+    np.testing.assert_allclose(loaded.predict_proba(list(new.data)), expected,
+                               rtol=0, atol=1e-6)
+    # attention weights and history come back as well
+    X = loaded[:-1].transform(list(new.data))
+    for a, b in zip(loaded[-1].attention_weights(X), pipe[-1].attention_weights(X),
+                    strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    assert loaded[-1].history_[:, "valid_wa_ua"] == pipe[-1].history_[:, "valid_wa_ua"]
+    assert loaded[-1].best_epoch_ == pipe[-1].best_epoch_
+
+
+def test_loaded_pipeline_can_be_cloned_and_refit(model_file, corpus):
+    loaded = load(model_file)
+    refit = clone(loaded).set_params(classifier__max_epochs=1)
+    refit.fit(list(corpus.data[:12]), corpus.target[:12])
+    proba = refit.predict_proba(list(corpus.data[:3]))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)
+
+
+def test_single_classifier_with_unusual_parameters_round_trips(tmp_path):
+    X, y = _toy()
+    clf = SERClassifier(
+        **{**SMALL, "max_epochs": 1},
+        class_weight={0: 1.0, 1: 2.5},
+        classes=np.array([0, 1]),
+        module__rnn_implementation="packed",
+        optimizer__param_groups=[("*bias*", {"weight_decay": 0.0})],
+        validation_fraction=None,
+    ).fit(X, y)
+    buf = io.BytesIO()
+    save(clf, buf)
+    buf.seek(0)
+    loaded = load(buf)
+    assert type(loaded) is SERClassifier
+    assert loaded.class_weight == {0: 1.0, 1: 2.5}
+    assert loaded.optimizer__param_groups == [("*bias*", {"weight_decay": 0.0})]
+    assert loaded.module__rnn_implementation == "packed"
+    np.testing.assert_array_equal(loaded.classes, [0, 1])
+    np.testing.assert_array_equal(loaded.classes_, clf.classes_)
+    np.testing.assert_array_equal(loaded.class_weight_, clf.class_weight_)
+    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X),
+                               rtol=0, atol=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")
+def test_fitted_scaler_alone_and_object_feature_names(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(8, 2))
+    y = ["neu", "ang"] * 4
+    scaler = NeutralStandardScaler().fit(X, y)
+    scaler.feature_names_in_ = np.array(["a", "b"], dtype=object)
+    save(scaler, tmp_path / "scaler.skser")
+    loaded = load(tmp_path / "scaler.skser")
+    assert loaded.feature_names_in_.dtype == object
+    assert loaded.feature_names_in_.tolist() == ["a", "b"]
+    np.testing.assert_array_equal(loaded.transform(X), scaler.transform(X))
+
+
+def test_callbacks_and_memory_are_not_saved(corpus, tmp_path):
+    class Noop(Callback):
+        pass
+
+    pipe = make_ser_pipeline("mean", n_frames=60, memory=str(tmp_path / "c"),
+                             callbacks=[("noop", Noop())],
+                             **{**SMALL, "max_epochs": 1})
+    pipe = Pipeline(pipe.steps, memory=str(tmp_path / "pipe_cache"))
+    pipe.fit(list(corpus.data[:12]), corpus.target[:12])
+    save(pipe, tmp_path / "m.skser")
+    with zipfile.ZipFile(tmp_path / "m.skser") as zf:
+        meta = json.loads(zf.read("metadata.json"))
+    assert sorted(meta["not_saved"]) == ["classifier__callbacks", "lld__memory",
+                                         "memory"]
+    loaded = load(tmp_path / "m.skser")
+    assert loaded.memory is None and loaded["lld"].memory is None
+    assert loaded["classifier"].callbacks is None
+    np.testing.assert_allclose(loaded.predict_proba(list(corpus.data[:4])),
+                               pipe.predict_proba(list(corpus.data[:4])), atol=1e-6)
+
+
+def test_file_carries_format_and_library_version(model_file):
+    with zipfile.ZipFile(model_file) as zf:
+        assert sorted(zf.namelist()) == ["arrays.npz", "metadata.json", "weights.npz"]
+        meta = json.loads(zf.read("metadata.json"))
+        for member in ("arrays.npz", "weights.npz"):  # plain arrays, no pickle
+            with np.load(io.BytesIO(zf.read(member)), allow_pickle=False) as npz:
+                assert all(npz[k].dtype.kind in "biufU" for k in npz.files)
+    assert meta["format"] == "sklearn-ser-model"
+    assert meta["format_version"] == FORMAT_VERSION
+    assert meta["library_version"] == __version__
+    assert [s["class"] for s in meta["steps"]] == [
+        "LLDExtractor", "PadCrop", "NeutralStandardScaler", "SERClassifier"]
+
+
+def test_cuda_model_loads_on_cpu(tmp_path, monkeypatch):
+    X, y = _toy()
+    clf = SERClassifier(**{**SMALL, "max_epochs": 1}).fit(X, y)
+    save(clf, tmp_path / "m.skser")
+    _edit_metadata(tmp_path / "m.skser", tmp_path / "cuda.skser",
+                   lambda m: m["steps"][0]["params"].update(device="cuda"))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(UserWarning, match="CUDA is not available"):
+        loaded = load(tmp_path / "cuda.skser")
+    assert loaded.get_params()["device"] == "cpu"
+    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), atol=1e-6)
+    loaded = load(tmp_path / "cuda.skser", device="cpu")  # explicit device
+    assert loaded.get_params()["device"] == "cpu"
+    with pytest.raises(TypeError, match="device"):
+        load(tmp_path / "m.skser", device=0)
+
+
+# ---------------------------------------------------------------------------
+# What save refuses
+# ---------------------------------------------------------------------------
+
+
+def test_save_refuses_unfitted_pipeline(tmp_path):
+    pipe = make_ser_pipeline("mean", n_frames=20, **SMALL)
+    with pytest.raises(NotFittedError, match="'padcrop'"):
+        save(pipe, tmp_path / "m.skser")
+    X, y = _toy()
+    with pytest.raises(NotFittedError, match="SERClassifier"):
+        save(SERClassifier(**SMALL), tmp_path / "m.skser")
+    assert not (tmp_path / "m.skser").exists()
+
+
+def test_save_refuses_foreign_steps(model_file, tmp_path):
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    foreign = Pipeline([("std", StandardScaler().fit(X))])
+    with pytest.raises(TypeError, match=r"'std' is a sklearn\..*StandardScaler"):
+        save(foreign, tmp_path / "m.skser")
+    loaded = load(model_file)
+    loaded.steps.insert(1, ("skip", "passthrough"))
+    with pytest.raises(TypeError, match="'skip' is 'passthrough'"):
+        save(loaded, tmp_path / "m.skser")
+    with pytest.raises(TypeError, match="expected a fitted sklearn.pipeline.Pipeline"):
+        save(StandardScaler().fit(X), tmp_path / "m.skser")
+
+    class MyPadCrop(PadCrop):
+        pass
+
+    with pytest.raises(TypeError, match="'pc' is a .*MyPadCrop"):
+        save(Pipeline([("pc", MyPadCrop().fit([np.ones((2, 2))]))]),
+             tmp_path / "m.skser")
+
+
+def test_save_refuses_parameters_it_cannot_store(tmp_path):
+    X, y = _toy()
+    clf = SERClassifier(**{**SMALL, "max_epochs": 1},
+                        iterator_train__collate_fn=lambda b: _collate_trim(b))
+    clf.fit(X, y)
+    with pytest.raises(TypeError, match="SERClassifier parameter iterator_train__"
+                                        "collate_fn is a function object"):
+        save(clf, tmp_path / "m.skser")
+    clf = SERClassifier(**{**SMALL, "max_epochs": 1}).fit(X, y)
+    clf.set_params(predict_nonlinearity=torch.nn.Softmax)
+    with pytest.raises(TypeError, match="parameter predict_nonlinearity is the class "
+                                        r"torch\.nn\.modules\.activation\.Softmax"):
+        save(clf, tmp_path / "m.skser")
+    clf.set_params(predict_nonlinearity="auto", train_split=[object()])
+    pipe = Pipeline([("classifier", clf)])
+    with pytest.raises(TypeError, match=r"Pipeline step 'classifier' \(SERClassifier\) "
+                                        r"parameter classifier__train_split\[0\] is an? "
+                                        "object object"):
+        save(pipe, tmp_path / "m.skser")
+    assert not (tmp_path / "m.skser").exists()
+
+
+def test_save_to_missing_folder_names_it(model_file, tmp_path):
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        save(load(model_file), tmp_path / "nowhere" / "m.skser")
+
+
+# ---------------------------------------------------------------------------
+# What load refuses
+# ---------------------------------------------------------------------------
+
+
+def test_load_refuses_other_format_versions(model_file, tmp_path):
+    newer = _edit_metadata(model_file, tmp_path / "newer.skser",
+                           lambda m: m.update(format_version=FORMAT_VERSION + 1,
+                                              library_version="9.9.0"))
+    msg = (rf"format version {FORMAT_VERSION + 1} \(written by sklearn-ser 9\.9\.0\),"
+           rf" but this sklearn-ser {__version__} reads format version "
+           rf"{FORMAT_VERSION} only; upgrade")
+    with pytest.raises(ValueError, match=msg):
+        load(newer)
+    older = _edit_metadata(model_file, tmp_path / "older.skser",
+                           lambda m: m.update(format_version=0))
+    with pytest.raises(ValueError, match="format version 0 .*save the model again"):
+        load(older)
+    other = _edit_metadata(model_file, tmp_path / "other.skser",
+                           lambda m: m.update(format="something-else"))
+    with pytest.raises(ValueError, match="not a sklearn-ser model file"):
+        load(other)
+
+
+class _Payload:
+    """Unpickling it would create a marker file."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.mark.parametrize("how", ["extra_member", "as_weights", "object_array",
+                                 "npy_pickle"])
+def test_load_refuses_smuggled_pickle_without_running_it(model_file, tmp_path, how):
+    marker = tmp_path / "pwned"
+    payload = pickle.dumps(_Payload(str(marker)))
+    path = tmp_path / f"{how}.skser"
+    if how == "extra_member":
+        _rewrite(model_file, path, add={"payload.pkl": payload})
+        match = r"unexpected member\(s\) \['payload.pkl'\]"
+    elif how == "as_weights":
+        _rewrite(model_file, path, replace={"weights.npz": payload})
+        match = "weights.npz member that is not a plain numpy archive"
+    else:
+        buf = io.BytesIO()
+        if how == "object_array":
+            np.savez(buf, **{"2/mean_": np.array([_Payload(str(marker))],
+                                                 dtype=object)})
+            match = "cannot be read without pickle"
+        else:
+            np.save(buf, np.array([_Payload(str(marker))], dtype=object))
+            match = "arrays.npz member that is not a plain numpy archive"
+        _rewrite(model_file, path, replace={"arrays.npz": buf.getvalue()})
+    with pytest.raises(ValueError, match=match):
+        load(path)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "edit, match",
+    [
+        (lambda m: m["steps"][2].update({"class": "StandardScaler"}),
+         r"class 'StandardScaler', which is not one of the library's steps"),
+        (lambda m: m["steps"][3]["params"].update(module={"__class__": "os.system"}),
+         r"parameter classifier__module names the class 'os.system', which is not"),
+        (lambda m: m["steps"][3]["params"].update(lr={"__code__": "print(1)"}),
+         r"parameter classifier__lr is a JSON object \['__code__'\] of an unknown"),
+        (lambda m: m["steps"][1]["params"].update(n_frames="many"),
+         r"'padcrop'.*invalid parameters for PadCrop .*n_frames"),
+        (lambda m: m["steps"][1]["params"].update(evil=1),
+         r"'padcrop'.*invalid parameters for PadCrop"),
+        (lambda m: m["steps"][2]["attributes"].update(__class__=1),
+         r"'__class__' is not a fitted attribute name"),
+        (lambda m: m["steps"][3]["attributes"].update(module_=1),
+         r"'module_' is not a fitted attribute name"),
+        (lambda m: m["steps"][2]["attributes"].update(n_features_in_=31),
+         r"mean_ must be a finite float array of shape \(31,\)"),
+        (lambda m: m["steps"][3]["weights"].append("extra.weight"),
+         r"weight 'extra.weight' is missing"),
+        (lambda m: m["steps"][3]["attributes"].update(n_features_in_=5),
+         r"saved weights do not fit the network"),
+        (lambda m: m["steps"].pop(1),
+         r"array '2/mean_' is missing|belong to no step"),
+        (lambda m: m["steps"][3]["params"].update(evil=1),
+         r"'classifier'.*network cannot be built .*evil"),
+        (lambda m: m["steps"][3]["params"].update(module__evil=1),
+         r"'classifier'.*network cannot be built .*evil"),
+        (lambda m: m["steps"][3].update(code="import os"),
+         r"step 3 \('classifier'\) has unknown field\(s\) \['code'\]"),
+        (lambda m: m.update(hook="x"), r"metadata has unknown field\(s\) \['hook'\]"),
+        (lambda m: m.update(kind="function"), r"unexpected kind"),
+        (lambda m: m["steps"][3].update(history="x"), r"history must be a list"),
+    ],
+    ids=["step-class", "param-class", "unknown-tag", "bad-param-value",
+         "unknown-param", "dunder-attribute", "skorch-attribute",
+         "inconsistent-shape", "missing-weight", "weights-mismatch",
+         "orphan-arrays", "classifier-unknown-param", "module-unknown-param",
+         "step-extra-field", "metadata-extra-field", "kind", "history"],
+)
+def test_load_refuses_altered_metadata(model_file, tmp_path, edit, match):
+    path = _edit_metadata(model_file, tmp_path / "altered.skser", edit)
+    with pytest.raises(ValueError, match=match):
+        load(path)
+
+
+def test_load_refuses_damaged_files(model_file, tmp_path):
+    data = model_file.read_bytes()
+    for cut in (0, 10, len(data) // 3, len(data) // 2, len(data) - 10):
+        path = tmp_path / f"cut{cut}.skser"
+        path.write_bytes(data[:cut])
+        with pytest.raises(ValueError, match=r"damaged|not a sklearn-ser model file"):
+            load(path)
+    # one flipped byte inside the weights
+    with zipfile.ZipFile(model_file) as zf:
+        info = zf.getinfo("weights.npz")
+    flipped = bytearray(data)
+    pos = info.header_offset + 30 + len(info.filename) + info.compress_size // 2
+    flipped[pos] ^= 0xFF
+    (tmp_path / "flipped.skser").write_bytes(bytes(flipped))
+    with pytest.raises(ValueError, match="damaged|not a plain numpy archive"):
+        load(tmp_path / "flipped.skser")
+    # a member missing, a duplicated member
+    _rewrite(model_file, tmp_path / "missing.skser", drop=("weights.npz",))
+    with pytest.raises(ValueError, match=r"lacks the member\(s\) \['weights.npz'\]"):
+        load(tmp_path / "missing.skser")
+    with zipfile.ZipFile(model_file) as zf:
+        meta = zf.read("metadata.json")
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        _rewrite(model_file, tmp_path / "dup.skser", add={"metadata.json": meta})
+    with pytest.raises(ValueError, match="duplicate members"):
+        load(tmp_path / "dup.skser")
+
+
+def test_load_refuses_pickle_and_joblib_files(fitted, tmp_path):
+    import joblib
+
+    joblib.dump(fitted[0]["mean"]["scaler"], tmp_path / "model.joblib")
+    with pytest.raises(ValueError, match="pickle or joblib files are refused"):
+        load(tmp_path / "model.joblib")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load(tmp_path / "absent.skser")
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        load(tmp_path)
