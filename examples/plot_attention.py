@@ -1,7 +1,7 @@
 """
-===============================
+================================
 Looking at the attention weights
-===============================
+================================
 
 The LSTM attention of the paper gives each frame a sigmoid weight computed
 from the frame and its context. :class:`~sklearn_ser.AttentionDisplay` draws

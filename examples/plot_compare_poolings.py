@@ -43,3 +43,14 @@ results = pd.DataFrame(search.cv_results_)[
 print(results.round(3).to_string(index=False))
 print("best:", search.best_params_)
 assert np.isfinite(results["mean_test_UA"]).all()
+
+# %%
+# WA and UA of each pooling (mean over the held-out sessions).
+import matplotlib.pyplot as plt
+
+ax = results.plot.bar(x="param_classifier__attention",
+                      y=["mean_test_WA", "mean_test_UA"], rot=0, ylim=(0, 1))
+ax.axhline(0.25, color="k", linestyle=":", label="chance (UA)")
+ax.set_xlabel("pooling")
+ax.set_ylabel("score")
+plt.tight_layout()

@@ -53,3 +53,12 @@ pipe.fit(X_train, y_train)
 for name, scorer in SCORING.items():
     print(f"{name}: {scorer(pipe, X_test, y_test):.3f}")
 print(pipe.predict_proba(X_test[:3]).round(3))
+
+# %%
+# Where the errors are
+# --------------------
+# The confusion matrix, normalised per true class.
+from sklearn.metrics import ConfusionMatrixDisplay
+
+ConfusionMatrixDisplay.from_estimator(pipe, X_test, y_test, normalize="true",
+                                      values_format=".2f", cmap="Blues")
