@@ -185,10 +185,10 @@ DEMO_CONFIG = {
 
 
 def _cmd_demo(args):
+    import torch
+
     from . import AttentionDisplay, evaluate_sessions, make_ser_pipeline
     from .datasets import make_emotional_speech
-
-    import torch
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
