@@ -32,14 +32,6 @@ SMALL = dict(
 )
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny networks run fastest on one thread (and the CI machine is small)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 def _toy(n=40, n_frames=12, n_features=3, seed=0, labels=("ang", "sad")):
     """NaN-padded 3-D data whose class shows in the first frames."""

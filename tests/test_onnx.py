@@ -13,30 +13,14 @@ from sklearn_ser._network import ATTENTIONS
 from sklearn_ser._pipeline import make_ser_pipeline
 from sklearn_ser.datasets import make_emotional_speech
 
+from ._common import TINY_NET
+
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 
-SMALL = dict(
-    hidden_units=8,
-    lstm_units=4,
-    attention_units=4,
-    lr=1e-2,
-    l2=0.0,
-    max_epochs=2,
-    batch_size=8,
-    random_state=0,
-    device="cpu",
-)
+SMALL = TINY_NET
 LENGTHS = [1, 2, 7, 30, 64]
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny networks run fastest on one thread (and the test machine is small)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _toy(n=32, n_frames=40, n_features=32, seed=0):

@@ -28,26 +28,10 @@ from sklearn_ser._persistence import FORMAT_VERSION
 from sklearn_ser._pipeline import make_ser_pipeline
 from sklearn_ser.datasets import make_emotional_speech
 
-SMALL = dict(
-    hidden_units=8,
-    lstm_units=4,
-    attention_units=4,
-    lr=1e-2,
-    l2=0.0,
-    max_epochs=2,
-    batch_size=8,
-    random_state=0,
-    device="cpu",
-)
+from ._common import TINY_NET
 
+SMALL = TINY_NET
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny networks run fastest on one thread (and the test machine is small)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

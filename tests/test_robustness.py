@@ -6,7 +6,7 @@ culprit (``error``), or a documented handling that the test checks
 is ``xfail(strict=True)`` and flips when the defect is fixed.
 
 ``CASES`` is the single source of the table in ``docs/robustness_table.rst``;
-run ``python tests/test_robustness.py`` to write the table again after
+run ``python -m tests.test_robustness`` to write the table again after
 changing a case.
 """
 
@@ -50,6 +50,8 @@ from sklearn_ser.datasets import (
     make_emotional_speech,
     write_iemocap_layout,
 )
+
+from ._common import TINY_NET
 
 # ---------------------------------------------------------------------------
 # The cases (the docs table is generated from this list)
@@ -275,7 +277,7 @@ def render_table(cases=CASES):
                                                                      BUG)}
     lines = [
         ".. This file is generated from tests/test_robustness.py (CASES);",
-        "   run ``python tests/test_robustness.py`` to update it.",
+        "   run ``python -m tests.test_robustness`` to update it.",
         "",
         f"{len(cases)} cases: {counts[ERROR]} end in a clear error naming the "
         f"culprit, {counts[HANDLED]} in a documented handling, {counts[BUG]} "
@@ -311,7 +313,7 @@ def test_every_case_has_a_test_and_the_docs_table_is_current():
     if not TABLE.parent.is_dir():
         pytest.skip("no docs folder")
     assert TABLE.read_text(encoding="utf-8") == render_table(), (
-        "docs/robustness_table.rst is out of date: run python tests/test_robustness.py"
+        "docs/robustness_table.rst is out of date: run python -m tests.test_robustness"
     )
 
 
@@ -319,27 +321,9 @@ def test_every_case_has_a_test_and_the_docs_table_is_current():
 # Shared data
 # ---------------------------------------------------------------------------
 
-SMALL = dict(
-    hidden_units=8,
-    lstm_units=4,
-    attention_units=4,
-    lr=1e-2,
-    l2=0.0,
-    max_epochs=2,
-    batch_size=8,
-    random_state=0,
-    device="cpu",
-)
+SMALL = TINY_NET
 SR = 16000
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny networks run fastest on one thread (and the test machine is small)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _voice(seconds=1.0, sr=SR, seed=0):
