@@ -487,10 +487,7 @@ def test_make_emotional_speech_f0_recovered_by_lld_extractor():
     frames, which keeps the 3-frame smoothing of the extractor off the
     voicing edges).
     """
-    try:
-        LLDExtractor = sklearn_ser.LLDExtractor
-    except AttributeError:  # pragma: no cover - before the extractor exists
-        pytest.skip("sklearn_ser.LLDExtractor is not available")
+    LLDExtractor = sklearn_ser.LLDExtractor
     data = make_emotional_speech(
         n_samples=24, n_sessions=3, classes=("ang", "hap"), random_state=0
     )
