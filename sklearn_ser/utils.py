@@ -1,18 +1,31 @@
 """Utilities to run the library on a Dask cluster.
 
 Everything in sklearn-ser runs on `Dask <https://distributed.dask.org>`_
-through joblib's Dask backend, with the scikit-learn code you already have::
+through joblib's Dask backend, with the scikit-learn code you already have
+(``pip install "sklearn-ser[dask]"`` installs ``dask[distributed]``)::
 
     import joblib
     from dask.distributed import Client
+    from sklearn.model_selection import GridSearchCV, GroupKFold
+    from sklearn_ser import SCORING, LLDExtractor, make_ser_pipeline
+    from sklearn_ser.utils import WorkerSetup
 
-    client = Client("tcp://scheduler:8786")       # an existing cluster
-    client.register_plugin(WorkerSetup())         # one torch thread per task,
-                                                  # fast malloc for training
+    client = Client("tcp://scheduler:8786")     # an existing cluster, or
+    client.register_plugin(WorkerSetup())       # sklearn_ser.utils.local_cluster()
+
+    cache = "/shared/lld_cache"                 # same path on every worker
+    pipe = make_ser_pipeline(memory=cache, n_jobs=1, random_state=0)
+    search = GridSearchCV(
+        pipe, {"classifier__attention": ["mean", "zhou", "yang", "lstm"]},
+        scoring=SCORING, refit="UA", cv=GroupKFold(n_splits=5))
+
     with joblib.parallel_backend("dask"):
+        # 1. extract every file once, in chunks spread over the workers
+        LLDExtractor(memory=cache).transform(filenames)
+        # 2. one task per (candidate, fold) fit; the fits read the cache
         search.fit(filenames, y, groups=sessions)
 
-This module adds two helpers (they need ``pip install "sklearn-ser[dask]"``):
+This module adds two helpers:
 
 - :func:`local_cluster` -- a :class:`distributed.LocalCluster` on one machine,
   set up for the library, and a client connected to it;
@@ -22,57 +35,75 @@ This module adds two helpers (they need ``pip install "sklearn-ser[dask]"``):
 
 **What runs where.** Under ``joblib.parallel_backend("dask")``,
 :class:`~sklearn_ser.LLDExtractor` (``n_jobs=None`` or ``-1``) sends its
-inputs to the workers in contiguous chunks of similar total duration (several
-files per task) and returns the features in input order;
-:class:`~sklearn.model_selection.GridSearchCV` and
-:func:`~sklearn.model_selection.cross_validate` run one task per (candidate,
-fold) fit. The refit of ``GridSearchCV`` on the whole data runs in the client
-process. Inside a worker, the extraction of a fit is again a joblib call on
-the Dask backend (joblib's nested parallelism); set ``lld__n_jobs=1`` on the
-pipeline to keep it inside the worker's own task.
+inputs to the workers in contiguous chunks of similar total duration
+(several files per task) and returns the features in input order; an
+unusable file raises the same error, naming the file, as in a serial run.
+:class:`~sklearn.model_selection.GridSearchCV`,
+:func:`~sklearn.model_selection.cross_validate` and
+:func:`~sklearn_ser.evaluate_sessions` run one task per fit; their results
+equal those of ``n_jobs=1`` with the same ``random_state`` (and the same
+number of PyTorch threads: other thread counts can change the last bits of
+the floating-point results). The refit of ``GridSearchCV`` on the whole
+data runs in the client process. Inside a worker, a pipeline whose
+extractor has ``n_jobs=None`` sends the fit's extraction back to the
+cluster (joblib's nested Dask backend), which costs scheduling for every
+fit (a search of small networks took 11.2 s instead of 8.3 s): give the
+pipeline ``n_jobs=1`` (``lld__n_jobs=1``) and extract beforehand, as above.
 
 **What gets shipped to the workers.** joblib pickles every task: the
 unfitted pipeline, the fit's data and the fold indices (large arguments are
 scattered to the workers once). Pass file *paths*, not waveforms: paths are
 small and the workers read the audio themselves, so the files, and the
-``memory`` feature cache, must be at the same path on every worker (a shared
-file system). The cache key is a hash of the audio content, so no worker
-extracts a file that another worker already extracted; extract once
-(``pipe[0].transform(filenames)`` under the Dask backend) before a search so
-that its fits only read the cache. sklearn-ser, PyTorch and the other
-dependencies must be installed on every worker, at the versions of the client.
+``memory`` feature cache, must be at the same path on every worker (a
+shared file system). The cache key is a hash of the audio content and the
+entries are written atomically, one file per input, so workers share the
+folder safely and no file is extracted twice. Results come back pickled:
+features (``n_frames x 32`` float32 per file) from extraction, scores from
+a search. sklearn-ser, PyTorch and the other dependencies must be installed
+on every worker, at the versions of the client.
 
 **Threads.** Run one worker process per core with one thread each, and one
 PyTorch thread per task (the defaults of :func:`local_cluster` and
 :class:`WorkerSetup`): fits and extractions then run side by side without
 oversubscribing the cores or sharing one interpreter lock. PyTorch threads
-times worker threads times workers per machine should not exceed its cores.
-Results of a seeded fit are the same on a worker as in the client process
-when the number of PyTorch threads is the same (other thread counts can
-change the last bits of the floating-point results).
+times worker threads times workers per machine should not exceed the
+machine's cores. Dask's nanny already starts workers with
+``OMP_NUM_THREADS=1``; :class:`WorkerSetup` makes the PyTorch setting
+explicit (``torch.set_num_threads``), whatever the environment. On a
+machine shared with other programs, PyTorch's default of one thread per
+core can be far slower than one thread for small networks: a serial search
+of tiny networks took 275 s with 2 threads instead of 11 s with one, on 2
+busy cores.
 
-**Memory per worker.** A worker process holds about 0.5 GB once PyTorch,
-scikit-learn and openSMILE are imported. A fit adds the features of its
-training part, ``n_frames x 32`` float32 values per utterance after padding
-(64 KB at 500 frames, about 230 MB for the 3,600 training utterances of an
-IEMOCAP fold), two to three such copies at the peak of ``fit`` (padded,
-scaled, zero-filled), the network and one batch of activations. Give each
-worker at least 1.5 GB for IEMOCAP-sized folds (``memory_limit`` of
+**Memory per worker.** A worker process holds about 0.4 GB once PyTorch,
+scikit-learn and openSMILE are imported, and about 1 GB after a search of
+small networks on 240 utterances. One epoch of the paper's network (240
+utterances padded to 500 frames) peaked at 1.3 GB in a worker, mostly the
+activations of a batch. A fit also holds the features of its training
+part, ``n_frames x 32`` float32 values per utterance (64 KB at 500 frames,
+about 230 MB for the 3,600 training utterances of an IEMOCAP fold), two to
+three times at the peak of ``fit`` (padded, scaled, zero-filled). Plan 2 to
+2.5 GB per worker for IEMOCAP-sized folds (``memory_limit`` of
 :func:`local_cluster`, ``--memory-limit`` of ``dask worker``); extraction
 alone needs little (one file's audio and features per thread).
 
 **malloc.** Dask's nanny starts workers with
 ``MALLOC_TRIM_THRESHOLD_=65536``, which makes glibc return freed memory to
-the operating system early. PyTorch training allocates and frees large
-buffers at every batch, and pays for that setting in system time: a fit
-runs about twice slower in such a worker than with glibc's defaults (the
-benchmark ``benchmarks/bench_dask.py`` measures it). :func:`local_cluster`
-starts its workers without the variable; :class:`WorkerSetup` corrects
-workers that were started with it.
+the operating system early and turns off its adaptive thresholds. PyTorch
+training allocates and frees large buffers at every batch, and with that
+setting faults them in again every time: one epoch of the paper's network
+took 10.6 s in such a worker (4.4 s of it system time) instead of 7.8 s
+(1.4 s) with glibc's defaults, and up to twice as long on a busy machine.
+:func:`local_cluster` starts its workers without the variable;
+:class:`WorkerSetup` corrects workers that were started with it. The price
+is memory that the worker keeps for reuse (peak 1.30 GB instead of 1.17 GB
+in that epoch). The measurements are those of
+``benchmarks/bench_dask.py`` on a 2-core machine.
 """
 
 import contextlib
 import ctypes
+import numbers
 import os
 import platform
 
@@ -97,9 +128,9 @@ _THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS
 
 
 def _check_threads(value, name):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{name} must be a positive int, got {value!r}.")
-    return value
+    return int(value)
 
 
 def _mallopt_large_thresholds():
@@ -189,8 +220,8 @@ class WorkerSetup(_WorkerPlugin):
     idempotent = False
 
     def __init__(self, torch_threads=1, restore_malloc=True):
-        self.torch_threads = torch_threads
-        self.restore_malloc = restore_malloc
+        self.torch_threads = _check_threads(torch_threads, "torch_threads")
+        self.restore_malloc = bool(restore_malloc)
 
     def setup(self, worker=None):
         """Apply the settings in the worker process.
@@ -202,7 +233,7 @@ class WorkerSetup(_WorkerPlugin):
         """
         import torch
 
-        torch.set_num_threads(_check_threads(self.torch_threads, "torch_threads"))
+        torch.set_num_threads(self.torch_threads)
         if _MALLOC_VARIABLE not in os.environ:
             self.malloc_ = "default"
         elif self.restore_malloc and _mallopt_large_thresholds():
@@ -244,14 +275,15 @@ def local_cluster(n_workers=None, threads_per_worker=1, *, torch_threads=1,
       are set to ``torch_threads`` in its environment);
     - starts with glibc's default malloc settings: Dask's nanny normally
       starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which makes
-      PyTorch training in the worker about twice slower; here the variable
-      is left out of the workers' environment (workers that the cluster
-      adds later, e.g. with ``cluster.scale``, get it again, and
+      PyTorch training in the worker 1.4 to 2 times slower; here the
+      variable is left out of the workers' environment (workers that the
+      cluster adds later, e.g. with ``cluster.scale``, get it again, and
       :class:`WorkerSetup` corrects them with ``mallopt``).
 
-    The environment of the calling process is left as it was. Use the
-    returned client as a context manager, or call ``client.close()``: it
-    closes the cluster too.
+    The environment of the calling process is left as it was (Dask's nanny
+    writes its variables into it while it starts workers). Use the returned
+    client as a context manager, or call ``client.close()``: it closes the
+    cluster too.
 
     Parameters
     ----------
@@ -266,9 +298,11 @@ def local_cluster(n_workers=None, threads_per_worker=1, *, torch_threads=1,
     **kwargs
         Other arguments of :class:`distributed.LocalCluster`, e.g.
         ``memory_limit`` (per worker; default: the machine's memory divided
-        by the number of workers) or ``dashboard_address`` (``None`` for no
-        dashboard). ``processes`` is True (separate worker processes, so
-        that tasks do not share one interpreter lock) unless given.
+        by the number of workers) or ``dashboard_address`` (``":0"`` for
+        any free port). ``processes`` is True (separate worker processes, so
+        that tasks do not share one interpreter lock) unless given; with
+        ``processes=False`` the workers are threads of this process, and the
+        PyTorch threads are set in this process.
 
     Returns
     -------
@@ -296,17 +330,18 @@ def local_cluster(n_workers=None, threads_per_worker=1, *, torch_threads=1,
 
     >>> import joblib
     >>> from sklearn.model_selection import GridSearchCV, GroupKFold
-    >>> from sklearn_ser import SCORING, make_ser_pipeline
+    >>> from sklearn_ser import SCORING, LLDExtractor, make_ser_pipeline
     >>> from sklearn_ser.utils import local_cluster
     >>> pipe = make_ser_pipeline(  # doctest: +SKIP
-    ...     n_frames=200, memory="lld_cache", hidden_units=16, lstm_units=8,
-    ...     attention_units=8, lr=1e-2, l2=0.0, max_epochs=2, random_state=0)
+    ...     n_frames=200, memory="lld_cache", n_jobs=1, hidden_units=16,
+    ...     lstm_units=8, attention_units=8, lr=1e-2, l2=0.0, max_epochs=2,
+    ...     random_state=0)
     >>> search = GridSearchCV(  # doctest: +SKIP
     ...     pipe, {"classifier__attention": ["mean", "zhou", "yang", "lstm"]},
     ...     scoring=SCORING, refit="UA", cv=GroupKFold(n_splits=3))
     >>> with local_cluster(n_workers=2) as client:  # doctest: +SKIP
     ...     with joblib.parallel_backend("dask"):
-    ...         pipe[0].transform(filenames)   # extract every file once
+    ...         LLDExtractor(memory="lld_cache").transform(filenames)
     ...         search.fit(filenames, y, groups=sessions)
     >>> search.best_params_  # doctest: +SKIP
     {'classifier__attention': ...}

@@ -131,6 +131,8 @@ def test_local_cluster_checks_threads(value):
         local_cluster(1, threads_per_worker=value)
     with pytest.raises(ValueError, match="torch_threads must be a positive"):
         local_cluster(1, torch_threads=value)
+    with pytest.raises(ValueError, match="torch_threads must be a positive"):
+        WorkerSetup(torch_threads=value)
 
 
 # -- extraction -------------------------------------------------------------------
