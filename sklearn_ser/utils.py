@@ -75,15 +75,15 @@ core can be far slower than one thread for small networks: a serial search
 of tiny networks took 275 s with 2 threads instead of 11 s with one, on 2
 busy cores.
 
-**Memory per worker.** A worker process holds about 0.4 GB once PyTorch,
-scikit-learn and openSMILE are imported, and about 1 GB after a search of
+**Memory per worker.** A worker process holds about 0.4 GiB once PyTorch,
+scikit-learn and openSMILE are imported, and about 1 GiB after a search of
 small networks on 240 utterances. One epoch of the paper's network (240
-utterances padded to 500 frames) peaked at 1.3 GB in a worker, mostly the
-activations of a batch. A fit also holds the features of its training
+utterances padded to 500 frames) peaked at about 1.3 GiB in a worker,
+mostly the activations of a batch. A fit also holds the features of its training
 part, ``n_frames x 32`` float32 values per utterance (64 KB at 500 frames,
 about 230 MB for the 3,600 training utterances of an IEMOCAP fold), two to
 three times at the peak of ``fit`` (padded, scaled, zero-filled). Plan 2 to
-2.5 GB per worker for IEMOCAP-sized folds (``memory_limit`` of
+2.5 GiB per worker for IEMOCAP-sized folds (``memory_limit`` of
 :func:`local_cluster`, ``--memory-limit`` of ``dask worker``); extraction
 alone needs little (one file's audio and features per thread).
 
@@ -96,8 +96,8 @@ took 10.6 s in such a worker (4.4 s of it system time) instead of 7.8 s
 (1.4 s) with glibc's defaults, and up to twice as long on a busy machine.
 :func:`local_cluster` starts its workers without the variable;
 :class:`WorkerSetup` corrects workers that were started with it. The price
-is memory that the worker keeps for reuse (peak 1.30 GB instead of 1.17 GB
-in that epoch). The measurements are those of
+is memory that the worker keeps for reuse (peak about 1.3 GiB instead of
+1.15 GiB in that epoch). The measurements are those of
 ``benchmarks/bench_dask.py`` on a 2-core machine.
 """
 

@@ -6,18 +6,18 @@ import joblib
 import numpy as np
 import pytest
 import soundfile as sf
+import torch
 from sklearn.model_selection import GridSearchCV, GroupKFold
 
 from sklearn_ser import SCORING, LLDExtractor, make_ser_pipeline
 from sklearn_ser.datasets import make_emotional_speech
 
 distributed = pytest.importorskip("distributed")
-torch = pytest.importorskip("torch")
 
 from sklearn_ser.utils import WorkerSetup, local_cluster  # noqa: E402
 
-TINY = dict(hidden_units=16, lstm_units=8, attention_units=8, lr=1e-2, l2=0.0,
-            batch_size=16, max_epochs=2, random_state=0)
+from ._common import TINY_NET  # noqa: E402
+
 GRID = {"classifier__attention": ["mean", "zhou"], "classifier__lr": [1e-2, 3e-3]}
 
 
@@ -48,22 +48,15 @@ def client():
         yield client
 
 
-@pytest.fixture
-def one_torch_thread():
-    """Train in this process with one PyTorch thread, as the workers do."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _getenv(key):
     """``os.environ.get`` in the process that runs it."""
     return os.environ.get(key)
 
 
 def _search(cache, cv=None, grid=GRID, **params):
-    pipe = make_ser_pipeline(n_frames=150, memory=cache, **TINY)
+    # The extractor keeps n_jobs=None: inside a worker, each fit's extraction
+    # goes through joblib's nested Dask backend.
+    pipe = make_ser_pipeline(n_frames=150, memory=cache, **TINY_NET)
     return GridSearchCV(pipe, grid, scoring=SCORING, refit="UA",
                         cv=GroupKFold(n_splits=3) if cv is None else cv, **params)
 
@@ -181,8 +174,10 @@ def test_extraction_error_on_a_worker_is_the_serial_error(client, corpus):
 
 # -- search -------------------------------------------------------------------------
 
-def test_grid_search_on_the_workers_equals_serial(client, corpus, tmp_path,
-                                                  one_torch_thread):
+def test_grid_search_on_the_workers_equals_serial(client, corpus, tmp_path):
+    # The serial search trains with one PyTorch thread (conftest.py), as the
+    # workers do: the same thread count gives bit-identical fits.
+    assert torch.get_num_threads() == 1
     X, y, groups = corpus["paths"], corpus["target"], corpus["groups"]
     cache = os.fspath(tmp_path / "cache")
     serial = _search(cache, n_jobs=1).fit(X, y, groups=groups)
@@ -205,6 +200,7 @@ def test_grid_search_on_the_workers_equals_serial(client, corpus, tmp_path,
     np.testing.assert_array_equal(dask_search.predict(X[:6]), serial.predict(X[:6]))
 
 
+@pytest.mark.filterwarnings("ignore:y_pred contains classes not in y_true")
 def test_search_error_on_a_worker_is_the_serial_error(client, corpus, tmp_path):
     # The corrupt file is in the training part of the second fold only, so
     # that the serial and the parallel search fail on the same fit.
