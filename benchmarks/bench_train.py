@@ -13,7 +13,9 @@ Prints four tables:
    PyTorch loop doing the same work (same module, data, batches, seed,
    validation pass and best-epoch copy);
 4. inference: ``predict_proba`` of one 5 s utterance (500 frames), the
-   network only, per pooling variant.
+   network only, per pooling variant, and the same network exported with
+   :func:`sklearn_ser.export_onnx` and run by ONNX Runtime (when installed)
+   with the same number of threads.
 
 Run ``python benchmarks/bench_train.py --help`` for the options; the defaults
 take about ten minutes on a 2-core CPU. Alternatives are timed in the same
@@ -24,6 +26,7 @@ programs hold the cores, the CPU time does not.
 
 import argparse
 import copy
+import tempfile
 import time
 
 import numpy as np
@@ -281,36 +284,64 @@ def overhead_table(X, y, epochs, repeats):
 # ---------------------------------------------------------------------------
 
 
+def _onnx_session(clf, directory, threads):
+    """An ONNX Runtime session of ``clf``'s network, or None without onnxruntime."""
+    try:
+        import onnxruntime
+    except ImportError:
+        return None
+    from sklearn_ser import export_onnx
+
+    path = f"{directory}/{clf.attention}.onnx"
+    export_onnx(clf, path)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(path, options,
+                                        providers=["CPUExecutionProvider"])
+
+
 def inference_table(runs):
     rng = np.random.default_rng(0)
     X_fit = rng.normal(size=(8, 50, N_FEATURES)).astype(np.float32)
     y_fit = np.arange(8) % N_CLASSES
     one = rng.normal(size=(1, N_FRAMES, N_FEATURES)).astype(np.float32)
+    threads = torch.get_num_threads()
     print(f"\n## Inference: one 5 s utterance ({N_FRAMES} frames), CPU, "
-          f"{torch.get_num_threads()} thread(s), median (min) of {runs} runs\n")
-    print("| attention | predict_proba ms | network forward ms | parameters |")
-    print("|---|---|---|---|")
-    for attention in ATTENTIONS:
-        clf = SERClassifier(attention=attention, max_epochs=1,
-                            validation_fraction=None, random_state=0, device="cpu",
-                            **PAPER).fit(X_fit, y_fit)
-        x = torch.from_numpy(one)
-        lengths = torch.tensor([N_FRAMES])
-        clf.module_.eval()
-        proba_ms, forward_ms = [], []
-        for i in range(runs + 5):
-            start = time.perf_counter()
-            clf.predict_proba(one)
-            middle = time.perf_counter()
-            with torch.inference_mode():
-                clf.module_(x, lengths)
-            end = time.perf_counter()
-            if i >= 5:
-                proba_ms.append(1e3 * (middle - start))
-                forward_ms.append(1e3 * (end - middle))
-        n_params = sum(p.numel() for p in clf.module_.parameters())
-        print(f"| {attention} | {_median(proba_ms):.1f} ({min(proba_ms):.1f}) | "
-              f"{_median(forward_ms):.1f} ({min(forward_ms):.1f}) | {n_params:,} |")
+          f"{threads} thread(s), median (min) of {runs} runs\n")
+    print("| attention | predict_proba ms | network forward ms | "
+          "ONNX Runtime ms | parameters |")
+    print("|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as directory:
+        for attention in ATTENTIONS:
+            clf = SERClassifier(attention=attention, max_epochs=1,
+                                validation_fraction=None, random_state=0,
+                                device="cpu", **PAPER).fit(X_fit, y_fit)
+            x = torch.from_numpy(one)
+            lengths = torch.tensor([N_FRAMES])
+            clf.module_.eval()
+            session = _onnx_session(clf, directory, threads)
+            proba_ms, forward_ms, onnx_ms = [], [], []
+            for i in range(runs + 5):
+                start = time.perf_counter()
+                clf.predict_proba(one)
+                middle = time.perf_counter()
+                with torch.inference_mode():
+                    clf.module_(x, lengths)
+                end = time.perf_counter()
+                if session is not None:
+                    session.run(["probabilities"], {"features": one})
+                last = time.perf_counter()
+                if i >= 5:
+                    proba_ms.append(1e3 * (middle - start))
+                    forward_ms.append(1e3 * (end - middle))
+                    onnx_ms.append(1e3 * (last - end))
+            onnx = (f"{_median(onnx_ms):.1f} ({min(onnx_ms):.1f})"
+                    if session is not None else "n/a (no onnxruntime)")
+            n_params = sum(p.numel() for p in clf.module_.parameters())
+            print(f"| {attention} | {_median(proba_ms):.1f} ({min(proba_ms):.1f}) | "
+                  f"{_median(forward_ms):.1f} ({min(forward_ms):.1f}) | {onnx} | "
+                  f"{n_params:,} |")
 
 
 def main(argv=None):
