@@ -14,9 +14,10 @@ files):
    ``lr=3e-5`` do not learn in a short budget, so ``l2=0, lr=1e-2``):
    serially (``n_jobs=1``, PyTorch with its default threads, and with one
    thread) and on the workers (one PyTorch thread per fit) with the
-   pipeline's extractor at ``n_jobs=1`` (each fit reads the cache inside
-   its task); for the tiny network also at ``n_jobs=None`` (joblib's nested
-   Dask backend then sends each fit's extraction back to the cluster). The
+   pipeline's extractor at its default ``n_jobs=None`` (inside a worker's
+   task that means 1: each fit reads the cache in its own task); for the
+   tiny network also at ``n_jobs=-1`` (joblib's nested Dask backend then
+   sends each fit's extraction back to the cluster). The
    refit on the whole corpus runs in this process in every case;
 3. **one fit inside a worker** (the paper's network sizes, 500 frames, one
    epoch) with Dask's default worker environment
@@ -228,6 +229,9 @@ def main(argv=None):
                                             cv=GroupKFold(n_splits=args.folds),
                                             n_jobs=n_jobs)
 
+                    # extractor n_jobs in the pipeline: None (the default)
+                    # is serial inside a worker's task, -1 nests
+                    lld_jobs_of = dict(serial=1, serial1=1, dask=None, dask_nested=-1)
                     runs = ["serial", "serial1", "dask"]
                     if label.startswith("tiny"):
                         runs.append("dask_nested")
@@ -245,7 +249,7 @@ def main(argv=None):
                                 with backend:
                                     results[key] = search(
                                         n_jobs=None if key.startswith("dask") else 1,
-                                        lld_jobs=None if key == "dask_nested" else 1,
+                                        lld_jobs=lld_jobs_of[key],
                                     ).fit(paths, y, groups=groups)
                             finally:
                                 torch.set_num_threads(default_threads)
@@ -256,7 +260,7 @@ def main(argv=None):
                     rows.append(_row("  same, serial with torch 1 thread",
                                      _best(times["serial1"]), _best(times["dask"])))
                     if "dask_nested" in times:
-                        rows.append(_row("  same, nested extraction (lld n_jobs=None)",
+                        rows.append(_row("  same, nested extraction (lld n_jobs=-1)",
                                          _best(times["serial"]),
                                          _best(times["dask_nested"])))
                     same = all(

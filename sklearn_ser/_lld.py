@@ -8,6 +8,7 @@ import numbers
 import os
 import re
 import shutil
+import sys
 import tempfile
 import threading
 from math import gcd
@@ -742,6 +743,18 @@ def _chunk_bounds(weights, n_chunks):
 # Estimator
 # ---------------------------------------------------------------------------
 
+def _in_dask_task():
+    """Whether the calling code runs inside a task on a Dask worker."""
+    distributed = sys.modules.get("distributed")
+    if distributed is None:  # never imported: not on a worker
+        return False
+    try:
+        distributed.get_worker()
+    except ValueError:
+        return False
+    return True
+
+
 class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Frame-level openSMILE low-level descriptors: the paper's 32 features.
 
@@ -772,7 +785,11 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         chunks of similar total length (several items per task), and results
         come back in input order. ``None`` means 1 unless in a
         :func:`joblib.parallel_config` context; ``-1`` means all processors.
-        Any joblib backend works, including Dask's.
+        Any joblib backend works, including Dask's. Inside a task that already
+        runs on a Dask worker (e.g. one fit of a ``GridSearchCV`` under the
+        Dask backend), ``None`` means 1: the search already keeps every
+        worker busy, and extraction nested in it would only add scheduling
+        and transfers. Set an explicit value to distribute it anyway.
     memory : str, os.PathLike or joblib.Memory, default=None
         Where to cache the features of each input. The key of an entry is a
         hash of the audio content (the bytes of a file, the samples of an
@@ -929,7 +946,7 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         items, n_items = self._check_input(X)
         sampling_rate = int(self.sampling_rate)
         memory = self._check_memory()
-        n_workers = joblib.effective_n_jobs(self.n_jobs)
+        n_workers = self._effective_n_jobs()
 
         from tqdm import tqdm
 
@@ -958,6 +975,12 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         finally:
             bar.close()
         return self._collect(items, results, memory)
+
+    def _effective_n_jobs(self):
+        """Number of workers of a call: 1 for ``n_jobs=None`` in a Dask task."""
+        if self.n_jobs is None and _in_dask_task():
+            return 1
+        return joblib.effective_n_jobs(self.n_jobs)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the 32 output columns.

@@ -54,8 +54,8 @@ def _getenv(key):
 
 
 def _search(cache, cv=None, grid=GRID, **params):
-    # The extractor keeps n_jobs=None: inside a worker, each fit's extraction
-    # goes through joblib's nested Dask backend.
+    # The extractor keeps n_jobs=None: inside a worker, each fit extracts (or
+    # reads the cache) in its own task.
     pipe = make_ser_pipeline(n_frames=150, memory=cache, **TINY_NET)
     return GridSearchCV(pipe, grid, scoring=SCORING, refit="UA",
                         cv=GroupKFold(n_splits=3) if cv is None else cv, **params)
@@ -170,6 +170,22 @@ def test_extraction_error_on_a_worker_is_the_serial_error(client, corpus):
     assert str(parallel.value) == str(serial.value)
     assert f"X[3] ({corpus['corrupt']!r})" in str(parallel.value)
     assert "not a readable audio file" in str(parallel.value)
+
+
+def _workers_in_a_task(n_jobs):
+    """Workers an extractor would use in a task that runs the Dask backend."""
+    with joblib.parallel_backend("dask"):
+        return LLDExtractor(n_jobs=n_jobs)._effective_n_jobs()
+
+
+def test_extraction_nested_in_a_dask_task_is_serial_by_default(client):
+    # On the client side, n_jobs=None under the Dask backend uses the cluster
+    with joblib.parallel_backend("dask"):
+        assert LLDExtractor()._effective_n_jobs() == 2
+    # inside a task (one fit of a search), it runs in the task itself
+    assert client.submit(_workers_in_a_task, None, pure=False).result() == 1
+    # unless asked for explicitly
+    assert client.submit(_workers_in_a_task, 2, pure=False).result() == 2
 
 
 # -- search -------------------------------------------------------------------------
