@@ -585,6 +585,26 @@ def _read_bytes(path, label):
         ) from None
 
 
+def _read_waveform(audio, sampling_rate):
+    """Mono float32 samples of one path or waveform at ``sampling_rate``.
+
+    ``audio`` is checked, read, mixed down and resampled as
+    :meth:`LLDExtractor.transform` reads ``X = [audio]``, with the same errors
+    (``TypeError`` or ``ValueError`` naming ``X[0]``).
+    """
+    extractor = LLDExtractor(sampling_rate=sampling_rate)
+    ((index, kind, payload),), _ = extractor._check_input([audio])
+    if kind == "array":
+        return payload
+    label = _describe(index, payload)
+    try:
+        _check_file(payload, label)
+        blocks = list(_AudioFile(payload, label, sampling_rate).blocks())
+    except _BadInput as exc:
+        raise ValueError(str(exc)) from None
+    return np.concatenate(blocks)
+
+
 # ---------------------------------------------------------------------------
 # Work units (run in joblib workers)
 # ---------------------------------------------------------------------------

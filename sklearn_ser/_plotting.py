@@ -4,6 +4,8 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from ._lld import _read_waveform
+
 FRAME_SHIFT = 0.01
 """Seconds between two feature frames (10 ms)."""
 
@@ -156,7 +158,13 @@ class AttentionDisplay:
         label = clf.classes_[int(np.argmax(proba))]
         if sampling_rate is None:
             sampling_rate = getattr(estimator.steps[0][1], "sampling_rate", None)
-        waveform = _load_waveform(audio, sampling_rate)
+        if sampling_rate is None:
+            raise ValueError(
+                "sampling_rate is required: the first step of the pipeline has no "
+                "sampling_rate attribute to take it from."
+            )
+        # read as the extractor reads it: same mixdown, resampling and errors
+        waveform = _read_waveform(audio, int(sampling_rate))
         times = np.arange(len(weights)) * FRAME_SHIFT
         display = cls(
             weights, times, waveform=waveform, sampling_rate=sampling_rate,
@@ -165,18 +173,3 @@ class AttentionDisplay:
                                                            strict=True)},
         )
         return display.plot(ax=ax, **kwargs)
-
-
-def _load_waveform(audio, sampling_rate):
-    """The waveform of ``audio`` at ``sampling_rate`` (mono), for drawing."""
-    if isinstance(audio, np.ndarray):
-        return audio
-    import soundfile as sf
-
-    wave, sr = sf.read(str(audio), dtype="float32", always_2d=True)
-    wave = wave.mean(axis=1)
-    if sampling_rate and sr != sampling_rate:
-        from scipy.signal import resample_poly
-
-        wave = resample_poly(wave, sampling_rate, sr).astype(np.float32)
-    return wave

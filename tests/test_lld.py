@@ -661,3 +661,31 @@ def test_verbose_progress_bar(capsys):
 def test_docstring_examples():
     result = doctest.testmod(lld_module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("case", ["missing", "corrupt", "zero_length", "too_short",
+                                  "nan", "out_of_range", "directory"])
+def test_read_waveform_fails_as_transform_does(bad_files, case):
+    path = bad_files[case]
+    with pytest.raises(ValueError) as read:
+        lld_module._read_waveform(path, SR)
+    with pytest.raises(ValueError) as transform:
+        LLDExtractor().transform([path])
+    assert str(read.value).startswith(f"X[0] ({path!r}): ")
+    assert str(read.value) in str(transform.value)
+
+
+def test_read_waveform_mixes_down_and_resamples(tmp_path):
+    x = speech_like(0.5)
+    stereo = np.stack([x, -0.5 * x], axis=1)
+    path = write(tmp_path / "stereo.wav", stereo, sr=SR, subtype="FLOAT")
+    mono = lld_module._read_waveform(path, SR)
+    assert mono.dtype == np.float32
+    np.testing.assert_allclose(mono, stereo.mean(axis=1), atol=1e-7)
+    # an array is checked and mixed down the same way
+    np.testing.assert_allclose(lld_module._read_waveform(stereo, SR), mono, atol=1e-7)
+    # at another rate: the samples the extractor computes its features from
+    up = lld_module._read_waveform(path, 2 * SR)
+    assert up.shape == (2 * len(x),)
+    with pytest.raises(ValueError, match=r"X\[0\] has shape \(2, 3, 4\)"):
+        lld_module._read_waveform(np.zeros((2, 3, 4)), SR)
