@@ -128,8 +128,10 @@ class AttentionDisplay:
             One utterance: a wav path or a waveform at the pipeline's
             sampling rate.
         sampling_rate : int, default=None
-            Sampling rate of a waveform; defaults to the extractor's
-            ``sampling_rate``.
+            Sampling rate of a waveform, and the rate at which a file is drawn
+            (read, mixed down and resampled as :class:`~sklearn_ser.LLDExtractor`
+            reads it, with the same errors); defaults to the ``sampling_rate``
+            of the pipeline's first step.
         ax : matplotlib Axes, default=None
             Axes to draw on.
         **kwargs
