@@ -1,9 +1,10 @@
 """Tests of AttentionDisplay."""
 
-import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import soundfile as sf
+from scipy.signal import resample_poly
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
@@ -11,9 +12,6 @@ from sklearn_ser import AttentionDisplay, LLDExtractor, make_ser_pipeline
 from sklearn_ser.datasets import make_emotional_speech
 
 from ._common import TINY_NET
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +74,6 @@ def test_from_estimator_reads_a_file_as_the_extractor_does(pipe, data, tmp_path)
     assert display.sampling_rate == 16000
     assert display.waveform.ndim == 1
     assert display.waveform.shape[0] == 2 * stereo.shape[0]
-    from scipy.signal import resample_poly
-
     expected = resample_poly(stereo.mean(axis=1), 2, 1)
     np.testing.assert_allclose(display.waveform, expected, atol=1e-6)
     n_frames = LLDExtractor().transform([path])[0].shape[0]
