@@ -4,10 +4,13 @@ The pipeline of the library, each step a scikit-learn estimator:
 
 1. :class:`LLDExtractor` -- openSMILE low-level descriptors per frame,
 2. :class:`PadCrop` -- pad/crop to a fixed number of frames (NaN padding),
-3. :class:`NeutralStandardScaler` -- normalise with the neutral utterances,
+3. :class:`NeutralStandardScaler` -- normalise with the neutral utterances
+   (or :class:`SpeakerStandardScaler` -- each speaker with its own data),
 4. :class:`SERClassifier` -- BiLSTM network with attention pooling.
 
-:func:`make_ser_pipeline` chains them; :func:`evaluate_sessions` runs the
+:func:`make_ser_pipeline` chains them; :func:`make_baseline_pipeline` builds
+the reference beside it (:class:`Functionals` of the same LLDs and a
+scikit-learn classifier); :func:`evaluate_sessions` runs the
 leave-one-session-out protocol with the WA/UA metrics of
 :mod:`sklearn_ser.metrics`; :func:`save` and :func:`load` store fitted
 pipelines without pickle; :mod:`sklearn_ser.datasets` loads IEMOCAP, EmoDB and
@@ -16,13 +19,15 @@ RAVDESS and synthesises an emotional speech corpus.
 
 from ._classifier import SERClassifier
 from ._evaluation import SessionEvaluation, evaluate_sessions
+from ._functionals import Functionals
 from ._lld import LLDExtractor
 from ._onnx import export_onnx
 from ._padcrop import PadCrop
 from ._persistence import load, save
-from ._pipeline import make_ser_pipeline
+from ._pipeline import make_baseline_pipeline, make_ser_pipeline
 from ._plotting import AttentionDisplay
 from ._scaler import NeutralStandardScaler
+from ._speaker import SpeakerStandardScaler
 from ._version import __version__
 from .metrics import (
     SCORING,
@@ -37,15 +42,18 @@ from .metrics import (
 __all__ = [
     "SCORING",
     "AttentionDisplay",
+    "Functionals",
     "LLDExtractor",
     "NeutralStandardScaler",
     "PadCrop",
     "SERClassifier",
     "SessionEvaluation",
+    "SpeakerStandardScaler",
     "__version__",
     "evaluate_sessions",
     "export_onnx",
     "load",
+    "make_baseline_pipeline",
     "make_ser_pipeline",
     "save",
     "ua_scorer",

@@ -323,6 +323,28 @@ class _BestEpoch(Callback):
 # ---------------------------------------------------------------------------
 
 
+class _CosineSchedule(Callback):
+    """Cosine decay of the learning rate over the epochs of each ``fit`` call.
+
+    Epoch ``k`` (0-based) of a call that trains ``T = max_epochs`` epochs uses
+    ``lr_k = lr * (1 + cos(pi * k / T)) / 2`` for every parameter group
+    (``lr`` being the group's own learning rate), as
+    :class:`torch.optim.lr_scheduler.CosineAnnealingLR` with ``T_max=T`` and
+    ``eta_min=0`` stepped once per epoch.
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        self._epoch = 0
+        for group in net.optimizer_.param_groups:
+            group.setdefault("initial_lr", group["lr"])
+
+    def on_epoch_begin(self, net, **kwargs):
+        factor = 0.5 * (1.0 + np.cos(np.pi * self._epoch / net.max_epochs))
+        for group in net.optimizer_.param_groups:
+            group["lr"] = group["initial_lr"] * factor
+        self._epoch += 1
+
+
 class SERClassifier(NeuralNetClassifier):
     """BiLSTM network with attention pooling for speech emotion recognition.
 
@@ -390,6 +412,11 @@ class SERClassifier(NeuralNetClassifier):
         e.g. ``optimizer__param_groups=[("*bias*", {"weight_decay": 0})]``.
     lr : float, default=3e-5
         Learning rate of Adam.
+    lr_schedule : {"constant", "cosine"}, default="constant"
+        ``"constant"`` keeps ``lr`` (the paper); ``"cosine"`` decays it over
+        the epochs of each :meth:`fit` call, ``lr * (1 + cos(pi * k /
+        max_epochs)) / 2`` in epoch ``k = 0, 1, ...`` (the fast recipe of
+        :func:`~sklearn_ser.make_ser_pipeline`).
     batch_size : int, default=32
         Utterances per training batch (also the prediction batch size).
     max_epochs : int, default=200
@@ -494,6 +521,7 @@ class SERClassifier(NeuralNetClassifier):
         "noise_variance": [Interval(numbers.Real, 0, None, closed="left")],
         "l2": [Interval(numbers.Real, 0, None, closed="left")],
         "lr": [Interval(numbers.Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions({"constant", "cosine"})],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "class_weight": [StrOptions({"balanced"}), dict, None],
@@ -516,6 +544,7 @@ class SERClassifier(NeuralNetClassifier):
         noise_variance=0.4,
         l2=5e-2,
         lr=3e-5,
+        lr_schedule="constant",
         batch_size=32,
         max_epochs=200,
         class_weight="balanced",
@@ -548,6 +577,7 @@ class SERClassifier(NeuralNetClassifier):
         self.dropout = dropout
         self.noise_variance = noise_variance
         self.l2 = l2
+        self.lr_schedule = lr_schedule
         self.class_weight = class_weight
         self.validation_fraction = validation_fraction
         self.patience = patience
@@ -581,7 +611,9 @@ class SERClassifier(NeuralNetClassifier):
 
     @property
     def _default_callbacks(self):
-        return [
+        schedule = ([("lr_schedule", _CosineSchedule())]
+                    if getattr(self, "lr_schedule", "constant") == "cosine" else [])
+        return schedule + [
             ("epoch_timer", EpochTimer()),
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
             ("valid_loss", PassthroughScoring(name="valid_loss")),

@@ -10,6 +10,9 @@ from pathlib import Path
 import numpy as np
 from skorch.callbacks import Callback
 
+from ._network import ATTENTIONS
+from ._pipeline import NORMALIZATIONS, RECIPES
+
 # WA / UA (%) of Table 1 of the paper: pooling -> subset -> (WA, UA).
 PAPER_TABLE1 = {
     "mean": {"full": (60.5, 58.3), "improvised": (62.2, 63.3)},
@@ -17,8 +20,6 @@ PAPER_TABLE1 = {
     "yang": {"full": (61.2, 58.4), "improvised": (64.8, 64.1)},
     "lstm": {"full": (62.5, 59.6), "improvised": (68.8, 63.7)},
 }
-
-ATTENTIONS = ("mean", "zhou", "yang", "lstm")
 
 
 class CLIError(Exception):
@@ -47,18 +48,33 @@ def _positive_int(text):
     return value
 
 
-def _add_training_options(parser, *, epochs, lr, l2, n_frames):
-    group = parser.add_argument_group("training")
-    group.add_argument("--epochs", type=_positive_int, default=epochs,
-                       help="training epochs per fit (default: %(default)s)")
-    group.add_argument("--lr", type=float, default=lr,
-                       help="Adam learning rate (default: %(default)s)")
-    group.add_argument("--l2", type=float, default=l2,
-                       help="L2 factor, TensorFlow style (default: %(default)s)")
-    group.add_argument("--n-frames", type=_positive_int, default=n_frames,
-                       help="frames per utterance after pad/crop (default: %(default)s)")
-    group.add_argument("--batch-size", type=_positive_int, default=32,
-                       help="mini-batch size (default: %(default)s)")
+def _add_training_options(parser, *, normalization=False):
+    group = parser.add_argument_group(
+        "training", "The recipe sets the training budget; the options below "
+        "override single values of it.")
+    group.add_argument("--recipe", choices=tuple(RECIPES), default="paper",
+                       help="'paper': the paper's values (lr 3e-5, L2 5e-2, 200 "
+                       "epochs, 500 frames, full-size network; hours per fold on a "
+                       "CPU); 'fast': the library's short CPU budget of the same "
+                       "architecture (default: %(default)s)")
+    if normalization:
+        group.add_argument("--normalization", choices=NORMALIZATIONS,
+                           default="neutral",
+                           help="'neutral': the paper's standardisation with the "
+                           "neutral training utterances; 'speaker': every speaker "
+                           "standardised with its own frames, test speakers "
+                           "included, without labels (default: %(default)s)")
+    group.add_argument("--epochs", type=_positive_int, default=None,
+                       help="training epochs per fit (default: the recipe's)")
+    group.add_argument("--lr", type=float, default=None,
+                       help="Adam learning rate (default: the recipe's)")
+    group.add_argument("--l2", type=float, default=None,
+                       help="L2 factor, TensorFlow style (default: the recipe's)")
+    group.add_argument("--n-frames", type=_positive_int, default=None,
+                       help="frames per utterance after pad/crop (default: the "
+                       "recipe's)")
+    group.add_argument("--batch-size", type=_positive_int, default=None,
+                       help="mini-batch size (default: the recipe's)")
     group.add_argument("--device", default="auto",
                        help="torch device: auto, cpu or cuda (default: %(default)s)")
     group.add_argument("--seed", type=int, default=0,
@@ -84,17 +100,25 @@ def build_parser():
 
     demo = sub.add_parser(
         "demo", help="leave-one-session-out evaluation on the built-in synthetic corpus",
-        description="Generate the built-in synthetic emotional speech corpus, run a "
-        "leave-one-session-out evaluation of the proposed LSTM-attention model with a "
-        "short, scaled-down training budget, print per-fold WA/UA and write a "
-        "confusion matrix and an attention plot as PNG files.",
+        description="Generate the built-in synthetic emotional speech corpus and run "
+        "a leave-one-session-out evaluation of the proposed LSTM-attention network "
+        "(the library's fast recipe) beside the functionals + SVM baseline, on the "
+        "same folds, with chance level. Prints per-fold and mean WA/UA, says which "
+        "model is better, and writes a confusion matrix and an attention plot as "
+        "PNG files.",
     )
     demo.add_argument("--n-samples", type=_positive_int, default=400,
                       help="utterances in the synthetic corpus (default: %(default)s)")
     demo.add_argument("--attention", choices=ATTENTIONS, default="lstm",
                       help="pooling of the network (default: %(default)s)")
+    demo.add_argument("--normalization", choices=NORMALIZATIONS, default="speaker",
+                      help="normalisation of the network's input (the baseline is "
+                      "shown with both; default: %(default)s)")
     demo.add_argument("--epochs", type=_positive_int, default=None,
-                      help="training epochs per fold (default: the demo's budget)")
+                      help="training epochs per fold (default: the fast recipe's)")
+    demo.add_argument("--n-jobs", type=_positive_int, default=None,
+                      help="folds trained in parallel, one torch thread each "
+                      "(default: the number of CPUs, at most 5)")
     demo.add_argument("--out", default="sklearn_ser_demo",
                       help="output directory for the plots (default: %(default)s)")
     demo.add_argument("--seed", type=int, default=0,
@@ -121,7 +145,7 @@ def build_parser():
                     "(optimistic; for comparison only)")
     ev.add_argument("--out", default=None,
                     help="directory for results.csv and results.json")
-    _add_training_options(ev, epochs=200, lr=3e-5, l2=5e-2, n_frames=500)
+    _add_training_options(ev, normalization=True)
     ev.set_defaults(func=_cmd_evaluate)
 
     tr = sub.add_parser(
@@ -137,7 +161,7 @@ def build_parser():
                     default="full")
     tr.add_argument("--attention", choices=ATTENTIONS, default="lstm")
     tr.add_argument("--merge-excited", action="store_true")
-    _add_training_options(tr, epochs=200, lr=3e-5, l2=5e-2, n_frames=500)
+    _add_training_options(tr)
     tr.set_defaults(func=_cmd_train)
 
     pr = sub.add_parser(
@@ -171,99 +195,176 @@ def main(argv=None):
 
 # -- demo ---------------------------------------------------------------------
 
-DEMO_CONFIG = {
-    "n_frames": 300,
-    "hidden_units": 64,
-    "lstm_units": 32,
-    "attention_units": 32,
-    "lr": 3e-3,
-    "l2": 0.0,
-    "batch_size": 16,
-    "max_epochs": 25,
-}
-"""The demo's scaled-down configuration of the paper's architecture."""
+
+def _mean_std(values):
+    return f"{np.mean(values):.3f} +- {np.std(values):.3f}"
 
 
 def _cmd_demo(args):
     import torch
 
-    from . import AttentionDisplay, evaluate_sessions, make_ser_pipeline
+    from . import evaluate_sessions, make_baseline_pipeline, make_ser_pipeline
+    from ._evaluation import with_speakers
     from .datasets import make_emotional_speech
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    # Small networks train as fast on one thread, and far faster than on two
-    # when the other core is busy.
+    # One torch thread per fit: folds run in parallel processes instead.
     torch.set_num_threads(1)
-    config = dict(DEMO_CONFIG)
-    if args.epochs is not None:
-        config["max_epochs"] = args.epochs
+    n_jobs = args.n_jobs or max(1, min(5, os.cpu_count() or 1))
     t0 = time.perf_counter()
-    _print(f"Generating the synthetic corpus ({args.n_samples} utterances, 5 sessions)...")
+    _print(f"Generating the synthetic corpus ({args.n_samples} utterances, 5 sessions "
+           "of 2 speakers)...")
     data = make_emotional_speech(n_samples=args.n_samples, random_state=args.seed)
     durations = np.array([len(w) for w in data.data]) / data.sampling_rate
     _print(f"  {len(data.target)} utterances, {durations.sum() / 60:.1f} min of audio, "
            f"classes {_counts(data.target)}")
-    _print("Configuration (a scaled-down version of the paper's network, paper values "
-           "in brackets):")
-    _print(f"  attention={args.attention}  n_frames={config['n_frames']} [500]  "
-           f"hidden_units={config['hidden_units']} [256]  "
-           f"lstm_units={config['lstm_units']} [128]  "
-           f"attention_units={config['attention_units']} [128]")
-    _print(f"  lr={config['lr']} [3e-5]  l2={config['l2']} [5e-2]  "
-           f"batch_size={config['batch_size']} [32]  "
-           f"max_epochs={config['max_epochs']} [200]  "
-           "best epoch chosen on a validation split of the training sessions")
     cache = out / "feature_cache"
-    pipe = make_ser_pipeline(
-        args.attention, n_frames=config.pop("n_frames"), memory=str(cache),
-        random_state=args.seed, **config,
-    )
-    pipe.set_params(lld__verbose=True)
+    overrides = {} if args.epochs is None else {"max_epochs": args.epochs}
+    net = make_ser_pipeline(args.attention, normalization=args.normalization,
+                            recipe="fast", memory=str(cache), random_state=args.seed,
+                            **overrides)
+    paper = make_ser_pipeline()
+    _print("Network: the paper's architecture with the library's fast recipe "
+           "(paper values in brackets):")
+    _print("  " + _describe_recipe(net, paper))
+    _print(f"  attention={args.attention}  normalization={args.normalization}  best "
+           "epoch chosen on a validation split of the training speakers")
     _print("Extracting features (openSMILE, 32 LLDs per 10 ms frame)...")
-    pipe[0].transform(list(data.data))  # fills the cache once for all folds
-    pipe.set_params(lld__verbose=False)
-    _print("Leave-one-session-out evaluation (5 folds)...")
-    pipe.set_params(classifier__callbacks=[("progress", _FoldProgress())])
-    result = evaluate_sessions(pipe, list(data.data), data.target, data.groups,
-                               n_splits=5)
+    make_baseline_pipeline(memory=str(cache))[0].set_params(verbose=True).transform(
+        list(data.data))  # fills the cache once for every model and fold
+
+    X = list(data.data)
+    X_speakers = with_speakers(X, data.speakers)
+    models = [
+        ("functionals + SVM", "neutral", make_baseline_pipeline(memory=str(cache)), X),
+        ("functionals + SVM", "speaker",
+         make_baseline_pipeline(normalization="speaker", memory=str(cache)), X_speakers),
+        (f"{args.attention} network, fast", args.normalization, net,
+         X_speakers if args.normalization == "speaker" else X),
+    ]
+    _print(f"Leave-one-session-out evaluation, 5 folds, the same folds for every "
+           f"model, {n_jobs} fold(s) at a time...")
+    results = []
+    for name, normalization, pipe, X_model in models:
+        t = time.perf_counter()
+        is_net = pipe is net
+        res = evaluate_sessions(
+            pipe, X_model, data.target, data.groups, n_splits=5, n_jobs=n_jobs,
+            return_estimator=is_net,
+            params={"classifier__groups": data.speakers} if is_net else None,
+        )
+        seconds = time.perf_counter() - t
+        _print(f"  {name} ({normalization}): UA {res.ua_mean:.3f}, {seconds:.0f} s")
+        results.append((name, normalization, res, seconds))
+
     _print()
-    _print(result)
+    _print("UA per fold (the test session was never seen in training):")
+    header = f"{'fold':>4}  {'session':>7}{'n':>6}" + "".join(
+        f"{_short(name, norm):>16}" for name, norm, _, _ in results)
+    _print(header)
+    first = results[0][2]
+    for k in range(first.n_splits):
+        groups = ",".join(str(g) for g in first.test_groups[k])
+        _print(f"{k:>4}  {groups:>7}{first.n_test[k]:>6}" + "".join(
+            f"{res.ua[k]:>16.3f}" for _, _, res, _ in results))
     _print()
-    _print(f"WA = {result.wa_mean:.3f} +- {result.wa_std:.3f}   "
-           f"UA = {result.ua_mean:.3f} +- {result.ua_std:.3f}   "
-           f"(chance: WA about {np.max(np.unique(data.target, return_counts=True)[1]) / len(data.target):.2f}, UA 0.25)")
+    majority = np.max(np.unique(data.target, return_counts=True)[1]) / len(data.target)
+    _print(f"{'model':<26}{'normalization':<15}{'WA (mean +- std)':>18}"
+           f"{'UA (mean +- std)':>18}{'seconds':>9}")
+    _print(f"{'chance':<26}{'':<15}{f'{majority:.3f}':>18}{'0.250':>18}{'':>9}")
+    for name, normalization, res, seconds in results:
+        _print(f"{name:<26}{normalization:<15}{_mean_std(res.wa):>18}"
+               f"{_mean_std(res.ua):>18}{seconds:>9.0f}")
+    _print()
+    _print("chance: WA of always predicting the largest class, UA of any constant "
+           "prediction.")
+    baseline = next(res for name, norm, res, _ in results
+                    if name.startswith("functionals") and norm == args.normalization)
+    network = results[-1][2]
+    _print(_verdict(network, baseline, f"{args.attention} network", args.normalization))
 
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    display = result.plot_confusion_matrix()
-    display.ax_.set_title(f"{args.attention} attention, leave-one-session-out")
+    display = network.plot_confusion_matrix()
+    display.ax_.set_title(
+        f"{args.attention} network ({args.normalization} normalisation), "
+        f"leave-one-session-out\nWA {network.wa_mean:.3f}  UA {network.ua_mean:.3f}  "
+        f"n = {int(network.n_test.sum())}; rows normalised per true class",
+        fontsize=9)
     cm_path = out / "confusion_matrix.png"
     display.figure_.savefig(cm_path, dpi=120, bbox_inches="tight")
     plt.close(display.figure_)
 
-    _print("Fitting one model on sessions 1-4 for the attention plot...")
-    train = data.groups != 5
-    pipe.set_params(classifier__callbacks=None)
-    pipe.fit([w for w, t in zip(data.data, train, strict=True) if t],
-             data.target[train])
-    test_idx = np.flatnonzero(~train)
-    idx = test_idx[np.argmax(durations[test_idx] < 4.0)]
-    display = AttentionDisplay.from_estimator(pipe, data.data[idx],
-                                              sampling_rate=data.sampling_rate)
-    display.ax_.set_title(
-        f"session 5 utterance {idx} (true: {data.target[idx]}, predicted: "
-        f"{display.label})", fontsize=9)
     att_path = out / "attention.png"
-    display.figure_.savefig(att_path, dpi=120, bbox_inches="tight")
-    plt.close(display.figure_)
+    _attention_plot(network, models[-1][3], data, durations, att_path)
     _print(f"Wrote {cm_path}")
     _print(f"Wrote {att_path}")
     _print(f"Done in {time.perf_counter() - t0:.0f} s.")
     return 0
+
+
+def _short(name, normalization):
+    model = "SVM" if name.startswith("functionals") else name.split()[0]
+    return f"{model}/{normalization}"
+
+
+def _describe_recipe(pipe, paper):
+    ours, theirs = pipe.get_params(), paper.get_params()
+    names = ["padcrop__n_frames"] + [f"classifier__{n}" for n in (
+        "hidden_units", "lstm_units", "attention_units", "attention_normalization",
+        "dropout", "noise_variance", "lr", "l2", "batch_size", "max_epochs",
+        "patience")]
+    return "  ".join(f"{n.split('__')[1]}={ours[n]} [{theirs[n]}]" for n in names)
+
+
+def _verdict(network, baseline, name, normalization):
+    diff = network.ua - baseline.ua
+    wins = int(np.sum(diff > 0))
+    better = network.ua_mean > baseline.ua_mean
+    return (
+        f"Under {normalization} normalisation the {name} is "
+        f"{'better' if better else 'worse'} than the functionals + SVM baseline by "
+        f"{abs(network.ua_mean - baseline.ua_mean) * 100:.1f} UA points (higher UA in "
+        f"{wins} of {len(diff)} folds; paired fold differences "
+        f"{np.mean(diff) * 100:+.1f} +- {np.std(diff) * 100:.1f} points)."
+    )
+
+
+def _attention_plot(result, X, data, durations, path):
+    """Attention of the fold model that never saw the session, on one utterance."""
+    import matplotlib.pyplot as plt
+    from sklearn.utils import _safe_indexing
+
+    from . import AttentionDisplay
+
+    last = result.n_splits - 1
+    pipe = result.estimators[last]
+    test = result.splits[last][1]
+    short = test[durations[test] < 4.0]
+    idx = int(short[0] if short.size else test[0])
+    Xt = pipe[:-1].transform(_safe_indexing(X, test))
+    row = int(np.flatnonzero(test == idx)[0])
+    clf = pipe.steps[-1][1]
+    weights = clf.attention_weights(Xt[row:row + 1])[0]
+    proba = clf.predict_proba(Xt[row:row + 1])[0]
+    label = clf.classes_[int(np.argmax(proba))]
+    display = AttentionDisplay(
+        weights, np.arange(len(weights)) * 0.01, waveform=data.data[idx][
+            : len(weights) * 160 + 240],
+        sampling_rate=data.sampling_rate, label=label,
+        probabilities={str(c): float(p) for c, p in zip(clf.classes_, proba,
+                                                       strict=True)},
+    ).plot()
+    sessions = ",".join(str(g) for g in result.test_groups[last])
+    display.ax_.set_title(
+        f"session {sessions} utterance {idx} (true: {data.target[idx]}, predicted: "
+        f"{label}), model trained without session {sessions}", fontsize=9)
+    display.figure_.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(display.figure_)
 
 
 class _FoldProgress(Callback):
@@ -288,15 +389,37 @@ def _check_dir(path, what):
         raise CLIError(f"{what} {path!r} is not a directory")
 
 
+_OVERRIDES = {"epochs": "max_epochs", "lr": "lr", "l2": "l2",
+              "batch_size": "batch_size"}
+
+
 def _classifier_params(args):
-    return dict(
-        max_epochs=args.epochs, lr=args.lr, l2=args.l2,
-        batch_size=args.batch_size, device=args.device, random_state=args.seed,
+    params = {name: getattr(args, option) for option, name in _OVERRIDES.items()
+              if getattr(args, option) is not None}
+    return dict(params, device=args.device, random_state=args.seed)
+
+
+def _make_pipeline(args, attention):
+    from . import make_ser_pipeline
+
+    return make_ser_pipeline(
+        attention, n_frames=args.n_frames, recipe=args.recipe,
+        normalization=getattr(args, "normalization", "neutral"), memory=args.cache,
+        n_jobs=args.n_jobs, **_classifier_params(args),
     )
 
 
+def _describe_training(pipe):
+    """One line with the training budget of a pipeline's classifier."""
+    params = pipe.get_params()
+    return (f"n_frames={params['padcrop__n_frames']}  "
+            + "  ".join(f"{name}={params['classifier__' + name]}"
+                        for name in ("hidden_units", "lstm_units", "attention_units",
+                                     "lr", "l2", "batch_size", "max_epochs")))
+
+
 def _cmd_evaluate(args):
-    from . import evaluate_sessions, make_ser_pipeline
+    from . import evaluate_sessions
     from .datasets import load_iemocap
 
     _check_dir(args.iemocap, "IEMOCAP root")
@@ -304,16 +427,18 @@ def _cmd_evaluate(args):
                         merge_excited=args.merge_excited)
     _print(f"IEMOCAP {args.subset}: {len(data.target)} utterances, classes "
            f"{_counts(data.target)}")
+    speakers = data.speakers if args.normalization == "speaker" else None
     rows = []
     results = {}
     for attention in args.attention:
-        pipe = make_ser_pipeline(attention, n_frames=args.n_frames, memory=args.cache,
-                                 n_jobs=args.n_jobs,
-                                 **_classifier_params(args))
+        pipe = _make_pipeline(args, attention)
+        _print(f"[{attention}] recipe={args.recipe}  normalization="
+               f"{args.normalization}  {_describe_training(pipe)}")
         pipe.set_params(classifier__callbacks=[("progress", _FoldProgress())])
         _print(f"[{attention}] leave-one-session-out evaluation...")
         res = evaluate_sessions(pipe, data.filenames, data.target, data.groups,
-                                n_splits=5, params={"classifier__groups": data.speakers})
+                                speakers=speakers, n_splits=5,
+                                params={"classifier__groups": data.speakers})
         results[attention] = {"selection": "validation split of the training sessions",
                               **res.to_dict()}
         paper = PAPER_TABLE1[attention].get(args.subset)
@@ -323,7 +448,7 @@ def _cmd_evaluate(args):
             from ._reproduction import paper_selection_evaluation
 
             res_p = paper_selection_evaluation(pipe, data.filenames, data.target,
-                                               data.groups)
+                                               data.groups, speakers=speakers)
             results[attention + "_paper_selection"] = {
                 "selection": "best epoch on the test session (the paper's, optimistic)",
                 **res_p.to_dict(),
@@ -339,8 +464,10 @@ def _cmd_evaluate(args):
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         with open(out / "results.json", "w") as fh:
-            json.dump({"subset": args.subset, "epochs": args.epochs, "results": results},
-                      fh, indent=2)
+            json.dump({"subset": args.subset, "recipe": args.recipe,
+                       "normalization": args.normalization,
+                       "epochs": pipe.get_params()["classifier__max_epochs"],
+                       "results": results}, fh, indent=2)
         with open(out / "results.csv", "w") as fh:
             fh.write("attention,selection,fold,test_groups,n_test,wa,ua\n")
             for name, res in results.items():
@@ -353,15 +480,13 @@ def _cmd_evaluate(args):
 
 
 def _cmd_train(args):
-    from . import make_ser_pipeline, save
+    from . import save
     from .datasets import load_iemocap
 
     _check_dir(args.iemocap, "IEMOCAP root")
     data = load_iemocap(args.iemocap, subset=args.subset,
                         merge_excited=args.merge_excited)
-    pipe = make_ser_pipeline(args.attention, n_frames=args.n_frames, memory=args.cache,
-                             n_jobs=args.n_jobs,
-                             **_classifier_params(args))
+    pipe = _make_pipeline(args, args.attention)
     pipe.set_params(classifier__callbacks=[("progress", _FoldProgress())])
     _print(f"Training on {len(data.target)} utterances...")
     pipe.fit(data.filenames, data.target, classifier__groups=data.speakers)

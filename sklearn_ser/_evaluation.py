@@ -1,10 +1,14 @@
 """Leave-one-session-out evaluation with WA/UA and confusion matrices."""
 
 import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import clone
 from sklearn.metrics import confusion_matrix
-from sklearn.model_selection import GroupKFold, cross_val_predict
-from sklearn.utils import check_consistent_length
+from sklearn.model_selection import GroupKFold
+from sklearn.utils import _safe_indexing, check_consistent_length
+from sklearn.utils.validation import _check_method_params
 
+from ._validation import is_dataframe
 from .metrics import unweighted_accuracy, weighted_accuracy
 
 
@@ -33,6 +37,12 @@ class SessionEvaluation:
         Labels and out-of-fold predictions of every sample.
     fold : ndarray of shape (n_samples,)
         Index of the fold in which each sample was tested.
+    estimators : list of estimator
+        The estimator fitted in each fold; only with
+        ``evaluate_sessions(..., return_estimator=True)``.
+    splits : list of (ndarray, ndarray)
+        Train and test indices of each fold; only with
+        ``evaluate_sessions(..., return_estimator=True)``.
     """
 
     def __init__(self, *, y_true, y_pred, fold, test_groups, labels):
@@ -174,20 +184,63 @@ class SessionEvaluation:
                             colorbar=colorbar)
 
 
+def with_speakers(X, speakers):
+    """``X`` and ``speakers`` as the DataFrame that speaker normalisation takes.
+
+    Parameters
+    ----------
+    X : sequence of length n_samples
+        Audio paths or waveforms.
+    speakers : array-like of shape (n_samples,)
+        Speaker of each sample.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        Columns ``"audio"`` (the items of ``X``) and ``"speaker"``.
+    """
+    import pandas as pd
+
+    if is_dataframe(X):
+        raise ValueError(
+            "X is already a DataFrame; put the speakers in its 'speaker' column "
+            "instead of passing speakers=..."
+        )
+    if isinstance(speakers, (str, bytes)) or not hasattr(speakers, "__len__"):
+        raise TypeError(
+            f"speakers must be a sequence with one speaker per sample, got "
+            f"{type(speakers).__name__}."
+        )
+    items = list(X)
+    speakers = list(speakers)
+    if len(speakers) != len(items):
+        raise ValueError(
+            f"speakers has {len(speakers)} entries but X has {len(items)} samples; "
+            "give one speaker per sample."
+        )
+    audio = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):
+        audio[i] = item
+    speaker = np.empty(len(items), dtype=object)
+    speaker[:] = speakers
+    return pd.DataFrame({"audio": audio, "speaker": speaker})
+
+
 def _plain(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
-def evaluate_sessions(estimator, X, y, groups, *, n_splits=5, labels=None,
-                      params=None, n_jobs=None, verbose=0):
+def evaluate_sessions(estimator, X, y, groups, *, speakers=None, n_splits=5,
+                      labels=None, params=None, n_jobs=None, verbose=0,
+                      return_estimator=False):
     """Leave-one-session-out evaluation with WA, UA and confusion matrices.
 
     Splits the data with :class:`~sklearn.model_selection.GroupKFold` on
     ``groups`` (the recording sessions; with 5 sessions and ``n_splits=5``,
     every fold tests one session that the model never saw), fits a clone of
-    ``estimator`` on each training part with
-    :func:`~sklearn.model_selection.cross_val_predict`, and scores the
-    out-of-fold predictions fold by fold.
+    ``estimator`` on each training part, and scores the out-of-fold
+    predictions fold by fold (the predictions of
+    :func:`~sklearn.model_selection.cross_val_predict` on the same folds).
 
     Parameters
     ----------
@@ -200,6 +253,15 @@ def evaluate_sessions(estimator, X, y, groups, *, n_splits=5, labels=None,
     groups : array-like of shape (n_samples,)
         Session (or speaker) of each sample; no group is split between the
         training and test parts of a fold.
+    speakers : array-like of shape (n_samples,), default=None
+        Speaker of each sample, for pipelines with speaker normalisation
+        (``normalization="speaker"``). The speakers travel with the audio:
+        ``X`` becomes a pandas DataFrame with an ``"audio"`` and a
+        ``"speaker"`` column, which is also how to call
+        :func:`~sklearn.model_selection.cross_validate` or
+        :class:`~sklearn.model_selection.GridSearchCV` with such a pipeline.
+        No label is used to normalise: each test speaker is standardised
+        with the statistics of its own test utterances.
     n_splits : int, default=5
         Number of folds; at most the number of distinct groups.
     labels : array-like, default=None
@@ -213,14 +275,20 @@ def evaluate_sessions(estimator, X, y, groups, *, n_splits=5, labels=None,
     n_jobs : int, default=None
         Folds fitted in parallel (joblib).
     verbose : int, default=0
-        Verbosity of :func:`~sklearn.model_selection.cross_val_predict`.
+        Verbosity of the joblib loop over the folds.
+    return_estimator : bool, default=False
+        Keep the estimator fitted in each fold, as ``result.estimators``
+        (e.g. to look at the attention of the model that never saw a
+        session).
 
     Returns
     -------
     result : SessionEvaluation
         Per-fold ``wa`` and ``ua``, ``wa_mean``, ``ua_mean``, ``wa_std``,
         ``ua_std``, ``confusion_matrices``, ``confusion_matrix`` and
-        ``labels``; ``print(result)`` shows a table.
+        ``labels``; ``print(result)`` shows a table. With
+        ``return_estimator=True``, also ``estimators`` (one per fold) and
+        ``splits`` (the train and test indices of each fold).
 
     Examples
     --------
@@ -239,6 +307,8 @@ def evaluate_sessions(estimator, X, y, groups, *, n_splits=5, labels=None,
     """
     y = np.asarray(y)
     groups = np.asarray(groups)
+    if speakers is not None:
+        X = with_speakers(X, speakers)
     check_consistent_length(X, y, groups)
     n_groups = len(np.unique(groups))
     if isinstance(n_splits, bool) or not isinstance(n_splits, (int, np.integer)):
@@ -252,15 +322,32 @@ def evaluate_sessions(estimator, X, y, groups, *, n_splits=5, labels=None,
         labels = np.unique(y)
     cv = GroupKFold(n_splits=n_splits)
     splits = list(cv.split(np.zeros(len(y)), y, groups))
-    y_pred = cross_val_predict(
-        estimator, X, y, groups=groups, cv=splits, params=params, n_jobs=n_jobs,
-        verbose=verbose,
+    fitted = Parallel(n_jobs=n_jobs, verbose=verbose)(
+        delayed(_fit_and_predict)(clone(estimator), X, y, train, test, params,
+                                  return_estimator)
+        for train, test in splits
     )
+    y_pred = None
     fold = np.empty(len(y), dtype=int)
     test_groups = []
-    for k, (_, test) in enumerate(splits):
+    for k, ((_, test), (pred, _)) in enumerate(zip(splits, fitted, strict=True)):
+        if y_pred is None:
+            y_pred = np.empty(len(y), dtype=np.asarray(pred).dtype)
+        y_pred[test] = pred
         fold[test] = k
         test_groups.append(np.unique(groups[test]))
-    return SessionEvaluation(
+    result = SessionEvaluation(
         y_true=y, y_pred=y_pred, fold=fold, test_groups=test_groups, labels=labels
     )
+    if return_estimator:
+        result.estimators = [est for _, est in fitted]
+        result.splits = splits
+    return result
+
+
+def _fit_and_predict(estimator, X, y, train, test, params, return_estimator):
+    """Fit on one fold's training part; predictions of its test part."""
+    fit_params = _check_method_params(X, params=params or {}, indices=train)
+    estimator.fit(_safe_indexing(X, train), y[train], **fit_params)
+    pred = estimator.predict(_safe_indexing(X, test))
+    return pred, (estimator if return_estimator else None)

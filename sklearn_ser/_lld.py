@@ -18,6 +18,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval
 
+from ._validation import FRAMES_COLUMN, frame_with_features, is_dataframe
+
 __all__ = ["LLDExtractor"]
 
 # ---------------------------------------------------------------------------
@@ -825,6 +827,10 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         (or a ``joblib.Memory`` without location) disables caching.
     verbose : bool or int, default=False
         Show a progress bar (tqdm) while extracting.
+    audio_column : str or None, default=None
+        Column of a pandas DataFrame ``X`` that holds the audio (paths or
+        waveforms). None takes the column ``"audio"`` or, if there is none,
+        ``"file"``. Ignored when ``X`` is not a DataFrame.
 
     Attributes
     ----------
@@ -847,6 +853,18 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     ``(n_samples, n_channels)``, the layout of ``soundfile.read``, and mixed
     down to mono by averaging the channels; a 2-D numeric array ``X`` is a
     batch whose rows are 1-D waveforms.
+
+    **DataFrames.** ``X`` may also be a pandas DataFrame whose
+    ``audio_column`` holds the paths or waveforms and whose other columns
+    are metadata, e.g. the ``"speaker"`` of each utterance that
+    :class:`~sklearn_ser.SpeakerStandardScaler` needs. The result is then a
+    DataFrame with the same index: an ``"lld"`` column holding the
+    ``(n_frames_i, 32)`` arrays, followed by the other columns of ``X``
+    unchanged. This is how metadata reaches the later steps of a pipeline
+    inside :func:`~sklearn.model_selection.cross_validate` or
+    :class:`~sklearn.model_selection.GridSearchCV`;
+    :class:`~sklearn_ser.PadCrop` and :class:`~sklearn_ser.Functionals` read
+    the ``"lld"`` column of such a DataFrame and leave the rest.
 
     **Frames.** With ``N`` samples at ``sampling_rate`` (after mix-down and
     resampling: a file with ``N0`` samples at rate ``r`` gives
@@ -909,14 +927,16 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         "n_jobs": [None, numbers.Integral],
         "memory": [None, str, os.PathLike, HasMethods(["cache"])],
         "verbose": ["verbose"],
+        "audio_column": [str, None],
     }
 
     def __init__(self, *, sampling_rate=16000, n_jobs=None, memory=None,
-                 verbose=False):
+                 verbose=False, audio_column=None):
         self.sampling_rate = sampling_rate
         self.n_jobs = n_jobs
         self.memory = memory
         self.verbose = verbose
+        self.audio_column = audio_column
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -941,15 +961,19 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
 
         Parameters
         ----------
-        X : sequence of str or os.PathLike, or sequence of array-like
-            Audio file paths, or waveforms sampled at ``sampling_rate`` (see
-            the Notes of the class).
+        X : sequence of str or os.PathLike, sequence of array-like, or DataFrame
+            Audio file paths, or waveforms sampled at ``sampling_rate``, or a
+            DataFrame with them in its ``audio_column`` (see the Notes of the
+            class).
 
         Returns
         -------
-        features : list of ndarray of shape (n_frames_i, 32), dtype float32
+        features : list of ndarray of shape (n_frames_i, 32), dtype float32, \
+                or DataFrame
             One array per input, in input order; columns as given by
-            :meth:`get_feature_names_out`.
+            :meth:`get_feature_names_out`. For a DataFrame ``X``, a DataFrame
+            with these arrays in an ``"lld"`` column and the other columns
+            of ``X``.
 
         Raises
         ------
@@ -963,6 +987,10 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             If openSMILE itself fails on an input (the message names it).
         """
         self._validate_params()
+        if is_dataframe(X):
+            column = self._audio_column_of(X)
+            features = self.transform(list(X[column]))
+            return frame_with_features(X.drop(columns=[column]), features)
         items, n_items = self._check_input(X)
         sampling_rate = int(self.sampling_rate)
         memory = self._check_memory()
@@ -995,6 +1023,29 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         finally:
             bar.close()
         return self._collect(items, results, memory)
+
+    def _audio_column_of(self, X):
+        columns = list(X.columns)
+        if FRAMES_COLUMN in columns:
+            raise ValueError(
+                f"X already has an {FRAMES_COLUMN!r} column, the name of the "
+                "column LLDExtractor writes; rename it."
+            )
+        if self.audio_column is not None:
+            if self.audio_column not in columns:
+                raise ValueError(
+                    f"X has no column audio_column={self.audio_column!r} (columns: "
+                    f"{columns[:10]})."
+                )
+            return self.audio_column
+        found = [c for c in ("audio", "file") if c in columns]
+        if not found:
+            raise ValueError(
+                f"X is a DataFrame without an 'audio' or 'file' column (columns: "
+                f"{columns[:10]}); put the audio paths or waveforms in one of them, "
+                "or name the column with audio_column."
+            )
+        return found[0]
 
     def _effective_n_jobs(self):
         """Number of workers of a call: 1 for ``n_jobs=None`` in a Dask task."""

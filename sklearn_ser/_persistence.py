@@ -41,10 +41,12 @@ from skorch.history import History
 from torch.utils.data import DataLoader
 
 from ._classifier import LengthBucketLoader, SERClassifier, TrimLoader
+from ._functionals import Functionals
 from ._lld import LLDExtractor
 from ._network import SERNet
 from ._padcrop import PadCrop
 from ._scaler import NeutralStandardScaler
+from ._speaker import SpeakerStandardScaler
 from ._version import __version__
 
 __all__ = ["load", "save"]
@@ -60,7 +62,8 @@ _MEMBERS = (_METADATA, _ARRAYS, _WEIGHTS)
 #: The step classes a model file may contain (exact types, no subclasses).
 STEP_CLASSES = {
     cls.__name__: cls
-    for cls in (LLDExtractor, PadCrop, NeutralStandardScaler, SERClassifier)
+    for cls in (LLDExtractor, PadCrop, NeutralStandardScaler, SpeakerStandardScaler,
+                Functionals, SERClassifier)
 }
 
 #: Classes that may appear as parameter values (SERClassifier's skorch
@@ -723,8 +726,16 @@ def _check_fitted_state(step, where):
              f"{attr} must be a positive int, got {value!r}")
         return value
 
-    if isinstance(step, PadCrop):
+    if isinstance(step, (PadCrop, SpeakerStandardScaler)):
         count("n_features_in_")
+    elif isinstance(step, Functionals):
+        count("n_features_in_")
+        n = count("n_functionals_")
+        try:
+            expected = len(step._labels())
+        except (TypeError, ValueError) as exc:
+            need(False, f"its parameters are invalid ({exc})")
+        need(n == expected, f"n_functionals_ is {n} but the parameters give {expected}")
     elif isinstance(step, NeutralStandardScaler):
         d = count("n_features_in_")
         for attr in ("mean_", "var_") + (("scale_",) if step.with_std else ()):

@@ -1,19 +1,73 @@
-"""The library's pipeline: LLDs -> pad/crop -> neutral scaling -> network."""
+"""The library's pipelines: the paper's network and the functionals baseline."""
 
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
 
 from ._classifier import SERClassifier
+from ._functionals import Functionals
 from ._lld import LLDExtractor
 from ._padcrop import PadCrop
 from ._scaler import NeutralStandardScaler
+from ._speaker import SpeakerStandardScaler
+
+NORMALIZATIONS = ("neutral", "speaker")
+"""Values of the ``normalization`` parameter of the pipeline factories."""
+
+#: Training recipes of :func:`make_ser_pipeline`: ``n_frames`` and the
+#: :class:`~sklearn_ser.SERClassifier` parameters that differ from its
+#: defaults (which are the paper's).
+RECIPES = {
+    "paper": {"n_frames": 500},
+    "fast": {
+        "n_frames": 300,
+        "hidden_units": 64,
+        "lstm_units": 32,
+        "attention_units": 32,
+        "lr": 3e-3,
+        "l2": 0.0,
+        "batch_size": 16,
+        "max_epochs": 25,
+    },
+}
 
 
-def make_ser_pipeline(attention="lstm", *, n_frames=500, memory=None, n_jobs=None,
-                      **classifier_params):
+def _check_choice(value, name, choices):
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}.")
+
+
+def recipe_params(recipe):
+    """The parameters of a training recipe of :func:`make_ser_pipeline`.
+
+    Parameters
+    ----------
+    recipe : {"paper", "fast"}
+        Name of the recipe.
+
+    Returns
+    -------
+    params : dict
+        ``n_frames`` and the :class:`~sklearn_ser.SERClassifier` parameters
+        the recipe sets (a copy; the ``"paper"`` recipe keeps the
+        classifier's defaults, which are the paper's values).
+
+    Examples
+    --------
+    >>> from sklearn_ser._pipeline import recipe_params
+    >>> recipe_params("paper")
+    {'n_frames': 500}
+    """
+    _check_choice(recipe, "recipe", RECIPES)
+    return dict(RECIPES[recipe])
+
+
+def make_ser_pipeline(attention="lstm", *, n_frames=None, normalization="neutral",
+                      recipe="paper", memory=None, n_jobs=None, **classifier_params):
     """Build the speech emotion recognition pipeline of the paper.
 
     The pipeline takes audio (wav paths or 1-D waveforms) and labels, and
-    chains four named steps:
+    chains four named steps. With ``normalization="neutral"`` (the paper's):
 
     ``lld``
         :class:`~sklearn_ser.LLDExtractor`: 32 openSMILE low-level descriptors
@@ -28,31 +82,55 @@ def make_ser_pipeline(attention="lstm", *, n_frames=500, memory=None, n_jobs=Non
         :class:`~sklearn_ser.SERClassifier`: BiLSTM network with the chosen
         ``attention`` pooling.
 
+    With ``normalization="speaker"`` the ``scaler`` step is a
+    :class:`~sklearn_ser.SpeakerStandardScaler` and comes right after
+    ``lld`` (steps ``lld``, ``scaler``, ``padcrop``, ``classifier``): every
+    speaker's frames are standardised with the mean and standard deviation
+    of all the frames of that speaker, training and test speakers alike,
+    without labels. The speaker of each sample must then travel with the
+    audio: pass ``X`` as a pandas DataFrame with the audio in a ``"file"``
+    (or ``"audio"``) column and the speaker in a ``"speaker"`` column, or
+    use ``evaluate_sessions(..., speakers=...)``.
+
     Parameters
     ----------
     attention : {"lstm", "mean", "zhou", "yang"}, default="lstm"
         Pooling of the network; ``"lstm"`` is the paper's proposed model.
-    n_frames : int, default=500
-        Frames per utterance after padding/cropping (500 = 5 s).
+    n_frames : int or None, default=None
+        Frames per utterance after padding/cropping; None takes the recipe's
+        (500 = 5 s for ``"paper"``).
+    normalization : {"neutral", "speaker"}, default="neutral"
+        ``"neutral"``: the paper's standardisation with the neutral training
+        utterances; ``"speaker"``: per-speaker standardisation (see above).
+    recipe : {"paper", "fast"}, default="paper"
+        Training budget. ``"paper"`` keeps the paper's values (Adam lr 3e-5,
+        L2 5e-2, 200 epochs, batch 32, the network at full size, 500
+        frames), which need hours per fold on a CPU. ``"fast"`` is the
+        library's short-budget configuration of the same architecture,
+        chosen by measurement on development draws of the synthetic corpus
+        (see :data:`RECIPES` and the user guide); it trains in about a
+        minute per fold of 800 utterances on a CPU.
     memory : str, path or joblib.Memory, default=None
         Feature cache of the extractor. With a cache, every audio file is
         extracted once, whatever the number of folds or of candidates of a
-        grid search.
+        grid search, and the same cache serves
+        :func:`make_baseline_pipeline`.
     n_jobs : int, default=None
         Parallel jobs of the feature extraction.
     **classifier_params
         Parameters of :class:`~sklearn_ser.SERClassifier` (``max_epochs``,
-        ``lr``, ``random_state``, ...).
+        ``lr``, ``random_state``, ...); they override the recipe's.
 
     Returns
     -------
     pipeline : sklearn.pipeline.Pipeline
-        Unfitted pipeline with steps ``lld``, ``padcrop``, ``scaler`` and
-        ``classifier``. Other step parameters are reached with
+        Unfitted pipeline. Other step parameters are reached with
         ``set_params``, e.g. ``pipeline.set_params(lld__sampling_rate=8000)``.
 
     See Also
     --------
+    make_baseline_pipeline : Functionals and a scikit-learn classifier, the
+        reference to report beside the network.
     evaluate_sessions : Leave-one-session-out evaluation of the pipeline.
 
     Examples
@@ -63,12 +141,102 @@ def make_ser_pipeline(attention="lstm", *, n_frames=500, memory=None, n_jobs=Non
     ['lld', 'padcrop', 'scaler', 'classifier']
     >>> pipe.get_params()["classifier__attention"]
     'mean'
+    >>> fast = make_ser_pipeline(normalization="speaker", recipe="fast")
+    >>> [name for name, _ in fast.steps]
+    ['lld', 'scaler', 'padcrop', 'classifier']
     """
-    return Pipeline(
-        [
-            ("lld", LLDExtractor(memory=memory, n_jobs=n_jobs)),
-            ("padcrop", PadCrop(n_frames=n_frames)),
-            ("scaler", NeutralStandardScaler()),
-            ("classifier", SERClassifier(attention=attention, **classifier_params)),
-        ]
-    )
+    _check_choice(normalization, "normalization", NORMALIZATIONS)
+    params = recipe_params(recipe)
+    recipe_frames = params.pop("n_frames")
+    params.update(classifier_params)
+    padcrop = ("padcrop", PadCrop(n_frames=recipe_frames if n_frames is None
+                                  else n_frames))
+    lld = ("lld", LLDExtractor(memory=memory, n_jobs=n_jobs))
+    classifier = ("classifier", SERClassifier(attention=attention, **params))
+    if normalization == "speaker":
+        steps = [lld, ("scaler", SpeakerStandardScaler()), padcrop, classifier]
+    else:
+        steps = [lld, padcrop, ("scaler", NeutralStandardScaler()), classifier]
+    return Pipeline(steps)
+
+
+def make_baseline_pipeline(classifier=None, *, normalization="neutral", memory=None,
+                           n_jobs=None):
+    """Build the functionals baseline: LLDs, their statistics and a classifier.
+
+    The reference that every number of the network belongs beside: the same
+    32 LLDs as :func:`make_ser_pipeline`, summarised per utterance by
+    :class:`~sklearn_ser.Functionals` (mean, standard deviation,
+    percentiles, range and slope of each LLD: 288 features) and classified
+    by a scikit-learn classifier. With ``normalization="neutral"`` the steps
+    are:
+
+    ``lld``
+        :class:`~sklearn_ser.LLDExtractor`.
+    ``functionals``
+        :class:`~sklearn_ser.Functionals`.
+    ``scaler``
+        :class:`~sklearn_ser.NeutralStandardScaler` on the functionals.
+    ``classifier``
+        ``classifier``.
+
+    With ``normalization="speaker"``, the frames are standardised per
+    speaker before the functionals, as in :func:`make_ser_pipeline`, and the
+    functionals are then standardised over the training data: steps
+    ``lld``, ``scaler`` (:class:`~sklearn_ser.SpeakerStandardScaler`),
+    ``functionals``, ``standardize``
+    (:class:`~sklearn.preprocessing.StandardScaler`) and ``classifier``.
+    The speakers travel with ``X`` as for :func:`make_ser_pipeline`.
+
+    Parameters
+    ----------
+    classifier : scikit-learn classifier or None, default=None
+        Any classifier taking ``(n_samples, n_features)`` input. None uses
+        ``SVC(class_weight="balanced")``, a support vector machine with an
+        RBF kernel and balanced class weights (the usual openSMILE baseline
+        of the field).
+    normalization : {"neutral", "speaker"}, default="neutral"
+        As in :func:`make_ser_pipeline`.
+    memory : str, path or joblib.Memory, default=None
+        Feature cache of the extractor; give the same one as to
+        :func:`make_ser_pipeline` and a comparison extracts each file once.
+    n_jobs : int, default=None
+        Parallel jobs of the feature extraction.
+
+    Returns
+    -------
+    pipeline : sklearn.pipeline.Pipeline
+        Unfitted pipeline.
+
+    See Also
+    --------
+    make_ser_pipeline : The paper's network on the same LLDs.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_ser import make_baseline_pipeline
+    >>> pipe = make_baseline_pipeline()
+    >>> [name for name, _ in pipe.steps]
+    ['lld', 'functionals', 'scaler', 'classifier']
+    >>> pipe = make_baseline_pipeline(LogisticRegression(), normalization="speaker")
+    >>> [name for name, _ in pipe.steps]
+    ['lld', 'scaler', 'functionals', 'standardize', 'classifier']
+    """
+    _check_choice(normalization, "normalization", NORMALIZATIONS)
+    if classifier is None:
+        classifier = SVC(class_weight="balanced")
+    elif not (hasattr(classifier, "fit") and hasattr(classifier, "predict")):
+        raise TypeError(
+            "classifier must be a scikit-learn classifier (with fit and predict), "
+            f"got {classifier!r}."
+        )
+    lld = ("lld", LLDExtractor(memory=memory, n_jobs=n_jobs))
+    if normalization == "speaker":
+        steps = [lld, ("scaler", SpeakerStandardScaler()),
+                 ("functionals", Functionals()), ("standardize", StandardScaler()),
+                 ("classifier", classifier)]
+    else:
+        steps = [lld, ("functionals", Functionals()),
+                 ("scaler", NeutralStandardScaler()), ("classifier", classifier)]
+    return Pipeline(steps)

@@ -12,9 +12,10 @@ import copy
 import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import GroupKFold
+from sklearn.utils import _safe_indexing
 from skorch.callbacks import Callback
 
-from ._evaluation import SessionEvaluation
+from ._evaluation import SessionEvaluation, with_speakers
 from .metrics import wa_ua_score
 
 
@@ -52,7 +53,7 @@ class TestFoldSelection(Callback):
         self._best_state = None
 
 
-def paper_selection_evaluation(pipeline, X, y, groups, *, n_splits=5):
+def paper_selection_evaluation(pipeline, X, y, groups, *, speakers=None, n_splits=5):
     """Leave-one-session-out evaluation with the paper's test-fold epoch selection.
 
     For each fold, the feature steps of ``pipeline`` are fitted on the
@@ -73,6 +74,9 @@ def paper_selection_evaluation(pipeline, X, y, groups, *, n_splits=5):
         Labels.
     groups : array-like of shape (n_samples,)
         Sessions.
+    speakers : array-like of shape (n_samples,), default=None
+        Speakers, for pipelines with speaker normalisation (as in
+        :func:`~sklearn_ser.evaluate_sessions`).
     n_splits : int, default=5
         Number of folds.
 
@@ -83,7 +87,7 @@ def paper_selection_evaluation(pipeline, X, y, groups, *, n_splits=5):
     """
     y = np.asarray(y)
     groups = np.asarray(groups)
-    X = list(X)
+    X = with_speakers(X, speakers) if speakers is not None else list(X)
     splits = list(GroupKFold(n_splits=n_splits).split(np.zeros(len(y)), y, groups))
     y_pred = np.empty(len(y), dtype=y.dtype)
     fold = np.empty(len(y), dtype=int)
@@ -91,8 +95,8 @@ def paper_selection_evaluation(pipeline, X, y, groups, *, n_splits=5):
     for k, (train, test) in enumerate(splits):
         pipe = clone(pipeline)
         features = pipe[:-1]
-        X_train = features.fit_transform([X[i] for i in train], y[train])
-        X_test = features.transform([X[i] for i in test])
+        X_train = features.fit_transform(_safe_indexing(X, train), y[train])
+        X_test = features.transform(_safe_indexing(X, test))
         clf = pipe.steps[-1][1]
         callbacks = list(clf.callbacks or [])
         callbacks.append(("test_fold_selection", TestFoldSelection(X_test, y[test])))

@@ -2,15 +2,48 @@
 
 import numpy as np
 
+FRAMES_COLUMN = "lld"
+"""Column of the frame arrays in the DataFrame that LLDExtractor returns."""
+
+
+def is_dataframe(X):
+    """Whether ``X`` is a pandas DataFrame (without importing pandas)."""
+    return hasattr(X, "columns") and hasattr(X, "iloc") and hasattr(X, "dtypes")
+
+
+def frames_of(X, name="X"):
+    """The frame arrays of the DataFrame that LLDExtractor returns."""
+    if FRAMES_COLUMN not in X.columns:
+        raise TypeError(
+            f"{name} is a DataFrame without an {FRAMES_COLUMN!r} column (columns: "
+            f"{list(X.columns)[:10]}); expected the DataFrame that LLDExtractor "
+            "returns for a DataFrame input, a sequence of 2-D (n_frames, "
+            "n_features) arrays or a 3-D array."
+        )
+    return list(X[FRAMES_COLUMN])
+
+
+def frame_with_features(metadata, features):
+    """``metadata`` (a DataFrame) with ``features`` as its first column, "lld"."""
+    import pandas as pd
+
+    column = np.empty(len(features), dtype=object)
+    for i, feats in enumerate(features):
+        column[i] = feats
+    out = metadata.copy()
+    out.insert(0, FRAMES_COLUMN, pd.Series(column, index=metadata.index, dtype=object))
+    return out
+
 
 def check_sequences(X, *, name="X", ensure_min_samples=1):
     """Validate a sequence of 2-D ``(T_i, d)`` arrays (or a 3-D array).
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_frames, n_features) or sequence of \
-            array-like of shape (n_frames_i, n_features)
-        The sequences.
+    X : array-like of shape (n_samples, n_frames, n_features), sequence of \
+            array-like of shape (n_frames_i, n_features) or DataFrame
+        The sequences; of a DataFrame, its ``"lld"`` column (other columns,
+        such as the speakers, are left out).
     name : str, default="X"
         Name used in error messages.
     ensure_min_samples : int, default=1
@@ -30,7 +63,9 @@ def check_sequences(X, *, name="X", ensure_min_samples=1):
         If an item is not 2-D, if the feature widths differ, or if there are
         fewer than ``ensure_min_samples`` items.
     """
-    if isinstance(X, np.ndarray):
+    if is_dataframe(X):
+        items = frames_of(X, name)
+    elif isinstance(X, np.ndarray):
         if X.ndim == 3:
             items = list(X)
         elif X.ndim == 2 and X.dtype != object:

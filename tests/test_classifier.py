@@ -700,3 +700,28 @@ def test_invalid_parameters(params, match):
     clf = SERClassifier(**{**SMALL, **params})  # __init__ does not validate
     with pytest.raises(ValueError, match=match):
         clf.fit(X, y)
+
+
+class _RecordLR(Callback):
+    def on_epoch_begin(self, net, **kwargs):
+        net.history.record("lr", net.optimizer_.param_groups[0]["lr"])
+
+
+def test_cosine_schedule_is_torch_cosine_annealing_per_fit_call():
+    X, y = _toy()
+    params = dict(SMALL, max_epochs=6, lr=0.02, callbacks=[("rec", _RecordLR())])
+    clf = SERClassifier(lr_schedule="cosine", **params).fit(X, y)
+    optimizer = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=0.02)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=6)
+    expected = []
+    for _ in range(6):
+        expected.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    np.testing.assert_allclose(clf.history[:, "lr"], expected, rtol=1e-12)
+    clf.partial_fit(X, y)  # a new call starts again from lr
+    np.testing.assert_allclose(clf.history[-6:, "lr"], expected, rtol=1e-12)
+    constant = SERClassifier(**params).fit(X, y)
+    np.testing.assert_array_equal(constant.history[:, "lr"], 0.02)
+    with pytest.raises(ValueError, match="lr_schedule"):
+        SERClassifier(lr_schedule="linear", **SMALL).fit(X, y)

@@ -109,3 +109,49 @@ def test_length_mismatch():
     X, y, groups = _toy()
     with pytest.raises(ValueError, match="inconsistent"):
         evaluate_sessions(LogisticRegression(), X, y, groups[:-1])
+
+
+def test_return_estimator_keeps_each_fold_model():
+    X, y, groups = _toy()
+    res = evaluate_sessions(LogisticRegression(), X, y, groups, return_estimator=True)
+    assert len(res.estimators) == 5 and len(res.splits) == 5
+    for k, (est, (train, test)) in enumerate(zip(res.estimators, res.splits,
+                                                 strict=True)):
+        assert set(groups[test]) == set(res.test_groups[k])
+        assert not set(groups[train]) & set(groups[test])
+        np.testing.assert_array_equal(est.predict(X[test]), res.y_pred[test])
+    plain = evaluate_sessions(LogisticRegression(), X, y, groups)
+    assert not hasattr(plain, "estimators")
+
+
+def test_speakers_travel_with_the_samples():
+    from sklearn.base import BaseEstimator, ClassifierMixin
+
+    X, y, groups = _toy()
+    speakers = np.char.add("spk", (np.arange(len(y)) % 10).astype(str))
+
+    class SpeakerEcho(ClassifierMixin, BaseEstimator):
+        """Predicts the label of each sample's speaker seen in training."""
+
+        def fit(self, X, y):
+            self.by_speaker_ = dict(zip(X["speaker"], y, strict=True))
+            self.classes_ = np.unique(y)
+            return self
+
+        def predict(self, X):
+            seen = X["audio"].map(len).to_numpy() == 3  # the rows of X arrive
+            assert seen.all()
+            return np.array([self.by_speaker_.get(s, "neu") for s in X["speaker"]])
+
+    X_rows = list(X)
+    res = evaluate_sessions(SpeakerEcho(), X_rows, y, groups, speakers=speakers)
+    assert res.y_pred.shape == y.shape
+    with pytest.raises(ValueError, match="speakers has 149 entries but X has 150"):
+        evaluate_sessions(SpeakerEcho(), X_rows, y, groups, speakers=speakers[:-1])
+    import pandas as pd
+
+    frame = pd.DataFrame({"audio": X_rows, "speaker": speakers})
+    with pytest.raises(ValueError, match="already a DataFrame"):
+        evaluate_sessions(SpeakerEcho(), frame, y, groups, speakers=speakers)
+    with pytest.raises(TypeError, match="one speaker per sample"):
+        evaluate_sessions(SpeakerEcho(), X_rows, y, groups, speakers="spk1")

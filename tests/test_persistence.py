@@ -451,3 +451,42 @@ def test_load_refuses_pickle_and_joblib_files(fitted, tmp_path):
         load(tmp_path / "absent.skser")
     with pytest.raises(IsADirectoryError, match="is a directory"):
         load(tmp_path)
+
+
+def test_speaker_normalised_pipeline_and_functionals_round_trip(corpus, tmp_path):
+    import pandas as pd
+
+    from sklearn_ser import Functionals, LLDExtractor, SpeakerStandardScaler
+
+    X = pd.DataFrame({"audio": list(corpus.data), "speaker": corpus.speakers})
+    pipe = make_ser_pipeline("mean", normalization="speaker", recipe="fast",
+                             n_frames=100, **dict(SMALL, lr_schedule="cosine"))
+    pipe.fit(X, corpus.target)
+    save(pipe, tmp_path / "speaker.skser")
+    loaded = load(tmp_path / "speaker.skser")
+    assert isinstance(loaded["scaler"], SpeakerStandardScaler)
+    assert loaded.get_params()["classifier__lr_schedule"] == "cosine"
+    np.testing.assert_array_equal(loaded.predict_proba(X), pipe.predict_proba(X))
+
+    features = Pipeline([("lld", LLDExtractor()),
+                         ("functionals", Functionals(functionals=("mean", "percentiles"),
+                                                     percentiles=(10, 90))),
+                         ("scaler", NeutralStandardScaler())])
+    features.fit(list(corpus.data), corpus.target)
+    save(features, tmp_path / "functionals.skser")
+    loaded = load(tmp_path / "functionals.skser")
+    assert loaded["functionals"].percentiles == (10, 90)
+    np.testing.assert_array_equal(loaded.transform(list(corpus.data)),
+                                  features.transform(list(corpus.data)))
+
+
+def test_functionals_whose_count_does_not_match_its_parameters_are_refused(
+        corpus, tmp_path):
+    from sklearn_ser import Functionals, LLDExtractor
+
+    features = Pipeline([("lld", LLDExtractor()), ("functionals", Functionals())])
+    features.fit(list(corpus.data[:2]))
+    features["functionals"].n_functionals_ = 3
+    save(features, tmp_path / "bad.skser")
+    with pytest.raises(ValueError, match="n_functionals_ is 3 but the parameters give 9"):
+        load(tmp_path / "bad.skser")
