@@ -17,10 +17,7 @@ from sklearn_ser.datasets import make_emotional_speech
 
 data = make_emotional_speech(n_samples=160, random_state=1)
 train = data.groups != 5
-pipe = make_ser_pipeline(
-    "lstm", n_frames=300, hidden_units=64, lstm_units=32, attention_units=32,
-    lr=3e-3, l2=0.0, batch_size=16, max_epochs=15, random_state=0,
-)
+pipe = make_ser_pipeline("lstm", recipe="fast", max_epochs=15, random_state=0)
 pipe.fit([w for w, t in zip(data.data, train) if t], data.target[train])
 
 # %%
