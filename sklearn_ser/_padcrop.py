@@ -7,6 +7,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
+from ._paper import N_FRAMES
 from ._validation import check_sequences
 
 
@@ -68,7 +69,7 @@ class PadCrop(TransformerMixin, BaseEstimator):
         "crop": [StrOptions({"end", "start", "center"})],
     }
 
-    def __init__(self, n_frames=500, fill_value=np.nan, crop="end"):
+    def __init__(self, n_frames=N_FRAMES, fill_value=np.nan, crop="end"):
         self.n_frames = n_frames
         self.fill_value = fill_value
         self.crop = crop

@@ -24,7 +24,10 @@ HIDDEN_UNITS = 256
 """Units of each of the three frame-wise fully connected layers."""
 
 LSTM_UNITS = 128
-"""Units per direction of the BiLSTM (and of the attention BiLSTM)."""
+"""Units per direction of the BiLSTM."""
+
+ATTENTION_UNITS = 128
+"""Units per direction of the attention BiLSTM."""
 
 DROPOUT = 0.1
 """Dropout probability (the paper's keep probability 0.9)."""
