@@ -10,40 +10,19 @@ from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet, NeuralNetClassifier
 from skorch.utils import to_numpy, to_tensor
 
-from . import _paper
+from . import _loaders, _paper, _training
 from ._callbacks import BestEpoch, default_callbacks
-from ._loaders import (
-    LengthBucketLoader,
-    TrimLoader,
-    prepare_input,
-    sorted_dataset,
-    split_datasets,
-)
 from ._network import NORMALIZATIONS, SERNet
-from ._training import (
-    AutoDeviceMixin,
-    check_params,
-    class_weights,
-    encode_target,
-    seeded_torch,
-    validation_split,
-)
+from ._registry import SKORCH_ATTRIBUTES, TORCH_CLASSES, register
 
 __all__ = ["SERClassifier"]
 
 # Parameters of the network that SERClassifier exposes under their own name.
-_MODULE_PARAMS = (
-    "attention",
-    "hidden_units",
-    "lstm_units",
-    "attention_units",
-    "attention_normalization",
-    "dropout",
-    "noise_variance",
-)
+_MODULE_PARAMS = ("attention", "hidden_units", "lstm_units", "attention_units",
+                  "attention_normalization", "dropout", "noise_variance")
 
 
-class SERClassifier(AutoDeviceMixin, NeuralNetClassifier):
+class SERClassifier(_training.AutoDeviceMixin, NeuralNetClassifier):
     """BiLSTM network with attention pooling for speech emotion recognition.
 
     The network of the paper: three frame-wise fully connected ReLU layers, a
@@ -260,8 +239,8 @@ class SERClassifier(AutoDeviceMixin, NeuralNetClassifier):
         kwargs.setdefault("criterion", torch.nn.CrossEntropyLoss)
         kwargs.setdefault("optimizer", torch.optim.Adam)
         kwargs.setdefault("train_split", None)
-        kwargs.setdefault("iterator_train", LengthBucketLoader)
-        kwargs.setdefault("iterator_valid", TrimLoader)
+        kwargs.setdefault("iterator_train", _loaders.LengthBucketLoader)
+        kwargs.setdefault("iterator_valid", _loaders.TrimLoader)
         super().__init__(
             lr=lr,
             batch_size=batch_size,
@@ -315,12 +294,12 @@ class SERClassifier(AutoDeviceMixin, NeuralNetClassifier):
     def get_split_datasets(self, X, y=None, **fit_params):
         if self.train_split is not None:
             return super().get_split_datasets(X, y, **fit_params)
-        return split_datasets(self.get_dataset(X, y), self.validation_indices_)
+        return _loaders.split_datasets(self.get_dataset(X, y), self.validation_indices_)
 
     # -- fitting --------------------------------------------------------------
 
     def _check_params(self):
-        check_params(self, _MODULE_PARAMS)
+        _training.check_params(self, _MODULE_PARAMS)
 
     def fit(self, X, y, groups=None, **fit_params):
         """Train the network, keeping the epoch with the best validation WA + UA.
@@ -379,10 +358,10 @@ class SERClassifier(AutoDeviceMixin, NeuralNetClassifier):
         fresh = (
             routing_method == "fit" and not self.warm_start
         ) or not self.initialized_
-        Xz, lengths = prepare_input(
+        Xz, lengths = _loaders.prepare_input(
             X, n_features=None if fresh else self.n_features_in_
         )
-        labels, y_enc = encode_target(
+        labels, y_enc = _training.encode_target(
             y, Xz.shape[0], classes=self.classes,
             fitted_classes=None if fresh else self.classes_,
         )
@@ -390,15 +369,15 @@ class SERClassifier(AutoDeviceMixin, NeuralNetClassifier):
             self.classes_inferred_ = labels
             self.n_features_in_ = Xz.shape[2]
         rng = check_random_state(self.random_state)
-        self.validation_indices_ = validation_split(
+        self.validation_indices_ = _training.validation_split(
             y_enc, groups, self.validation_fraction, rng
         )
         train = np.ones(len(y_enc), dtype=bool)
         train[self.validation_indices_] = False
-        self.class_weight_ = class_weights(self.class_weight, self.classes_,
+        self.class_weight_ = _training.class_weights(self.class_weight, self.classes_,
                                            y_enc[train])
         seed = rng.randint(np.iinfo(np.int32).max)
-        with seeded_torch(seed, self.device):
+        with _training.seeded_torch(seed, self.device):
             if fresh:
                 self.initialize()
             else:
@@ -421,8 +400,8 @@ class SERClassifier(AutoDeviceMixin, NeuralNetClassifier):
 
     def _sorted_dataset(self, X):
         check_is_fitted(self)
-        Xz, lengths = prepare_input(X, n_features=self.n_features_in_)
-        return (*sorted_dataset(Xz, lengths), lengths)
+        Xz, lengths = _loaders.prepare_input(X, n_features=self.n_features_in_)
+        return (*_loaders.sorted_dataset(Xz, lengths), lengths)
 
     def predict_proba(self, X):
         """Class probabilities.
@@ -501,3 +480,30 @@ class SERClassifier(AutoDeviceMixin, NeuralNetClassifier):
         tags.target_tags.required = True
         tags.non_deterministic = self.random_state is None
         return tags
+
+
+def _check_state(step, check):
+    check.count("n_features_in_")
+    classes = getattr(step, "classes_inferred_", None)
+    check.need(isinstance(classes, np.ndarray) and classes.ndim == 1
+               and classes.size >= 2 and np.unique(classes).size == classes.size,
+               "classes_inferred_ must be a 1-D array of at least 2 distinct labels")
+    weight = getattr(step, "class_weight_", None)
+    check.need(weight is None or (isinstance(weight, np.ndarray)
+                                  and weight.shape == classes.shape),
+               "class_weight_ must be None or one weight per class")
+
+
+register(
+    SERClassifier,
+    dropped_params=("callbacks",),  # they act only during training
+    parameter_classes={**TORCH_CLASSES, "sklearn_ser.SERNet": SERNet,
+                       "sklearn_ser.LengthBucketLoader": _loaders.LengthBucketLoader,
+                       "sklearn_ser.TrimLoader": _loaders.TrimLoader},
+    rebuilt_attributes=SKORCH_ATTRIBUTES,
+    is_fitted=lambda step: bool(getattr(step, "initialized_", False))
+    and hasattr(step, "n_features_in_"),
+    validate=SERClassifier._check_params,
+    check_state=_check_state,
+    network=True,
+)

@@ -27,6 +27,7 @@ from ._audio import (
 )
 from ._cache import FeatureCache, cache_key, check_memory
 from ._opensmile import ENGINE, FEATURE_NAMES
+from ._registry import register
 from ._validation import FRAMES_COLUMN, frame_with_features, is_dataframe
 
 __all__ = ["LLDExtractor"]
@@ -447,3 +448,7 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         if failed:
             raise RuntimeError("\n".join(failed))
         return [feats for _, feats in results]
+
+
+# The feature cache names a folder of the machine that extracted: not saved.
+register(LLDExtractor, dropped_params=("memory",))

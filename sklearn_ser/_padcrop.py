@@ -8,6 +8,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from ._paper import N_FRAMES
+from ._registry import register
 from ._validation import check_sequences
 
 
@@ -175,3 +176,10 @@ def _strip_nan_tail(seq):
         return seq
     idx = np.flatnonzero(valid)
     return seq[: idx[-1] + 1] if idx.size else seq[:0]
+
+
+def _check_state(step, check):
+    check.count("n_features_in_")
+
+
+register(PadCrop, check_state=_check_state)
