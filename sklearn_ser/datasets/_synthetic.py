@@ -6,7 +6,7 @@ import numpy as np
 from scipy.signal import lfilter, sosfilt
 from sklearn.utils import Bunch, check_random_state
 
-from ._base import check_classes, count_lines
+from ._base import check_classes, count_sections
 
 # Frame grid of the ground-truth F0 contour (openSMILE's 25 ms / 10 ms grid).
 F0_FRAME_SHIFT = 0.010
@@ -471,7 +471,7 @@ def make_emotional_speech(
         "loudness, spectral tilt, jitter, breathiness and pauses.\n"
         f"Durations: min {durations.min():.2f} s, median "
         f"{np.median(durations):.2f} s, max {durations.max():.2f} s.\n"
-        "Utterances per class:\n" + count_lines(target, classes) + "\n"
+        + count_sections(("class", target, classes))
     )
     return Bunch(
         data=data,
