@@ -60,8 +60,8 @@ class PadCrop(TransformerMixin, BaseEstimator):
     >>> out = PadCrop(n_frames=4).fit_transform(X)
     >>> out.shape, out.dtype
     ((2, 4, 2), dtype('float32'))
-    >>> np.isnan(out[0, 3]).all(), np.isnan(out[1]).any()
-    (np.True_, np.False_)
+    >>> bool(np.isnan(out[0, 3]).all()), bool(np.isnan(out[1]).any())
+    (True, False)
     """
 
     _parameter_constraints = {
