@@ -1,12 +1,17 @@
 # Every target does its own set-up: a virtual environment in .venv with the
 # CPU build of PyTorch installed first, then this package in editable mode.
+# test-min runs the test suite in .venv-min against the oldest versions that
+# pyproject.toml allows (the floors, pinned by .ci/min_requirements.py).
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 TORCH_VERSION ?= 2.13.0
 
-.PHONY: test demo docs lint clean
+MIN_VENV ?= .venv-min
+MIN_BIN := $(MIN_VENV)/bin
+
+.PHONY: test test-min demo docs lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +32,22 @@ lint: $(VENV)/.installed-test
 test: lint
 	$(BIN)/python -m pytest
 
+$(MIN_BIN)/python:
+	$(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_BIN)/python -m pip install --quiet --upgrade pip
+
+$(MIN_VENV)/.installed: pyproject.toml .ci/min_requirements.py | $(MIN_BIN)/python
+	$(MIN_BIN)/python -m pip install "torch==$(TORCH_VERSION)"
+	$(MIN_BIN)/python .ci/min_requirements.py test > $(MIN_VENV)/requirements.txt
+	$(MIN_BIN)/python -m pip install -r $(MIN_VENV)/requirements.txt
+	$(MIN_BIN)/python -m pip install --no-deps -e .
+	$(MIN_BIN)/python -m pip check
+	touch $@
+
+test-min: $(MIN_VENV)/.installed
+	$(MIN_BIN)/python -m pip list --format=freeze
+	$(MIN_BIN)/python -m pytest
+
 demo: $(VENV)/.installed-test
 	$(BIN)/sklearn-ser demo
 
@@ -37,4 +58,4 @@ docs: $(VENV)/.installed-docs
 	$(BIN)/sphinx-build -W --keep-going -b html $(SPHINXOPTS) docs docs/_build/html
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(MIN_VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -22,8 +22,8 @@ files):
 3. **one fit inside a worker** (the paper's network sizes, 500 frames, one
    epoch) with Dask's default worker environment
    (``MALLOC_TRIM_THRESHOLD_=65536``), with
-   :func:`sklearn_ser.utils.local_cluster` (variable left out), and with a
-   default cluster corrected by :class:`sklearn_ser.utils.WorkerSetup`
+   :func:`sklearn_ser.dask.local_cluster` (variable left out), and with a
+   default cluster corrected by :class:`sklearn_ser.dask.WorkerSetup`
    (``mallopt``), next to the same fit in this process with one thread.
 
 It also runs a calibration (a pure-Python loop, serial vs 2 workers) that
@@ -155,7 +155,7 @@ def main(argv=None):
         PadCrop,
         make_ser_pipeline,
     )
-    from sklearn_ser.utils import WorkerSetup, local_cluster
+    from sklearn_ser.dask import WorkerSetup, local_cluster
 
     default_threads = torch.get_num_threads()
     print(f"{os.cpu_count()} CPUs, torch {torch.__version__} "

@@ -36,20 +36,32 @@ from skorch.callbacks import Callback
 from torch.utils.data import DataLoader, Subset
 
 from sklearn_ser import SERClassifier
-from sklearn_ser._classifier import (
+from sklearn_ser._loaders import (
     LengthBucketLoader,
     TrimLoader,
-    _dataset,
-    _prepare_input,
-    _seeded_torch,
+    make_dataset,
+    prepare_input,
 )
-from sklearn_ser._network import ATTENTIONS, SERNet
+from sklearn_ser._network import SERNet
+from sklearn_ser._paper import (
+    ATTENTION_UNITS,
+    ATTENTIONS,
+    BATCH_SIZE,
+    DROPOUT,
+    HIDDEN_UNITS,
+    L2,
+    LR,
+    LSTM_UNITS,
+    N_FRAMES,
+    NOISE_VARIANCE,
+)
+from sklearn_ser._training import seeded_torch, validation_split
 from sklearn_ser.metrics import wa_ua_score
 
-N_FRAMES = 500
 N_FEATURES = 32
 N_CLASSES = 4
-PAPER = dict(hidden_units=256, lstm_units=128, attention_units=128)
+PAPER = dict(hidden_units=HIDDEN_UNITS, lstm_units=LSTM_UNITS,
+             attention_units=ATTENTION_UNITS)
 
 
 def iemocap_like(n, seed=0):
@@ -106,8 +118,8 @@ def _train_batches(net, loader, optimizer, criterion, max_batches=None):
 
 
 def length_table(X, y, repeats, packed_batches):
-    Xz, lengths = _prepare_input(X)
-    dataset = _dataset(Xz, lengths, y)
+    Xz, lengths = prepare_input(X)
+    dataset = make_dataset(Xz, lengths, y)
     n_batches = int(np.ceil(len(y) / 32))
     strategies = {
         "naive: pad to 500, random batches": ("masked", "naive"),
@@ -122,8 +134,8 @@ def length_table(X, y, repeats, packed_batches):
         for name, (implementation, batching) in strategies.items():
             torch.manual_seed(0)
             net = SERNet(N_FEATURES, N_CLASSES, rnn_implementation=implementation,
-                         noise_variance=0.4, **PAPER)
-            optimizer = torch.optim.Adam(net.parameters(), lr=3e-5, weight_decay=5e-2)
+                         noise_variance=NOISE_VARIANCE, **PAPER)
+            optimizer = torch.optim.Adam(net.parameters(), lr=LR, weight_decay=L2)
             if batching == "naive":
                 loader = DataLoader(dataset, batch_size=32, shuffle=True)
             else:
@@ -142,7 +154,7 @@ def length_table(X, y, repeats, packed_batches):
     with torch.no_grad():
         naive = torch.cat([
             torch.softmax(clf.module_(**x).double(), dim=1)
-            for x, _ in DataLoader(_dataset(Xz, lengths), batch_size=32)
+            for x, _ in DataLoader(make_dataset(Xz, lengths), batch_size=32)
         ]).numpy()
     diff = np.abs(default - naive).max()
 
@@ -192,8 +204,8 @@ class _EpochClock(Callback):
 
 def hand_fit(X, y, clf_params, valid_idx, class_weight, epochs, random_state):
     """The work of SERClassifier.fit written as a plain PyTorch loop."""
-    Xz, lengths = _prepare_input(X)
-    dataset = _dataset(Xz, lengths, y)
+    Xz, lengths = prepare_input(X)
+    dataset = make_dataset(Xz, lengths, y)
     keep = np.ones(len(y), dtype=bool)
     keep[valid_idx] = False
     valid_sorted = valid_idx[np.argsort(lengths[valid_idx], kind="stable")]
@@ -203,7 +215,7 @@ def hand_fit(X, y, clf_params, valid_idx, class_weight, epochs, random_state):
                               batch_size=clf_params["batch_size"])
     y_valid = y[valid_sorted]
     wall, cpu = [], []
-    with _seeded_torch(_mirror_seed(random_state), "cpu"):
+    with seeded_torch(_mirror_seed(random_state), "cpu"):
         net = SERNet(N_FEATURES, N_CLASSES, attention=clf_params["attention"],
                      dropout=clf_params["dropout"],
                      noise_variance=clf_params["noise_variance"], **PAPER)
@@ -230,7 +242,8 @@ def hand_fit(X, y, clf_params, valid_idx, class_weight, epochs, random_state):
 
 def _mirror_split(y, clf):
     """The validation split and class weights SERClassifier.fit draws."""
-    valid = clf._validation_split(y, None, check_random_state(clf.random_state))
+    valid = validation_split(y, None, clf.validation_fraction,
+                             check_random_state(clf.random_state))
     keep = np.ones(len(y), dtype=bool)
     keep[valid] = False
     counts = np.bincount(y[keep], minlength=N_CLASSES)
@@ -238,8 +251,8 @@ def _mirror_split(y, clf):
 
 
 def overhead_table(X, y, epochs, repeats):
-    params = dict(attention="lstm", dropout=0.1, noise_variance=0.4, lr=3e-5, l2=5e-2,
-                  batch_size=32)
+    params = dict(attention="lstm", dropout=DROPOUT, noise_variance=NOISE_VARIANCE,
+                  lr=LR, l2=L2, batch_size=BATCH_SIZE)
     times = {"skorch": ([], []), "hand": ([], [])}
     diffs = []
     # A first, untimed epoch of each warms up allocators and oneDNN caches; then

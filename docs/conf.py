@@ -153,7 +153,7 @@ OTHER_SECTION = "Other"
 # Public subpackages documented from their own ``__all__``.
 SUBPACKAGES = [
     ("sklearn_ser.datasets", "Datasets"),
-    ("sklearn_ser.utils", "Utilities"),
+    ("sklearn_ser.dask", "Dask helpers"),
 ]
 
 

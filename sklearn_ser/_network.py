@@ -16,7 +16,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-ATTENTIONS = ("mean", "zhou", "yang", "lstm")
+from ._paper import ATTENTION_UNITS, ATTENTIONS, DROPOUT, HIDDEN_UNITS, LSTM_UNITS
+
 NORMALIZATIONS = ("sum", "length", "none")
 RNN_IMPLEMENTATIONS = ("masked", "packed")
 
@@ -221,9 +222,10 @@ class SERNet(nn.Module):
     (True, True)
     """
 
-    def __init__(self, n_features, n_classes, attention="lstm", hidden_units=256,
-                 lstm_units=128, attention_units=128, attention_normalization="sum",
-                 dropout=0.1, noise_variance=0.0, rnn_implementation="masked"):
+    def __init__(self, n_features, n_classes, attention="lstm",
+                 hidden_units=HIDDEN_UNITS, lstm_units=LSTM_UNITS,
+                 attention_units=ATTENTION_UNITS, attention_normalization="sum",
+                 dropout=DROPOUT, noise_variance=0.0, rnn_implementation="masked"):
         super().__init__()
         if attention not in ATTENTIONS:
             raise ValueError(

@@ -186,7 +186,8 @@ def export_onnx(estimator, path, *, opset_version=17):
     five only when exported from a pipeline that has these steps). With
     onnxruntime::
 
-        session = onnxruntime.InferenceSession("model.onnx")
+        session = onnxruntime.InferenceSession(
+            "model.onnx", providers=["CPUExecutionProvider"])
         meta = session.get_modelmeta().custom_metadata_map
         mean = np.array(json.loads(meta["sklearn_ser.scaler_mean"]))
         scale = np.array(json.loads(meta["sklearn_ser.scaler_scale"]))
@@ -215,7 +216,7 @@ def export_onnx(estimator, path, *, opset_version=17):
     ...                     random_state=0, device="cpu").fit(X, y)
     >>> path = os.path.join(tempfile.mkdtemp(), "model.onnx")
     >>> export_onnx(clf, path)
-    >>> session = onnxruntime.InferenceSession(path)
+    >>> session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
     >>> proba, = session.run(["probabilities"], {"features": X[:4]})
     >>> bool(np.allclose(proba, clf.predict_proba(X[:4]), atol=1e-5))
     True

@@ -4,10 +4,8 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ._lld import _read_waveform
-
-FRAME_SHIFT = 0.01
-"""Seconds between two feature frames (10 ms)."""
+from ._audio import read_waveform
+from ._paper import FRAME_STEP
 
 
 class AttentionDisplay:
@@ -166,8 +164,8 @@ class AttentionDisplay:
                 "sampling_rate attribute to take it from."
             )
         # read as the extractor reads it: same mixdown, resampling and errors
-        waveform = _read_waveform(audio, int(sampling_rate))
-        times = np.arange(len(weights)) * FRAME_SHIFT
+        waveform = read_waveform(audio, int(sampling_rate))
+        times = np.arange(len(weights)) * FRAME_STEP
         display = cls(
             weights, times, waveform=waveform, sampling_rate=sampling_rate,
             label=label,

@@ -7,20 +7,22 @@ this module reproduces it, clearly labelled, so that both numbers can be
 reported side by side (``sklearn-ser evaluate --paper-selection``).
 """
 
-import copy
-
 import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import GroupKFold
 from sklearn.utils import _safe_indexing
-from skorch.callbacks import Callback
 
+from ._callbacks import BestEpoch
 from ._evaluation import SessionEvaluation, with_speakers
 from .metrics import wa_ua_score
 
 
-class TestFoldSelection(Callback):
+class TestFoldSelection(BestEpoch):
     """Keep the epoch with the best WA + UA on a given (test) set.
+
+    Records the score as ``test_wa_ua`` in the history at the end of each
+    epoch and keeps the weights of the best epoch in memory, as the
+    classifier's own selection does on its validation split.
 
     Parameters
     ----------
@@ -31,26 +33,14 @@ class TestFoldSelection(Callback):
     """
 
     def __init__(self, X, y):
+        super().__init__(monitor="test_wa_ua")
         self.X = X
         self.y = y
-
-    def on_train_begin(self, net, **kwargs):
-        self.best_score_ = -np.inf
-        self.best_epoch_ = None
-        self._best_state = None
 
     def on_epoch_end(self, net, **kwargs):
         score = wa_ua_score(np.asarray(self.y), net.predict(self.X))
         net.history.record("test_wa_ua", score)
-        if score > self.best_score_:
-            self.best_score_ = score
-            self.best_epoch_ = net.history[-1, "epoch"]
-            self._best_state = copy.deepcopy(net.module_.state_dict())
-
-    def on_train_end(self, net, **kwargs):
-        if self._best_state is not None:
-            net.module_.load_state_dict(self._best_state)
-        self._best_state = None
+        super().on_epoch_end(net, **kwargs)
 
 
 def paper_selection_evaluation(pipeline, X, y, groups, *, speakers=None, n_splits=5):

@@ -9,6 +9,7 @@ from sklearn.base import (
 )
 from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
 
+from ._registry import register
 from ._validation import check_3d_array
 
 
@@ -240,3 +241,14 @@ def _is_3d(X):
             and isinstance(first[0], (list, tuple, np.ndarray))
         )
     return False
+
+
+def _check_state(step, check):
+    d = check.count("n_features_in_")
+    for attr in ("mean_", "var_") + (("scale_",) if step.with_std else ()):
+        check.finite_vector(attr, d)
+    if step.with_std:
+        check.need(bool((step.scale_ > 0).all()), "scale_ must be positive")
+
+
+register(NeutralStandardScaler, check_state=_check_state)

@@ -12,6 +12,7 @@ Both are plain functions and scorers, so they plug into
 :class:`sklearn.model_selection.GridSearchCV` through :data:`SCORING`.
 """
 
+import numpy as np
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, make_scorer
 
 __all__ = [
@@ -23,6 +24,13 @@ __all__ = [
     "wa_ua_scorer",
     "weighted_accuracy",
 ]
+
+
+def _check_not_empty(y_true, y_pred):
+    """Refuse empty labels (older scikit-learn returns NaN for them)."""
+    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+        if np.size(y) == 0:
+            raise ValueError(f"{name} is empty; expected at least one label.")
 
 
 def weighted_accuracy(y_true, y_pred, *, sample_weight=None):
@@ -48,6 +56,7 @@ def weighted_accuracy(y_true, y_pred, *, sample_weight=None):
     >>> weighted_accuracy(["ang", "ang", "ang", "sad"], ["ang", "ang", "ang", "ang"])
     0.75
     """
+    _check_not_empty(y_true, y_pred)
     return float(accuracy_score(y_true, y_pred, sample_weight=sample_weight))
 
 
@@ -77,6 +86,7 @@ def unweighted_accuracy(y_true, y_pred, *, sample_weight=None):
     >>> unweighted_accuracy(["ang", "ang", "ang", "sad"], ["ang", "ang", "ang", "ang"])
     0.5
     """
+    _check_not_empty(y_true, y_pred)
     return float(balanced_accuracy_score(y_true, y_pred, sample_weight=sample_weight))
 
 

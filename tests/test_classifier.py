@@ -1,8 +1,6 @@
 """Tests of SERClassifier and its network."""
 
-import os
 import pickle
-import warnings
 
 import numpy as np
 import pytest
@@ -11,38 +9,13 @@ from sklearn import config_context
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, GroupKFold, cross_validate
 from sklearn.pipeline import Pipeline
-from skorch.callbacks import Callback
 
 from sklearn_ser import SCORING, PadCrop, SERClassifier
-from sklearn_ser._classifier import LengthBucketLoader, _dataset, _prepare_input
+from sklearn_ser._loaders import prepare_input
 from sklearn_ser._network import ATTENTIONS, BiLSTM, SERNet
 
 from ._checks import ALL_CHECKS, check_ids
-
-SMALL = dict(
-    hidden_units=6,
-    lstm_units=4,
-    attention_units=3,
-    lr=1e-2,
-    l2=0.0,
-    max_epochs=3,
-    batch_size=8,
-    random_state=0,
-    device="cpu",
-)
-
-
-
-def _toy(n=40, n_frames=12, n_features=3, seed=0, labels=("ang", "sad")):
-    """NaN-padded 3-D data whose class shows in the first frames."""
-    rng = np.random.default_rng(seed)
-    y = np.array(list(labels) * (n // len(labels)))
-    X = rng.normal(size=(n, n_frames, n_features)).astype(np.float32)
-    X[y == labels[0], :3] += 1.5
-    lengths = rng.integers(n_frames // 2, n_frames + 1, size=n)
-    for i, length in enumerate(lengths):
-        X[i, length:] = np.nan
-    return X, y
+from ._common import SMALL_NET, grouped_3d, toy_3d
 
 
 def _pad_to(X, n_frames):
@@ -59,15 +32,15 @@ def _pad_to(X, n_frames):
 
 @pytest.mark.parametrize("check", ALL_CHECKS, ids=check_ids())
 def test_3d_conformance(check):
-    X, y = _toy()
-    check(SERClassifier(**SMALL), X, y)
+    X, y = toy_3d()
+    check(SERClassifier(**SMALL_NET), X, y)
 
 
 def test_clone_round_trip_keeps_every_parameter():
     clf = SERClassifier(
         attention="zhou", attention_normalization="length", patience=4,
         validation_fraction=None, class_weight={"ang": 2.0}, iterator_train__bucket=False,
-        module__rnn_implementation="packed", **SMALL,
+        module__rnn_implementation="packed", **SMALL_NET,
     )
     params = clf.get_params(deep=False)
     cloned = clone(clf).get_params(deep=False)
@@ -86,10 +59,10 @@ def test_clone_round_trip_keeps_every_parameter():
 
 
 def test_device_auto_resolves_and_survives_pickle():
-    clf = SERClassifier(**{**SMALL, "device": "auto"})
+    clf = SERClassifier(**{**SMALL_NET, "device": "auto"})
     expected = "cuda" if torch.cuda.is_available() else "cpu"
     assert clf.device == expected
-    X, y = _toy()
+    X, y = toy_3d()
     clf.fit(X, y)
     assert next(clf.module_.parameters()).device.type == expected
     restored = pickle.loads(pickle.dumps(clf))
@@ -219,8 +192,8 @@ def test_network_padding_invariance(attention, implementation):
 def test_padding_invariance(attention):
     """Same probabilities at 300 or 500 frames, alone or batched with longer ones."""
     rng = np.random.default_rng(1)
-    X, y = _toy(n=24, n_frames=40, n_features=4)
-    clf = SERClassifier(**{**SMALL, "attention": attention, "batch_size": 64,
+    X, y = toy_3d(n=24, n_frames=40, n_features=4)
+    clf = SERClassifier(**{**SMALL_NET, "attention": attention, "batch_size": 64,
                            "max_epochs": 2}).fit(X, y)
     sample = np.full((1, 500, 4), np.nan, dtype=np.float32)
     sample[0, :250] = rng.normal(size=(250, 4))
@@ -241,39 +214,11 @@ def test_padding_invariance(attention):
 
 
 def test_length_of_predict_input_may_differ_from_fit():
-    X, y = _toy(n_frames=12)
-    clf = SERClassifier(**SMALL).fit(X, y)
+    X, y = toy_3d(n_frames=12)
+    clf = SERClassifier(**SMALL_NET).fit(X, y)
     np.testing.assert_allclose(
         clf.predict_proba(_pad_to(X, 30)), clf.predict_proba(X), atol=1e-6
     )
-
-
-def test_length_bucket_loader_batches():
-    rng = np.random.default_rng(0)
-    lengths = rng.integers(5, 60, size=100)
-    x = np.zeros((100, 60, 1), dtype=np.float32)
-    x[:, :, 0] = np.arange(100)[:, None]  # each frame holds its sample's index
-    ds = _dataset(x, lengths, np.zeros(100, dtype=np.int64))
-    torch.manual_seed(0)
-    loader = LengthBucketLoader(ds, batch_size=8)
-    epochs = []
-    for _ in range(2):
-        batches = []
-        for xb, _ in loader:
-            index = xb["x"][:, 0, 0].long().numpy()
-            assert xb["x"].shape[1] == lengths[index].max()  # cut to its longest
-            np.testing.assert_array_equal(xb["lengths"].numpy(), lengths[index])
-            batches.append(index)
-        assert sorted(np.concatenate(batches).tolist()) == list(range(100))
-        assert all(len(b) <= 8 for b in batches)
-        epochs.append(batches)
-    padded = sum(len(b) * lengths[b].max() for b in epochs[0])
-    assert padded < 1.1 * lengths.sum()  # similar lengths share a batch
-    assert [b.tolist() for b in epochs[0]] != [b.tolist() for b in epochs[1]]
-    random = LengthBucketLoader(ds, batch_size=8, bucket=False)
-    padded_random = sum(8 * lengths[xb["x"][:, 0, 0].long().numpy()].max()
-                        for xb, _ in random)
-    assert padded_random > 1.3 * lengths.sum()
 
 
 # ---------------------------------------------------------------------------
@@ -316,17 +261,17 @@ def test_learns_and_attends_to_the_segment(attention):
 
 
 def test_attention_weights_shapes_and_sums():
-    X, y = _toy()
+    X, y = toy_3d()
     lengths = (~np.isnan(X).all(axis=2)).sum(axis=1)
     for attention in ATTENTIONS:
-        clf = SERClassifier(**{**SMALL, "attention": attention, "max_epochs": 1})
+        clf = SERClassifier(**{**SMALL_NET, "attention": attention, "max_epochs": 1})
         weights = clf.fit(X, y).attention_weights(X)
         assert [w.shape[0] for w in weights] == lengths.tolist()
         np.testing.assert_allclose([w.sum() for w in weights], 1.0, atol=1e-6)
         assert all(np.all(w > 0) for w in weights)
-    clf = SERClassifier(**{**SMALL, "attention": "mean", "max_epochs": 1}).fit(X, y)
+    clf = SERClassifier(**{**SMALL_NET, "attention": "mean", "max_epochs": 1}).fit(X, y)
     np.testing.assert_allclose(clf.attention_weights(X)[0], 1 / lengths[0])
-    clf = SERClassifier(**{**SMALL, "attention_normalization": "none",
+    clf = SERClassifier(**{**SMALL_NET, "attention_normalization": "none",
                            "max_epochs": 1}).fit(X, y)
     w = clf.attention_weights(X)[0]
     assert np.all((w > 0) & (w < 1)) and not np.isclose(w.sum(), 1.0)
@@ -338,8 +283,8 @@ def test_attention_weights_shapes_and_sums():
 
 
 def test_labels_and_probabilities():
-    X, y = _toy(n=42, labels=("neu", "ang", "sad"))
-    clf = SERClassifier(**SMALL).fit(X, y)
+    X, y = toy_3d(n=42, labels=("neu", "ang", "sad"))
+    clf = SERClassifier(**SMALL_NET).fit(X, y)
     np.testing.assert_array_equal(clf.classes_, ["ang", "neu", "sad"])
     proba = clf.predict_proba(X)
     assert proba.shape == (42, 3) and proba.dtype == np.float64
@@ -347,19 +292,19 @@ def test_labels_and_probabilities():
     assert set(clf.predict(X)) <= {"ang", "neu", "sad"}
     np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
     # Integer labels that are not 0..k-1 work too.
-    clf_int = SERClassifier(**SMALL).fit(X, np.where(y == "ang", 7, 3))
+    clf_int = SERClassifier(**SMALL_NET).fit(X, np.where(y == "ang", 7, 3))
     np.testing.assert_array_equal(clf_int.classes_, [3, 7])
     assert set(clf_int.predict(X)) <= {3, 7}
 
 
 def test_random_state_reproducible_and_torch_rng_untouched():
-    X, y = _toy()
+    X, y = toy_3d()
     state = torch.get_rng_state()
-    a = SERClassifier(**SMALL).fit(X, y).predict_proba(X)
+    a = SERClassifier(**SMALL_NET).fit(X, y).predict_proba(X)
     assert torch.equal(state, torch.get_rng_state())
-    b = SERClassifier(**SMALL).fit(X, y).predict_proba(X)
+    b = SERClassifier(**SMALL_NET).fit(X, y).predict_proba(X)
     np.testing.assert_array_equal(a, b)
-    c = SERClassifier(**{**SMALL, "random_state": 1}).fit(X, y).predict_proba(X)
+    c = SERClassifier(**{**SMALL_NET, "random_state": 1}).fit(X, y).predict_proba(X)
     assert not np.allclose(a, c)
 
 
@@ -368,48 +313,10 @@ def test_random_state_reproducible_and_torch_rng_untouched():
 # ---------------------------------------------------------------------------
 
 
-def test_default_validation_split_is_stratified_ten_percent():
-    X, y = _toy(n=60, labels=("ang", "neu", "sad"))
-    clf = SERClassifier(**SMALL).fit(X, y)
-    valid = clf.validation_indices_
-    assert valid.size == 6
-    np.testing.assert_array_equal(np.unique(y[valid], return_counts=True)[1], [2, 2, 2])
-    train = np.setdiff1d(np.arange(60), valid)
-    counts = np.array([np.sum(y[train] == c) for c in clf.classes_])
-    np.testing.assert_allclose(clf.class_weight_, train.size / (3 * counts))
-    np.testing.assert_allclose(clf.criterion_.weight.numpy(), clf.class_weight_)
-    assert "valid_wa_ua" in clf.history_[-1]
-
-
-def _grouped(n=64, n_groups=8):
-    X, y = _toy(n=n, labels=("ang", "sad"))
-    groups = np.repeat(np.arange(n_groups), n // n_groups)
-    return X, y, groups
-
-
-def test_group_aware_validation_split_plain_fit():
-    X, y, groups = _grouped()
-    clf = SERClassifier(**SMALL).fit(X, y, groups=groups)
-    valid = clf.validation_indices_
-    assert valid.size > 0
-    train = np.setdiff1d(np.arange(len(y)), valid)
-    assert set(groups[valid]).isdisjoint(groups[train])
-
-
-def test_validation_group_with_a_single_class_does_not_warn():
-    X, y = _toy(n=64, labels=("ang", "sad"))
-    index = np.arange(len(y))
-    groups = np.where(y == "ang", index % 4, 4 + index % 4)  # one class per group
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        clf = SERClassifier(**SMALL).fit(X, y, groups=groups)
-    assert np.unique(y[clf.validation_indices_]).size == 1
-
-
 def test_group_aware_validation_split_through_metadata_routing():
-    X, y, groups = _grouped()
+    X, y, groups = grouped_3d()
     with config_context(enable_metadata_routing=True):
-        clf = SERClassifier(**SMALL).set_fit_request(groups=True)
+        clf = SERClassifier(**SMALL_NET).set_fit_request(groups=True)
         result = cross_validate(
             clf, X, y, params={"groups": groups}, cv=GroupKFold(n_splits=2),
             scoring=SCORING, return_estimator=True, return_indices=True,
@@ -422,74 +329,15 @@ def test_group_aware_validation_split_through_metadata_routing():
     assert np.all(result["test_WA"] >= 0) and np.all(result["test_UA"] <= 1)
 
 
-class _RecordWeights(Callback):
-    def on_train_begin(self, net, **kwargs):
-        self.states = []
-
-    def on_epoch_end(self, net, **kwargs):
-        self.states.append({k: v.clone() for k, v in net.module_.state_dict().items()})
-
-
-def test_best_epoch_weights_are_restored_in_memory(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    X, y = _toy(n=60, seed=3)
-    recorder = _RecordWeights()
-    clf = SERClassifier(**{**SMALL, "lr": 0.05, "max_epochs": 8,
-                           "validation_fraction": 0.3, "callbacks": [recorder]})
-    clf.fit(X, y)
-    scores = clf.history_[:, "valid_wa_ua"]
-    best = int(np.argmax(scores)) + 1
-    assert clf.best_epoch_ == best
-    assert best < 8, "this configuration must have its best epoch before the last"
-    state = clf.module_.state_dict()
-    for key, value in recorder.states[best - 1].items():
-        assert torch.equal(state[key], value), key
-    assert not torch.equal(state["output.weight"], recorder.states[-1]["output.weight"])
-    assert os.listdir(tmp_path) == []  # no checkpoint files
-
-
-def test_patience_stops_training():
-    X, y = _toy(n=60, seed=3)
-    clf = SERClassifier(**{**SMALL, "lr": 0.05, "max_epochs": 30,
-                           "validation_fraction": 0.3, "patience": 2}).fit(X, y)
-    scores = clf.history_[:, "valid_wa_ua"]
-    assert len(scores) < 30
-    assert max(scores[-2:]) <= max(scores[:-2])
-    assert clf.best_epoch_ == int(np.argmax(scores)) + 1
-
-
-def test_no_validation_keeps_last_epoch():
-    X, y = _toy()
-    for fraction in (None, 0, 0.0):
-        clf = SERClassifier(**{**SMALL, "validation_fraction": fraction}).fit(X, y)
-        assert clf.validation_indices_.size == 0
-        assert clf.best_epoch_ == SMALL["max_epochs"] == len(clf.history_)
-        assert "valid_wa_ua" not in clf.history_[-1]
-        counts = np.bincount((y == "sad").astype(int))
-        np.testing.assert_allclose(clf.class_weight_, len(y) / (2 * counts))
-
-
-def test_class_weight_options():
-    X, y = _toy(n=30, labels=("ang", "sad", "sad"))
-    clf = SERClassifier(**{**SMALL, "validation_fraction": None}).fit(X, y)
-    np.testing.assert_allclose(clf.class_weight_, [30 / (2 * 10), 30 / (2 * 20)])
-    clf = SERClassifier(**{**SMALL, "class_weight": None}).fit(X, y)
-    assert clf.class_weight_ is None and clf.criterion_.weight is None
-    clf = SERClassifier(**{**SMALL, "class_weight": {"sad": 3.0}}).fit(X, y)
-    np.testing.assert_allclose(clf.class_weight_, [1.0, 3.0])
-    with pytest.raises(ValueError, match="hap"):
-        SERClassifier(**{**SMALL, "class_weight": {"hap": 3.0}}).fit(X, y)
-
-
 def test_l2_is_coupled_adam_weight_decay_on_every_parameter():
-    X, y = _toy()
-    clf = SERClassifier(**{**SMALL, "l2": 0.05}).fit(X, y)
+    X, y = toy_3d()
+    clf = SERClassifier(**{**SMALL_NET, "l2": 0.05}).fit(X, y)
     (group,) = clf.optimizer_.param_groups
     assert isinstance(clf.optimizer_, torch.optim.Adam)
-    assert group["weight_decay"] == 0.05 and group["lr"] == SMALL["lr"]
+    assert group["weight_decay"] == 0.05 and group["lr"] == SMALL_NET["lr"]
     assert {id(p) for p in group["params"]} == {id(p) for p in clf.module_.parameters()}
 
-    exempt = SERClassifier(**{**SMALL, "l2": 0.05},
+    exempt = SERClassifier(**{**SMALL_NET, "l2": 0.05},
                            optimizer__param_groups=[("*bias*", {"weight_decay": 0})])
     biases = {id(p) for n, p in exempt.fit(X, y).module_.named_parameters()
               if "bias" in n}
@@ -541,12 +389,12 @@ def test_noise_only_on_valid_training_frames():
 
 
 def test_validation_loss_has_no_noise():
-    X, y = _toy(n=40)
-    clf = SERClassifier(**{**SMALL, "max_epochs": 1, "validation_fraction": 0.5,
+    X, y = toy_3d(n=40)
+    clf = SERClassifier(**{**SMALL_NET, "max_epochs": 1, "validation_fraction": 0.5,
                            "noise_variance": 100.0, "dropout": 0.5,
                            "batch_size": 64}).fit(X, y)
     valid = clf.validation_indices_
-    Xz, lengths = _prepare_input(X[valid])
+    Xz, lengths = prepare_input(X[valid])
     clf.module_.eval()
     with torch.no_grad():
         logits = clf.module_(torch.from_numpy(Xz), torch.from_numpy(lengths))
@@ -557,8 +405,8 @@ def test_validation_loss_has_no_noise():
 
 
 def test_partial_fit_continues_training():
-    X, y = _toy()
-    clf = SERClassifier(**SMALL).fit(X, y)
+    X, y = toy_3d()
+    clf = SERClassifier(**SMALL_NET).fit(X, y)
     before = {k: v.clone() for k, v in clf.module_.state_dict().items()}
     module = clf.module_
     clf.partial_fit(X, y)
@@ -571,9 +419,9 @@ def test_partial_fit_continues_training():
 
 
 def test_grid_search_over_attention_in_a_pipeline():
-    X, y = _toy(n=32)
+    X, y = toy_3d(n=32)
     pipe = Pipeline([("padcrop", PadCrop(n_frames=10)),
-                     ("classifier", SERClassifier(**{**SMALL, "max_epochs": 1}))])
+                     ("classifier", SERClassifier(**{**SMALL_NET, "max_epochs": 1}))])
     search = GridSearchCV(pipe, {"classifier__attention": ["mean", "lstm"]}, cv=2,
                           scoring=SCORING, refit="UA").fit(X, y)
     assert search.best_params_["classifier__attention"] in {"mean", "lstm"}
@@ -585,8 +433,8 @@ def test_grid_search_over_attention_in_a_pipeline():
 
 
 def test_set_params_changes_the_network():
-    X, y = _toy()
-    clf = SERClassifier(**SMALL).fit(X, y)
+    X, y = toy_3d()
+    clf = SERClassifier(**SMALL_NET).fit(X, y)
     clf.set_params(attention="yang", lstm_units=5)
     clf.fit(X, y)
     assert type(clf.module_.pooling).__name__ == "YangAttention"
@@ -594,9 +442,9 @@ def test_set_params_changes_the_network():
 
 
 def test_packed_implementation_gives_same_predictions_as_masked():
-    X, y = _toy()
-    masked = SERClassifier(**SMALL).fit(X, y)
-    packed = SERClassifier(**SMALL, module__rnn_implementation="packed")
+    X, y = toy_3d()
+    masked = SERClassifier(**SMALL_NET).fit(X, y)
+    packed = SERClassifier(**SMALL_NET, module__rnn_implementation="packed")
     packed.fit(X, y)
     # Different parameter layout; copy the masked weights into the packed net.
     state = packed.module_.state_dict()
@@ -616,9 +464,9 @@ def test_packed_implementation_gives_same_predictions_as_masked():
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_matches_cpu():
-    X, y = _toy()
-    cpu = SERClassifier(**SMALL).fit(X, y)
-    gpu = SERClassifier(**{**SMALL, "device": "cuda"}).fit(X, y)
+    X, y = toy_3d()
+    cpu = SERClassifier(**SMALL_NET).fit(X, y)
+    gpu = SERClassifier(**{**SMALL_NET, "device": "cuda"}).fit(X, y)
     assert next(gpu.module_.parameters()).is_cuda
     np.testing.assert_allclose(gpu.predict_proba(X), cpu.predict_proba(X), atol=1e-2)
 
@@ -629,57 +477,57 @@ def test_cuda_matches_cpu():
 
 
 def test_2d_input_suggests_padcrop():
-    X, y = _toy()
+    X, y = toy_3d()
     with pytest.raises(ValueError, match="PadCrop"):
-        SERClassifier(**SMALL).fit(X[:, 0, :], y)
+        SERClassifier(**SMALL_NET).fit(X[:, 0, :], y)
 
 
 def test_wrong_feature_count_at_predict():
-    X, y = _toy(n_features=3)
-    clf = SERClassifier(**SMALL).fit(X, y)
+    X, y = toy_3d(n_features=3)
+    clf = SERClassifier(**SMALL_NET).fit(X, y)
     with pytest.raises(ValueError, match="4 features per frame.*expecting 3"):
         clf.predict(np.concatenate([X, X[:, :, :1]], axis=2))
 
 
 def test_all_padding_sample_is_named():
-    X, y = _toy()
+    X, y = toy_3d()
     X[7] = np.nan
     with pytest.raises(ValueError, match="Sample 7 .*all padding"):
-        SERClassifier(**SMALL).fit(X, y)
-    clf = SERClassifier(**SMALL).fit(*_toy())
+        SERClassifier(**SMALL_NET).fit(X, y)
+    clf = SERClassifier(**SMALL_NET).fit(*toy_3d())
     with pytest.raises(ValueError, match="Sample 7 "):
         clf.predict(X)
 
 
 def test_non_finite_values_in_valid_frames():
-    X, y = _toy()
+    X, y = toy_3d()
     X[0] = np.nan_to_num(X[0], nan=0.0)  # full length
     bad = X.copy()
     bad[3, 1, 0] = np.nan
     with pytest.raises(ValueError, match="Sample 3 .*non-finite.*frame 1"):
-        SERClassifier(**SMALL).fit(bad, y)
+        SERClassifier(**SMALL_NET).fit(bad, y)
     bad = X.copy()
     bad[5, 2, 1] = np.inf
     with pytest.raises(ValueError, match="infinite.*sample 5"):
-        SERClassifier(**SMALL).fit(bad, y)
+        SERClassifier(**SMALL_NET).fit(bad, y)
     bad = X.copy()
     bad[0, 2] = np.nan  # a whole NaN frame before valid ones
     with pytest.raises(ValueError, match="Sample 0 .*frame 2.*after the valid frames"):
-        SERClassifier(**SMALL).fit(bad, y)
+        SERClassifier(**SMALL_NET).fit(bad, y)
 
 
 def test_fewer_than_two_classes():
-    X, _ = _toy()
+    X, _ = toy_3d()
     with pytest.raises(ValueError, match="at least 2 classes"):
-        SERClassifier(**SMALL).fit(X, np.array(["ang"] * len(X)))
+        SERClassifier(**SMALL_NET).fit(X, np.array(["ang"] * len(X)))
 
 
 def test_bad_y_and_groups():
-    X, y = _toy()
+    X, y = toy_3d()
     with pytest.raises(ValueError, match="39"):
-        SERClassifier(**SMALL).fit(X, y[:-1])
+        SERClassifier(**SMALL_NET).fit(X, y[:-1])
     with pytest.raises(ValueError, match="2 groups"):
-        SERClassifier(**SMALL).fit(X, y, groups=np.zeros(len(y)))
+        SERClassifier(**SMALL_NET).fit(X, y, groups=np.zeros(len(y)))
 
 
 @pytest.mark.parametrize(
@@ -696,32 +544,11 @@ def test_bad_y_and_groups():
     ],
 )
 def test_invalid_parameters(params, match):
-    X, y = _toy()
-    clf = SERClassifier(**{**SMALL, **params})  # __init__ does not validate
+    X, y = toy_3d()
+    clf = SERClassifier(**{**SMALL_NET, **params})  # __init__ does not validate
     with pytest.raises(ValueError, match=match):
         clf.fit(X, y)
 
 
-class _RecordLR(Callback):
-    def on_epoch_begin(self, net, **kwargs):
-        net.history.record("lr", net.optimizer_.param_groups[0]["lr"])
 
 
-def test_cosine_schedule_is_torch_cosine_annealing_per_fit_call():
-    X, y = _toy()
-    params = dict(SMALL, max_epochs=6, lr=0.02, callbacks=[("rec", _RecordLR())])
-    clf = SERClassifier(lr_schedule="cosine", **params).fit(X, y)
-    optimizer = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))], lr=0.02)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=6)
-    expected = []
-    for _ in range(6):
-        expected.append(optimizer.param_groups[0]["lr"])
-        optimizer.step()
-        scheduler.step()
-    np.testing.assert_allclose(clf.history[:, "lr"], expected, rtol=1e-12)
-    clf.partial_fit(X, y)  # a new call starts again from lr
-    np.testing.assert_allclose(clf.history[-6:, "lr"], expected, rtol=1e-12)
-    constant = SERClassifier(**params).fit(X, y)
-    np.testing.assert_array_equal(constant.history[:, "lr"], 0.02)
-    with pytest.raises(ValueError, match="lr_schedule"):
-        SERClassifier(lr_schedule="linear", **SMALL).fit(X, y)

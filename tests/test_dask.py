@@ -1,4 +1,4 @@
-"""Tests of running the library on Dask (joblib's Dask backend, sklearn_ser.utils)."""
+"""Tests of running the library on Dask (joblib's Dask backend, sklearn_ser.dask)."""
 
 import os
 
@@ -14,7 +14,7 @@ from sklearn_ser.datasets import make_emotional_speech
 
 distributed = pytest.importorskip("distributed")
 
-from sklearn_ser.utils import WorkerSetup, local_cluster  # noqa: E402
+from sklearn_ser.dask import WorkerSetup, local_cluster  # noqa: E402
 
 from ._common import TINY_NET  # noqa: E402
 

@@ -17,6 +17,7 @@ from sklearn.preprocessing import StandardScaler
 
 import sklearn_ser
 from sklearn_ser import datasets
+from sklearn_ser._audio import n_frames
 from sklearn_ser.datasets import (
     load_emodb,
     load_iemocap,
@@ -474,6 +475,15 @@ def test_make_emotional_speech_difficulty(corpus400):
     assert score(X) > max(singles), (score(X), singles)
     assert multi >= 0.7, multi
     assert multi >= max(singles) + 0.2, (multi, singles)
+
+
+@pytest.mark.parametrize("sampling_rate", [16000, 22050, 44100])
+def test_make_emotional_speech_f0_is_on_the_frame_grid_of_the_features(sampling_rate):
+    # 22.05 kHz: 10 ms are 220.5 samples, which openSMILE rounds up to 221
+    data = make_emotional_speech(n_samples=4, random_state=0,
+                                 sampling_rate=sampling_rate)
+    for wave, f0 in zip(data.data, data.f0, strict=True):
+        assert f0.shape == (n_frames(wave.shape[0], sampling_rate),)
 
 
 def test_make_emotional_speech_f0_recovered_by_lld_extractor():

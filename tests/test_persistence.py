@@ -22,7 +22,7 @@ from sklearn_ser import (
     load,
     save,
 )
-from sklearn_ser._classifier import _collate_trim
+from sklearn_ser._loaders import collate_trim
 from sklearn_ser._network import ATTENTIONS
 from sklearn_ser._persistence import FORMAT_VERSION
 from sklearn_ser._pipeline import make_ser_pipeline
@@ -281,7 +281,7 @@ def test_save_refuses_foreign_steps(model_file, tmp_path):
 def test_save_refuses_parameters_it_cannot_store(tmp_path):
     X, y = _toy()
     clf = SERClassifier(**{**SMALL, "max_epochs": 1},
-                        iterator_train__collate_fn=lambda b: _collate_trim(b))
+                        iterator_train__collate_fn=lambda b: collate_trim(b))
     clf.fit(X, y)
     with pytest.raises(TypeError, match="SERClassifier parameter iterator_train__"
                                         "collate_fn is a function object"):

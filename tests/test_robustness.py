@@ -37,11 +37,12 @@ from sklearn_ser import (
     NeutralStandardScaler,
     PadCrop,
     SERClassifier,
-    _lld,
     load,
     save,
 )
+from sklearn_ser._audio import n_frames
 from sklearn_ser._cli import main
+from sklearn_ser._opensmile import ENGINE
 from sklearn_ser._pipeline import make_ser_pipeline
 from sklearn_ser.datasets import (
     load_emodb,
@@ -437,7 +438,7 @@ def test_truncated_wav_is_read_up_to_its_end(audio, tmp_path):
     full, _ = sf.read(audio["good"], dtype="float32")
     [got] = _extract([cut])
     [expected] = _extract([full[:n]])
-    assert got.shape == (_lld.n_frames(n), 32)
+    assert got.shape == (n_frames(n), 32)
     np.testing.assert_array_equal(got, expected)
 
 
@@ -502,7 +503,7 @@ def test_other_sampling_rates_are_resampled(tmp_path, rate):
     sf.write(path, x, rate, subtype="FLOAT")
     [got] = _extract([path])
     n16 = -(-x.size * SR // rate)  # ceil, as documented
-    assert got.shape == (_lld.n_frames(n16), 32)
+    assert got.shape == (n_frames(n16), 32)
     g = np.gcd(rate, SR)
     resampled = resample_poly(x, SR // g, rate // g).astype(np.float32)
     [expected] = _extract([resampled])
@@ -555,7 +556,7 @@ def test_ten_minute_file_memory_is_bounded(tmp_path):
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert feats.shape == (_lld.n_frames(n), 32)
+    assert feats.shape == (n_frames(n), 32)
     assert np.isfinite(feats).all()
     assert peak < feats.nbytes + 8 * 2**20, peak / 2**20
     if rss:
@@ -589,7 +590,7 @@ def test_wrong_container_types(audio):
 def _counting(monkeypatch, fail_at=None):
     """Count the openSMILE runs; raise KeyboardInterrupt at run ``fail_at``."""
     calls = []
-    real = _lld._run_opensmile
+    real = ENGINE.extract
 
     def run(*args, **kwargs):
         calls.append(1)
@@ -597,7 +598,7 @@ def _counting(monkeypatch, fail_at=None):
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(_lld, "_run_opensmile", run)
+    monkeypatch.setattr(ENGINE, "extract", run)
     return calls
 
 

@@ -121,6 +121,21 @@ def count_lines(values, names=None):
     return "\n".join(f"    {k:<8} {counts.get(k, 0):>6}" for k in keys)
 
 
+def count_sections(*sections):
+    """``"Utterances per <unit>:"`` blocks of a DESCR text.
+
+    Each section is ``(unit, values, names)``: the counts of ``values``, in
+    the order of ``names`` (None: sorted).
+    """
+    return "".join(f"Utterances per {unit}:\n{count_lines(values, names)}\n"
+                   for unit, values, names in sections)
+
+
+def labels_line(names):
+    """The ``"Labels: ..."`` line of a DESCR text: each label and its meaning."""
+    return "Labels: " + ", ".join(f"{k} = {COMMON_LABELS[k]}" for k in names) + "\n"
+
+
 def make_bunch(
     *,
     filenames,

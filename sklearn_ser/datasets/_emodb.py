@@ -5,11 +5,11 @@ import re
 from pathlib import Path
 
 from ._base import (
-    COMMON_LABELS,
     DEFAULT_CLASSES,
     check_classes,
     check_root,
-    count_lines,
+    count_sections,
+    labels_line,
     make_bunch,
     select_classes,
 )
@@ -131,11 +131,8 @@ def load_emodb(root, *, classes=DEFAULT_CLASSES, return_X_y=False):
         f"Source: {folder}\n"
         f"Classes: {', '.join(target_names)}\n"
         f"{len(parsed)} utterances, {len(set(speakers))} speaker(s).\n"
-        "Utterances per class:\n" + count_lines(target, target_names) + "\n"
-        "Utterances per speaker:\n" + count_lines(speakers) + "\n"
-        "Labels: "
-        + ", ".join(f"{k} = {COMMON_LABELS[k]}" for k in target_names)
-        + "\n"
+        + count_sections(("class", target, target_names), ("speaker", speakers, None))
+        + labels_line(target_names)
     )
     return make_bunch(
         filenames=[os.path.abspath(Path(folder) / p[0]) for p in parsed],

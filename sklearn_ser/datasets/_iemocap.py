@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 
 from ._base import (
-    COMMON_LABELS,
     DEFAULT_CLASSES,
     check_classes,
     check_root,
-    count_lines,
+    count_sections,
+    labels_line,
     make_bunch,
     select_classes,
 )
@@ -279,12 +279,9 @@ def load_iemocap(
         f"happy: {'yes' if merge_excited else 'no'}\n"
         f"{len(records)} utterances, {len(set(groups))} session(s), "
         f"{len(set(speakers))} speaker(s).\n"
-        "Utterances per class:\n" + count_lines(labels, names) + "\n"
-        "Utterances per session:\n" + count_lines(groups) + "\n"
-        "Utterances per speaker:\n" + count_lines(speakers) + "\n"
-        "Labels: "
-        + ", ".join(f"{k} = {COMMON_LABELS[k]}" for k in names)
-        + "\n"
+        + count_sections(("class", labels, names), ("session", groups, None),
+                         ("speaker", speakers, None))
+        + labels_line(names)
     )
     return make_bunch(
         filenames=np.array(filenames, dtype=str),

@@ -4,11 +4,11 @@ import os
 import re
 
 from ._base import (
-    COMMON_LABELS,
     DEFAULT_CLASSES,
     check_classes,
     check_root,
-    count_lines,
+    count_sections,
+    labels_line,
     make_bunch,
     select_classes,
 )
@@ -150,11 +150,8 @@ def load_ravdess(root, *, classes=DEFAULT_CLASSES, return_X_y=False):
         f"Source: {root}\n"
         f"Classes: {', '.join(target_names)}\n"
         f"{len(parsed)} utterances, {len(set(speakers))} actor(s).\n"
-        "Utterances per class:\n" + count_lines(target, target_names) + "\n"
-        "Utterances per actor:\n" + count_lines(speakers) + "\n"
-        "Labels: "
-        + ", ".join(f"{k} = {COMMON_LABELS[k]}" for k in target_names)
-        + "\n"
+        + count_sections(("class", target, target_names), ("actor", speakers, None))
+        + labels_line(target_names)
     )
     return make_bunch(
         filenames=[p[1] for p in parsed],

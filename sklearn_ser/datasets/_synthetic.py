@@ -6,11 +6,9 @@ import numpy as np
 from scipy.signal import lfilter, sosfilt
 from sklearn.utils import Bunch, check_random_state
 
-from ._base import check_classes, count_lines
-
-# Frame grid of the ground-truth F0 contour (openSMILE's 25 ms / 10 ms grid).
-F0_FRAME_SHIFT = 0.010
-F0_FRAME_LENGTH = 0.025
+from .._audio import frame_params
+from .._audio import n_frames as count_frames
+from ._base import check_classes, count_sections
 
 # Per-emotion prosody, relative to the speaker's neutral voice:
 #   f0_shift  F0 level shift in semitones
@@ -260,9 +258,8 @@ def _utterance(rng, spk, emo, sr):
     wave = np.clip(signal, -1.0, 1.0).astype(np.float32)
 
     # --- ground-truth F0 on openSMILE's frame grid --------------------------
-    hop = int(round(F0_FRAME_SHIFT * sr))
-    flen = int(round(F0_FRAME_LENGTH * sr))
-    n_frames = max(0, 1 + (n - flen) // hop)
+    flen, hop = frame_params(sr)
+    n_frames = count_frames(n, sr)
     starts_f = np.arange(n_frames) * hop
     csum = np.concatenate([[0], np.cumsum(env >= 0.5)])
     fully_voiced = (csum[starts_f + flen] - csum[starts_f]) == flen
@@ -471,7 +468,7 @@ def make_emotional_speech(
         "loudness, spectral tilt, jitter, breathiness and pauses.\n"
         f"Durations: min {durations.min():.2f} s, median "
         f"{np.median(durations):.2f} s, max {durations.max():.2f} s.\n"
-        "Utterances per class:\n" + count_lines(target, classes) + "\n"
+        + count_sections(("class", target, classes))
     )
     return Bunch(
         data=data,

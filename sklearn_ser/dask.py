@@ -1,106 +1,18 @@
-"""Utilities to run the library on a Dask cluster.
+"""Helpers to run the library on a Dask cluster.
 
 Everything in sklearn-ser runs on `Dask <https://distributed.dask.org>`_
 through joblib's Dask backend, with the scikit-learn code you already have
-(``pip install "sklearn-ser[dask]"`` installs ``dask[distributed]``)::
-
-    import joblib
-    from dask.distributed import Client
-    from sklearn.model_selection import GridSearchCV, GroupKFold
-    from sklearn_ser import SCORING, LLDExtractor, make_ser_pipeline
-    from sklearn_ser.utils import WorkerSetup
-
-    client = Client("tcp://scheduler:8786")     # an existing cluster, or
-    client.register_plugin(WorkerSetup())       # sklearn_ser.utils.local_cluster()
-
-    cache = "/shared/lld_cache"                 # same path on every worker
-    pipe = make_ser_pipeline(memory=cache, random_state=0)
-    search = GridSearchCV(
-        pipe, {"classifier__attention": ["mean", "zhou", "yang", "lstm"]},
-        scoring=SCORING, refit="UA", cv=GroupKFold(n_splits=5))
-
-    with joblib.parallel_backend("dask"):
-        # 1. extract every file once, in chunks spread over the workers
-        LLDExtractor(memory=cache).transform(filenames)
-        # 2. one task per (candidate, fold) fit; the fits read the cache
-        search.fit(filenames, y, groups=sessions)
-
-This module adds two helpers:
+(``pip install "sklearn-ser[dask]"`` installs ``dask[distributed]``). The
+cluster guide (:ref:`cluster`) shows the recipe and explains what runs
+where, what is shipped to the workers, and how to set threads, memory and
+malloc, with the measurements behind each advice. This module adds two
+helpers:
 
 - :func:`local_cluster` -- a :class:`distributed.LocalCluster` on one machine,
   set up for the library, and a client connected to it;
 - :class:`WorkerSetup` -- a worker plugin that sets the PyTorch threads of
   every worker and undoes the malloc setting of Dask's nanny that slows
   PyTorch training down, for clusters started elsewhere.
-
-**What runs where.** Under ``joblib.parallel_backend("dask")``,
-:class:`~sklearn_ser.LLDExtractor` (``n_jobs=None`` or ``-1``) sends its
-inputs to the workers in contiguous chunks of similar total duration
-(several files per task) and returns the features in input order; an
-unusable file raises the same error, naming the file, as in a serial run.
-:class:`~sklearn.model_selection.GridSearchCV`,
-:func:`~sklearn.model_selection.cross_validate` and
-:func:`~sklearn_ser.evaluate_sessions` run one task per fit; their results
-equal those of ``n_jobs=1`` with the same ``random_state`` (and the same
-number of PyTorch threads: other thread counts can change the last bits of
-the floating-point results). The refit of ``GridSearchCV`` on the whole
-data runs in the client process. Inside a worker's task, the pipeline's
-extractor with ``n_jobs=None`` extracts in the task itself: the fits
-already keep the workers busy, and sending each fit's extraction back to
-the cluster (an explicit ``lld__n_jobs=-1``, joblib's nested Dask backend)
-costs scheduling and transfers (a search of small networks took 11.2 s
-instead of 8.3 s). Extract every file beforehand into the shared cache, as
-above, so that the fits only read it.
-
-**What gets shipped to the workers.** joblib pickles every task: the
-unfitted pipeline, the fit's data and the fold indices (large arguments are
-scattered to the workers once). Pass file *paths*, not waveforms: paths are
-small and the workers read the audio themselves, so the files, and the
-``memory`` feature cache, must be at the same path on every worker (a
-shared file system). The cache key is a hash of the audio content and the
-entries are written atomically, one file per input, so workers share the
-folder safely and no file is extracted twice. Results come back pickled:
-features (``n_frames x 32`` float32 per file) from extraction, scores from
-a search. sklearn-ser, PyTorch and the other dependencies must be installed
-on every worker, at the versions of the client.
-
-**Threads.** Run one worker process per core with one thread each, and one
-PyTorch thread per task (the defaults of :func:`local_cluster` and
-:class:`WorkerSetup`): fits and extractions then run side by side without
-oversubscribing the cores or sharing one interpreter lock. PyTorch threads
-times worker threads times workers per machine should not exceed the
-machine's cores. Dask's nanny already starts workers with
-``OMP_NUM_THREADS=1``; :class:`WorkerSetup` makes the PyTorch setting
-explicit (``torch.set_num_threads``), whatever the environment. On a
-machine shared with other programs, PyTorch's default of one thread per
-core can be far slower than one thread for small networks: a serial search
-of tiny networks took 275 s with 2 threads instead of 11 s with one, on 2
-busy cores.
-
-**Memory per worker.** A worker process holds about 0.4 GiB once PyTorch,
-scikit-learn and openSMILE are imported, and about 1 GiB after a search of
-small networks on 240 utterances. One epoch of the paper's network (240
-utterances padded to 500 frames) peaked at about 1.3 GiB in a worker,
-mostly the activations of a batch. A fit also holds the features of its training
-part, ``n_frames x 32`` float32 values per utterance (64 KB at 500 frames,
-about 230 MB for the 3,600 training utterances of an IEMOCAP fold), two to
-three times at the peak of ``fit`` (padded, scaled, zero-filled). Plan 2 to
-2.5 GiB per worker for IEMOCAP-sized folds (``memory_limit`` of
-:func:`local_cluster`, ``--memory-limit`` of ``dask worker``); extraction
-alone needs little (one file's audio and features per thread).
-
-**malloc.** Dask's nanny starts workers with
-``MALLOC_TRIM_THRESHOLD_=65536``, which makes glibc return freed memory to
-the operating system early and turns off its adaptive thresholds. PyTorch
-training allocates and frees large buffers at every batch, and with that
-setting faults them in again every time: one epoch of the paper's network
-took 10.6 s in such a worker (4.4 s of it system time) instead of 7.8 s
-(1.4 s) with glibc's defaults, and up to twice as long on a busy machine.
-:func:`local_cluster` starts its workers without the variable;
-:class:`WorkerSetup` corrects workers that were started with it. The price
-is memory that the worker keeps for reuse (peak about 1.3 GiB instead of
-1.15 GiB in that epoch). The measurements are those of
-``benchmarks/bench_dask.py`` on a 2-core machine.
 """
 
 import contextlib
@@ -205,7 +117,7 @@ class WorkerSetup(_WorkerPlugin):
 
     Examples
     --------
-    >>> from sklearn_ser.utils import WorkerSetup
+    >>> from sklearn_ser.dask import WorkerSetup
     >>> plugin = WorkerSetup(torch_threads=1)
     >>> plugin.name
     'sklearn-ser-worker-setup'
@@ -333,7 +245,7 @@ def local_cluster(n_workers=None, threads_per_worker=1, *, torch_threads=1,
     >>> import joblib
     >>> from sklearn.model_selection import GridSearchCV, GroupKFold
     >>> from sklearn_ser import SCORING, LLDExtractor, make_ser_pipeline
-    >>> from sklearn_ser.utils import local_cluster
+    >>> from sklearn_ser.dask import local_cluster
     >>> pipe = make_ser_pipeline(  # doctest: +SKIP
     ...     n_frames=200, memory="lld_cache", n_jobs=1, hidden_units=16,
     ...     lstm_units=8, attention_units=8, lr=1e-2, l2=0.0, max_epochs=2,

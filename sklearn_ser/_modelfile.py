@@ -1,0 +1,336 @@
+"""The container of a model file: its members, JSON values and arrays.
+
+A model file is a zip archive with exactly three members:
+
+``metadata.json``
+    The format name and version, the library version, and for each step its
+    class name, its constructor parameters and its fitted scalar attributes,
+    all as JSON.
+``arrays.npz``
+    The fitted array attributes of the steps (scaler statistics, classes,
+    ...), read with ``numpy.load(..., allow_pickle=False)``.
+``weights.npz``
+    The weights of each network (its ``state_dict`` as float arrays), read the
+    same way.
+
+Parameter values are JSON with tags for tuples, dicts, arrays, torch devices
+and the classes of the persistence registry (:mod:`._registry`); nothing is
+unpickled and no class is looked up by name outside the registry.
+"""
+
+import contextlib
+import io
+import json
+import numbers
+import os
+import tempfile
+import zipfile
+import zlib
+
+import numpy as np
+import torch
+
+from ._registry import class_name, parameter_classes
+from ._version import __version__
+
+FORMAT_NAME = "sklearn-ser-model"
+FORMAT_VERSION = 1
+
+METADATA = "metadata.json"
+ARRAYS = "arrays.npz"
+WEIGHTS = "weights.npz"
+MEMBERS = (METADATA, ARRAYS, WEIGHTS)
+
+ARRAY_KINDS = "biufU"
+_TAGS = ("__tuple__", "__dict__", "__ndarray__", "__class__", "__device__")
+
+
+class Unsavable(TypeError):
+    """A value that a model file cannot hold."""
+
+
+# ---------------------------------------------------------------------------
+# JSON encoding of parameters
+# ---------------------------------------------------------------------------
+
+
+def encode(value, where):
+    """Encode a parameter value as tagged JSON; Unsavable if impossible."""
+    if value is None or isinstance(value, (bool, str)):
+        return str(value) if isinstance(value, str) else value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode(v, f"{where}[{i}]") for i, v in enumerate(value)]}
+    if isinstance(value, list):
+        return [encode(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        return {"__dict__": [[encode(k, f"{where} key"), encode(v, f"{where}[{k!r}]")]
+                             for k, v in value.items()]}
+    if isinstance(value, np.ndarray):
+        array = plain_array(value)
+        if array is not None:
+            return {"__ndarray__": array.tolist(), "dtype": array.dtype.str}
+    if isinstance(value, torch.device):
+        return {"__device__": str(value)}
+    name = class_name(value) if isinstance(value, type) else None
+    if name is not None:
+        return {"__class__": name}
+    what = (f"the class {value.__module__}.{value.__qualname__}"
+            if isinstance(value, type) else f"a {type(value).__name__} object")
+    raise Unsavable(
+        f"{where} is {what}, which a sklearn-ser model file cannot hold (it stores "
+        "numbers, strings, booleans, None, lists, tuples, dicts and arrays of "
+        f"those, and the classes {sorted(parameter_classes())}). Set it to a "
+        "supported value (e.g. its default) before saving."
+    )
+
+
+def plain_array(value):
+    """The array as a numeric or unicode array, or None if it holds objects."""
+    if value.dtype.kind in ARRAY_KINDS:
+        return value
+    if value.dtype.kind == "O" and all(isinstance(v, str) for v in value.flat):
+        return value.astype(str)
+    return None
+
+
+def decode(value, where):
+    """Inverse of :func:`encode`; ValueError on anything unexpected."""
+    if value is None or isinstance(value, (bool, str, int, float)):
+        return value
+    if isinstance(value, list):
+        return [decode(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if not isinstance(value, dict):  # pragma: no cover - json gives no other type
+        raise ValueError(f"{where} has an unexpected JSON type {type(value).__name__}.")
+    tags = [k for k in value if k in _TAGS]
+    if len(tags) != 1 or (set(value) - {tags[0], "dtype"}) or (
+        ("dtype" in value) != (tags[0] == "__ndarray__")
+    ):
+        raise ValueError(f"{where} is a JSON object {sorted(value)} of an unknown kind.")
+    tag, content = tags[0], value[tags[0]]
+    if tag == "__tuple__":
+        _expect(isinstance(content, list), where, "a list")
+        return tuple(decode(v, f"{where}[{i}]") for i, v in enumerate(content))
+    if tag == "__dict__":
+        _expect(isinstance(content, list) and all(
+            isinstance(kv, list) and len(kv) == 2 for kv in content), where,
+            "a list of [key, value] pairs")
+        out = {}
+        for k, v in content:
+            key = decode(k, f"{where} key")
+            try:
+                hash(key)
+            except TypeError:
+                raise ValueError(f"{where} is malformed; expected hashable keys, "
+                                 f"got {key!r}.") from None
+            out[key] = decode(v, f"{where}[{key!r}]")
+        return out
+    if tag == "__ndarray__":
+        dtype = value["dtype"]
+        _expect(isinstance(dtype, str), where, "a dtype string")
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise ValueError(f"{where} has an unknown dtype {dtype!r}.") from None
+        _expect(dtype.kind in ARRAY_KINDS and isinstance(content, (list, int, float,
+                                                                    str, bool)),
+                where, "a numeric or string array")
+        try:
+            return np.asarray(content, dtype=dtype)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{where} is not a valid {dtype} array ({exc}).") from None
+    if tag == "__device__":
+        _expect(isinstance(content, str), where, "a device name")
+        try:
+            return torch.device(content)
+        except (RuntimeError, TypeError):
+            raise ValueError(f"{where} names an unknown device {content!r}.") from None
+    # tag == "__class__"
+    known = parameter_classes()
+    if not isinstance(content, str) or content not in known:
+        raise ValueError(
+            f"{where} names the class {content!r}, which is not among the classes a "
+            f"model file may use: {sorted(known)}."
+        )
+    return known[content]
+
+
+def _expect(ok, where, what):
+    if not ok:
+        raise ValueError(f"{where} is malformed; expected {what}.")
+
+
+# ---------------------------------------------------------------------------
+# Writing and reading the archive
+# ---------------------------------------------------------------------------
+
+
+def npz_bytes(arrays):
+    """The ``.npz`` archive of ``{name: array}``, as bytes."""
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def _write_members(target, members):
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+
+
+def write_zip(members, path):
+    """Write ``{member name: bytes}`` to a path (atomically) or a file object."""
+    if hasattr(path, "write"):
+        _write_members(path, members)
+        return
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(
+            f"Cannot save the model to {path!r}: the folder {folder!r} does not exist."
+        )
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".sklearn_ser_", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            _write_members(f, members)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+class Reader:
+    """Reads and checks the members of a model file."""
+
+    def __init__(self, path):
+        self.label = (repr(os.fspath(path)) if isinstance(path, (str, os.PathLike))
+                      else "the model file")
+        try:
+            self.zf = zipfile.ZipFile(path if hasattr(path, "read") else os.fspath(path))
+        except FileNotFoundError:
+            raise FileNotFoundError(f"Model file {self.label} does not exist.") from None
+        except IsADirectoryError:
+            raise IsADirectoryError(
+                f"Model file {self.label} is a directory, not a file.") from None
+        except (zipfile.BadZipFile, EOFError, ValueError):
+            raise self.error(
+                "is not a sklearn-ser model file, or it is damaged (truncated?): "
+                "it is not a readable zip archive. Model files are written by "
+                "sklearn_ser.save; pickle or joblib files are refused, since "
+                "loading them could run arbitrary code."
+            ) from None
+
+    def error(self, message):
+        return ValueError(f"Model file {self.label} {message}")
+
+    def close(self):
+        self.zf.close()
+
+    def check_members(self):
+        names = self.zf.namelist()
+        unexpected = sorted(set(names) - set(MEMBERS))
+        if unexpected:
+            raise self.error(
+                f"contains unexpected member(s) {unexpected}; a sklearn-ser model "
+                f"file holds only {list(MEMBERS)}. It was not written by "
+                "sklearn_ser.save or it was altered, and it is refused."
+            )
+        missing = [m for m in MEMBERS if m not in names]
+        if missing:
+            raise self.error(f"lacks the member(s) {missing}; it is damaged.")
+        if len(names) != len(set(names)):
+            raise self.error("holds duplicate members; it was altered and is refused.")
+        try:
+            bad = self.zf.testzip()
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error) as exc:
+            raise self.error(f"is damaged (truncated?): {exc}.") from None
+        if bad is not None:
+            raise self.error(f"is damaged: member {bad!r} fails its CRC check.")
+
+    def read(self, name):
+        try:
+            return self.zf.read(name)
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error) as exc:
+            raise self.error(f"is damaged (truncated?): {exc}.") from None
+
+    def metadata(self):
+        try:
+            meta = json.loads(self.read(METADATA).decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise self.error(f"has an unreadable {METADATA} ({exc}).") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+            raise self.error(
+                f"is not a sklearn-ser model file ({METADATA} does not name the "
+                f"format {FORMAT_NAME!r})."
+            )
+        version = meta.get("format_version")
+        written_by = meta.get("library_version", "an unknown version")
+        if version != FORMAT_VERSION:
+            hint = ("upgrade sklearn-ser to read it"
+                    if isinstance(version, int) and version > FORMAT_VERSION
+                    else "save the model again with a matching sklearn-ser")
+            raise self.error(
+                f"has format version {version!r} (written by sklearn-ser "
+                f"{written_by}), but this sklearn-ser {__version__} reads format "
+                f"version {FORMAT_VERSION} only; {hint}."
+            )
+        return meta
+
+    def arrays(self, name):
+        try:
+            npz = np.load(io.BytesIO(self.read(name)), allow_pickle=False)
+        except ValueError as exc:
+            raise self.error(
+                f"has a {name} member that is not a plain numpy archive ({exc}); "
+                "it is refused."
+            ) from None
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise self.error(f"has a damaged {name} member ({exc}).") from None
+        if not isinstance(npz, np.lib.npyio.NpzFile):
+            raise self.error(f"has a {name} member that is not a numpy .npz archive.")
+        out = {}
+        with npz:
+            for key in npz.files:
+                try:
+                    out[key] = npz[key]
+                except ValueError as exc:
+                    raise self.error(
+                        f"has an array {key!r} in {name} that cannot be read without "
+                        f"pickle ({exc}); it is refused."
+                    ) from None
+                except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                    raise self.error(f"has a damaged array {key!r} ({exc}).") from None
+                if out[key].dtype.kind not in ARRAY_KINDS:
+                    raise self.error(
+                        f"has an array {key!r} of dtype {out[key].dtype}; refused.")
+        return out
+
+
+def field(mapping, key, types, where):
+    """``mapping[key]``, which must exist and be of ``types`` (else ValueError)."""
+    if not isinstance(mapping, dict) or key not in mapping:
+        raise ValueError(f"{where} lacks the field {key!r}.")
+    value = mapping[key]
+    if not isinstance(value, types):
+        raise ValueError(f"{where}: field {key!r} has an unexpected type "
+                         f"{type(value).__name__}.")
+    return value
+
+
+METADATA_KEYS = {"format", "format_version", "library_version", "written_with",
+                 "kind", "pipeline_params", "steps", "not_saved"}
+STEP_KEYS = {"name", "class", "params", "attributes", "arrays", "weights", "history"}
+
+
+def check_keys(mapping, allowed, where):
+    """Refuse the keys of ``mapping`` outside ``allowed`` (ValueError)."""
+    unknown = sorted(set(mapping) - allowed)
+    if unknown:
+        raise ValueError(f"{where} has unknown field(s) {unknown}; refused.")
+

@@ -1,0 +1,97 @@
+"""The network of a skorch step in a model file: its weights and history.
+
+The weights are the float arrays of the module's ``state_dict`` (in the
+``weights.npz`` member, under ``"<step index>/<key>"``); the history is the
+per-epoch log as plain JSON. On load, the network is built from the step's
+parameters and the weights are loaded into it, strictly.
+"""
+
+import numbers
+import warnings
+
+import numpy as np
+import torch
+from skorch.history import History
+
+from ._modelfile import WEIGHTS, Unsavable, field
+
+
+def history_json(step):
+    """The training history as plain JSON (entries that are not plain dropped)."""
+
+    def plain(value):
+        if value is None or isinstance(value, (bool, str)):
+            return value
+        if isinstance(value, (np.bool_, numbers.Integral)):
+            return value.item() if isinstance(value, np.generic) else int(value)
+        if isinstance(value, numbers.Real):
+            return float(value)
+        if isinstance(value, (list, tuple)):
+            items = [plain(v) for v in value]
+            return [v for v in items if v is not _SKIP]
+        if isinstance(value, dict):
+            items = {str(k): plain(v) for k, v in value.items()}
+            return {k: v for k, v in items.items() if v is not _SKIP}
+        return _SKIP
+
+    history = getattr(step, "history_", None)
+    return plain(history.to_list()) if history is not None else []
+
+
+_SKIP = object()
+
+
+def network_weights(label, step, index, weights):
+    """Add the weights of ``step`` to ``weights``; returns their keys."""
+    specs = []
+    for key, tensor in step.module_.state_dict().items():
+        array = tensor.detach().cpu().numpy()
+        if array.dtype.kind != "f":
+            raise Unsavable(
+                f"Network weight {key!r} of {label} has dtype {tensor.dtype}; "
+                "only floating point weights can be saved."
+            )
+        weights[f"{index}/{key}"] = array
+        specs.append(key)
+    return specs
+
+
+def restore_network(step, entry, index, weights, where):
+    """Build the network of ``step`` and load its weights and history."""
+    keys = field(entry, "weights", list, where)
+    state = {}
+    for key in keys:
+        full = f"{index}/{key}" if isinstance(key, str) else None
+        if full not in weights:
+            raise ValueError(f"{where}: weight {key!r} is missing from {WEIGHTS}.")
+        array = weights.pop(full)
+        if array.dtype.kind != "f":
+            raise ValueError(f"{where}: weight {key!r} has dtype {array.dtype}; "
+                             "expected floats.")
+        state[key] = torch.from_numpy(np.array(array))
+    device = step.device
+    if str(device).startswith("cuda") and not torch.cuda.is_available():
+        warnings.warn(
+            f"The model was saved with device={step.get_params()['device']!r}, but "
+            "CUDA is not available here; it is loaded on the CPU.",
+            UserWarning, stacklevel=4,
+        )
+        step.set_params(device="cpu")
+    try:
+        with torch.random.fork_rng(devices=[]):
+            step.initialize()  # random weights, replaced right below
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{where}: the network cannot be built from the saved parameters ({exc})."
+        ) from None
+    try:
+        step.module_.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        raise ValueError(
+            f"{where}: the saved weights do not fit the network its parameters "
+            f"describe ({exc})."
+        ) from None
+    history = entry.get("history", [])
+    if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
+        raise ValueError(f"{where}: history must be a list of per-epoch records.")
+    step.history_ = History(history)

@@ -1,0 +1,95 @@
+"""Tests of sklearn_ser._registry: what a model file knows of each estimator."""
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from sklearn_ser import (
+    Functionals,
+    LLDExtractor,
+    NeutralStandardScaler,
+    PadCrop,
+    SERClassifier,
+    SpeakerStandardScaler,
+    _registry,
+    load,
+    save,
+)
+
+
+def test_every_step_of_the_library_is_registered():
+    expected = {LLDExtractor, PadCrop, NeutralStandardScaler, SpeakerStandardScaler,
+                Functionals, SERClassifier}
+    assert set(_registry.step_classes().values()) == expected
+    entry = _registry.entry_of(SERClassifier())
+    assert entry.network and entry.dropped_params == ("callbacks",)
+    assert entry.rebuilt_attributes == _registry.SKORCH_ATTRIBUTES
+    assert _registry.entry_of(LLDExtractor()).dropped_params == ("memory",)
+    assert _registry.entry_of(Functionals()).validate is not None
+
+
+def test_parameter_classes_have_stable_names():
+    classes = _registry.parameter_classes()
+    for name in ("sklearn_ser.SERNet", "sklearn_ser.LengthBucketLoader",
+                 "sklearn_ser.TrimLoader", "torch.optim.Adam",
+                 "torch.nn.CrossEntropyLoss", "skorch.dataset.Dataset"):
+        assert _registry.class_name(classes[name]) == name
+    assert _registry.class_name(dict) is None
+
+
+class _Offset(TransformerMixin, BaseEstimator):
+    """A step outside the library: adds the mean of the training data."""
+
+    _parameter_constraints = {"scale": [float]}
+
+    def __init__(self, scale=1.0):
+        self.scale = scale
+
+    def fit(self, X, y=None):
+        self.offset_ = self.scale * np.asarray(X, dtype=float).mean(axis=0)
+        self.n_features_in_ = self.offset_.shape[0]
+        return self
+
+    def transform(self, X):
+        return np.asarray(X, dtype=float) + self.offset_
+
+
+def _check_offset(step, check):
+    check.finite_vector("offset_", check.count("n_features_in_"))
+
+
+@pytest.fixture
+def isolated_registry(monkeypatch):
+    monkeypatch.setattr(_registry, "_ENTRIES", dict(_registry._ENTRIES))
+    monkeypatch.setattr(_registry, "_PARAMETER_CLASSES",
+                        dict(_registry._PARAMETER_CLASSES))
+
+
+@pytest.fixture
+def registered_offset(isolated_registry):
+    return _registry.register(_Offset, check_state=_check_offset)
+
+
+def test_one_entry_makes_a_new_step_savable(tmp_path, isolated_registry):
+    X = np.arange(12.0).reshape(4, 3)
+    with pytest.raises(TypeError, match="_Offset"):
+        save(_Offset().fit(X), tmp_path / "offset.skser")
+    _registry.register(_Offset, check_state=_check_offset)
+    step = _Offset(scale=2.0).fit(X)
+    save(step, tmp_path / "offset.skser")
+    loaded = load(tmp_path / "offset.skser")
+    assert type(loaded) is _Offset and loaded.scale == 2.0
+    np.testing.assert_array_equal(loaded.offset_, step.offset_)
+
+
+def test_state_check_of_a_new_step_refuses_altered_files(tmp_path, registered_offset):
+    step = _Offset().fit(np.arange(6.0).reshape(2, 3))
+    step.offset_ = np.array([0.0, np.nan, 1.0])
+    save(step, tmp_path / "bad.skser")
+    with pytest.raises(ValueError, match=r"offset_ must be a finite float array"):
+        load(tmp_path / "bad.skser")
+
+
+def test_a_parameter_class_name_cannot_be_taken_twice(registered_offset):
+    with pytest.raises(ValueError, match="sklearn_ser.SERNet"):
+        _registry.register(_Offset, parameter_classes={"sklearn_ser.SERNet": dict})
