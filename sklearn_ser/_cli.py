@@ -340,6 +340,8 @@ def _attention_plot(result, X, data, durations, path):
     from sklearn.utils import _safe_indexing
 
     from . import AttentionDisplay
+    from ._audio import frame_params
+    from ._paper import FRAME_STEP
 
     last = result.n_splits - 1
     pipe = result.estimators[last]
@@ -352,9 +354,10 @@ def _attention_plot(result, X, data, durations, path):
     weights = clf.attention_weights(Xt[row:row + 1])[0]
     proba = clf.predict_proba(Xt[row:row + 1])[0]
     label = clf.classes_[int(np.argmax(proba))]
+    window, step = frame_params(data.sampling_rate)
     display = AttentionDisplay(
-        weights, np.arange(len(weights)) * 0.01, waveform=data.data[idx][
-            : len(weights) * 160 + 240],
+        weights, np.arange(len(weights)) * FRAME_STEP, waveform=data.data[idx][
+            : (len(weights) - 1) * step + window],
         sampling_rate=data.sampling_rate, label=label,
         probabilities={str(c): float(p) for c, p in zip(clf.classes_, proba,
                                                        strict=True)},

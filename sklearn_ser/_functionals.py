@@ -7,6 +7,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
+from ._paper import FRAME_STEP
+from ._registry import register
 from ._validation import check_sequences
 
 FUNCTIONALS = ("mean", "std", "min", "max", "range", "percentiles", "slope")
@@ -91,7 +93,7 @@ class Functionals(TransformerMixin, BaseEstimator):
     }
 
     def __init__(self, functionals=("mean", "std", "percentiles", "range", "slope"),
-                 *, percentiles=(1, 25, 50, 75, 99), frame_step=0.01):
+                 *, percentiles=(1, 25, 50, 75, 99), frame_step=FRAME_STEP):
         self.functionals = functionals
         self.percentiles = percentiles
         self.frame_step = frame_step
@@ -271,3 +273,17 @@ def _functionals_of(x, names, percentiles, frame_step):
             columns.append(t @ (x - x.mean(axis=0)) / denom if denom > 0
                            else np.zeros(x.shape[1]))
     return np.stack(columns, axis=1)
+
+
+def _check_state(step, check):
+    check.count("n_features_in_")
+    n = check.count("n_functionals_")
+    try:
+        expected = len(step._labels())
+    except (TypeError, ValueError) as exc:
+        check.need(False, f"its parameters are invalid ({exc})")
+    check.need(n == expected,
+               f"n_functionals_ is {n} but the parameters give {expected}")
+
+
+register(Functionals, validate=Functionals._check_params, check_state=_check_state)

@@ -19,8 +19,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 
 # The estimator modules register their classes when they are imported.
-from . import _classifier, _lld, _padcrop, _scaler  # noqa: F401
-from ._functionals import Functionals
+from . import _classifier, _functionals, _lld, _padcrop, _scaler, _speaker  # noqa: F401
 from ._modelfile import (
     ARRAYS,
     FORMAT_NAME,
@@ -45,35 +44,14 @@ from ._registry import (
     entry_of,
     entry_of_class,
     rebuilt_attributes,
-    register,
     step_classes,
 )
-from ._speaker import SpeakerStandardScaler
 from ._version import __version__
 
 __all__ = ["load", "save"]
 
 # Pipeline parameters that are not saved (the loaded pipeline has their default).
 _DROPPED_PIPELINE_PARAMS = ("memory",)
-
-
-def _check_speaker_scaler(step, check):
-    check.count("n_features_in_")
-
-
-def _check_functionals(step, check):
-    check.count("n_features_in_")
-    n = check.count("n_functionals_")
-    try:
-        expected = len(step._labels())
-    except (TypeError, ValueError) as exc:
-        check.need(False, f"its parameters are invalid ({exc})")
-    check.need(n == expected, f"n_functionals_ is {n} but the parameters give {expected}")
-
-
-register(SpeakerStandardScaler, check_state=_check_speaker_scaler)
-register(Functionals, validate=Functionals._check_params,
-         check_state=_check_functionals)
 
 
 # ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from ._classifier import SERClassifier
 from ._functionals import Functionals
 from ._lld import LLDExtractor
 from ._padcrop import PadCrop
+from ._paper import N_FRAMES
 from ._scaler import NeutralStandardScaler
 from ._speaker import SpeakerStandardScaler
 
@@ -18,7 +19,7 @@ NORMALIZATIONS = ("neutral", "speaker")
 #: :class:`~sklearn_ser.SERClassifier` parameters that differ from its
 #: defaults (which are the paper's).
 RECIPES = {
-    "paper": {"n_frames": 500},
+    "paper": {"n_frames": N_FRAMES},
     "fast": {
         "n_frames": 300,
         "hidden_units": 64,

@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
+from ._registry import register
 from ._validation import FRAMES_COLUMN, check_sequences, is_dataframe
 
 # Smallest scale kept as is; below it a feature counts as constant (the rule
@@ -363,3 +364,10 @@ def _group(speakers, n):
                 "strings or integers as speaker ids."
             ) from None
     return groups
+
+
+def _check_state(step, check):
+    check.count("n_features_in_")
+
+
+register(SpeakerStandardScaler, check_state=_check_state)
