@@ -16,7 +16,7 @@ do. The full protocol (200 epochs, 5 folds, 4 poolings) takes days on a CPU:
 import os
 
 from sklearn_ser import evaluate_sessions, make_ser_pipeline
-from sklearn_ser._cli import PAPER_TABLE1
+from sklearn_ser._paper import PAPER_TABLE1
 from sklearn_ser.datasets import load_iemocap
 
 root = os.environ.get("SKLEARN_SER_IEMOCAP")

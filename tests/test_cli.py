@@ -126,18 +126,18 @@ def test_demo_small(tmp_path, capsys):
 
 
 def test_parser_defaults_give_the_paper_values():
-    from sklearn_ser._cli import _make_pipeline
+    from sklearn_ser._cli._common import make_pipeline
 
     args = build_parser().parse_args(["evaluate", "--iemocap", "x"])
     assert (args.recipe, args.normalization) == ("paper", "neutral")
-    params = _make_pipeline(args, "lstm").get_params()
+    params = make_pipeline(args, "lstm").get_params()
     assert params["padcrop__n_frames"] == 500
     assert (params["classifier__max_epochs"], params["classifier__lr"],
             params["classifier__l2"], params["classifier__batch_size"]) == (
         200, 3e-5, 5e-2, 32)
     args = build_parser().parse_args(["train", "--iemocap", "x", "-o", "m",
                                       "--recipe", "fast", "--epochs", "3"])
-    params = _make_pipeline(args, "mean").get_params()
+    params = make_pipeline(args, "mean").get_params()
     assert params["classifier__max_epochs"] == 3
     assert params["classifier__lr"] == recipe_params("fast")["lr"]
 

@@ -1,0 +1,47 @@
+"""The ``sklearn-ser`` command line: demo, evaluate, train and predict.
+
+One module per command: ``_demo`` (demo), ``_corpus`` (evaluate and
+train), ``_predict`` (predict); ``_common`` holds the shared options,
+messages and pipeline construction.
+"""
+
+import argparse
+import sys
+
+from . import _corpus, _demo, _predict
+from ._common import CLIError
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser():
+    """The argument parser of ``sklearn-ser``."""
+    parser = argparse.ArgumentParser(
+        prog="sklearn-ser",
+        description="Speech emotion recognition with scikit-learn estimators: "
+        "openSMILE LLDs, neutral normalisation and BiLSTM attention networks.",
+    )
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for module in (_demo, _corpus, _predict):
+        module.add_parsers(sub)
+    return parser
+
+
+def main(argv=None):
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except KeyboardInterrupt:
+        print("sklearn-ser: interrupted", file=sys.stderr)
+        return 130
+    except (CLIError, ValueError, TypeError, OSError) as exc:
+        message = str(exc).strip().splitlines()
+        print(f"sklearn-ser {args.command}: error: {message[0] if message else exc!r}",
+              file=sys.stderr)
+        return 1
