@@ -25,10 +25,13 @@ RECIPES = {
         "hidden_units": 64,
         "lstm_units": 32,
         "attention_units": 32,
+        "noise_variance": 0.1,
         "lr": 3e-3,
+        "lr_schedule": "cosine",
         "l2": 0.0,
         "batch_size": 16,
-        "max_epochs": 25,
+        "max_epochs": 20,
+        "validation_fraction": None,
     },
 }
 
@@ -109,8 +112,12 @@ def make_ser_pipeline(attention="lstm", *, n_frames=None, normalization="neutral
         frames), which need hours per fold on a CPU. ``"fast"`` is the
         library's short-budget configuration of the same architecture,
         chosen by measurement on development draws of the synthetic corpus
-        (see :data:`RECIPES` and the user guide); it trains in about a
-        minute per fold of 800 utterances on a CPU.
+        (see the user guide): 300 frames, 64 hidden, 32 LSTM and 32
+        attention units, noise variance 0.1, no L2, Adam lr 3e-3 with a
+        cosine decay over 20 epochs, batch 16, and training on all the
+        training speakers (``validation_fraction=None``, the last epoch is
+        kept); it trains in about two minutes per fold of 800 utterances on
+        one CPU core.
     memory : str, path or joblib.Memory, default=None
         Feature cache of the extractor. With a cache, every audio file is
         extracted once, whatever the number of folds or of candidates of a
