@@ -21,6 +21,68 @@ def resolve_device(device):
     return device
 
 
+def check_device(device):
+    """Refuse a device that this torch build cannot use, with the reason.
+
+    Parameters
+    ----------
+    device : str, torch.device or None
+        ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``"mps"`` or a
+        :class:`torch.device`; None leaves tensors where they are (skorch's
+        meaning).
+
+    Returns
+    -------
+    device : str, torch.device or None
+        ``device`` unchanged.
+
+    Raises
+    ------
+    ValueError
+        If ``device`` is not a device name, or names CUDA or MPS where this
+        torch build or machine has none, or a CUDA index beyond the visible
+        devices.
+    """
+    if device is None or (isinstance(device, str) and device == "auto"):
+        return device
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(
+            f"device={device!r} is not a torch device; expected 'auto', 'cpu', "
+            "'cuda', 'cuda:N' or 'mps'."
+        ) from None
+    if parsed.type == "cuda":
+        if torch.version.cuda is None:
+            raise ValueError(
+                f"device={device!r}: this torch {torch.__version__} build has no "
+                "CUDA support; use 'cpu' or 'auto', or install a CUDA build of "
+                "torch."
+            )
+        n = torch.cuda.device_count()
+        if n == 0:
+            raise ValueError(
+                f"device={device!r}: torch sees no CUDA device on this machine; "
+                "use 'cpu' or 'auto'."
+            )
+        if parsed.index is not None and parsed.index >= n:
+            raise ValueError(
+                f"device={device!r}: only {n} CUDA device(s) visible "
+                f"(cuda:0 to cuda:{n - 1})."
+            )
+    elif parsed.type == "mps":
+        if not torch.backends.mps.is_available():
+            raise ValueError(
+                f"device={device!r}: MPS is not available on this machine; use "
+                "'cpu' or 'auto'."
+            )
+    elif parsed.type != "cpu":
+        raise ValueError(
+            f"device={device!r}: expected 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'."
+        )
+    return device
+
+
 class AutoDeviceMixin:
     """``device="auto"`` for a skorch net: CUDA when available, else the CPU.
 
@@ -68,6 +130,7 @@ def check_params(net, module_params):
     params["device"] = net.__dict__.get("device", "auto")
     validate_parameter_constraints(constraints, params,
                                    caller_name=type(net).__name__)
+    check_device(params["device"])
     for name in module_params + ("n_features", "n_classes"):
         if hasattr(net, f"module__{name}"):
             raise ValueError(

@@ -52,3 +52,28 @@ def test_class_weight_options():
     np.testing.assert_allclose(clf.class_weight_, [1.0, 3.0])
     with pytest.raises(ValueError, match="hap"):
         SERClassifier(**{**SMALL_NET, "class_weight": {"hap": 3.0}}).fit(X, y)
+
+
+@pytest.mark.parametrize("device", ["gpu", "tpu", "cuda:x", "meta"])
+def test_unusable_device_names_are_refused_before_training(device):
+    X, y = toy_3d()
+    with pytest.raises(ValueError, match=f"device={device!r}"):
+        SERClassifier(**{**SMALL_NET, "device": device, "max_epochs": 1}).fit(X, y)
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="CUDA present")
+def test_cuda_without_cuda_is_refused_with_the_reason():
+    from sklearn_ser._training import check_device
+
+    with pytest.raises(ValueError, match="CUDA"):
+        check_device("cuda")
+    X, y = toy_3d()
+    with pytest.raises(ValueError, match="'cpu' or 'auto'"):
+        SERClassifier(**{**SMALL_NET, "device": "cuda:0", "max_epochs": 1}).fit(X, y)
+
+
+def test_usable_devices_pass():
+    from sklearn_ser._training import check_device
+
+    for device in ("auto", "cpu", None):
+        assert check_device(device) == device
