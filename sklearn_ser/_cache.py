@@ -7,6 +7,7 @@ import tempfile
 
 import numpy as np
 
+from ._modelfile import default_file_mode
 from ._opensmile import ENGINE, N_FEATURES
 
 __all__ = ["FeatureCache", "cache_key", "check_memory"]
@@ -165,6 +166,7 @@ class FeatureCache:
             with os.fdopen(fd, "wb") as f:
                 f.write(_MAGIC + int(feats.shape[0]).to_bytes(8, "little", signed=True))
                 f.write(np.ascontiguousarray(feats, dtype="<f4").tobytes())
+            os.chmod(tmp, default_file_mode())
             os.replace(tmp, target)
         except BaseException:
             try:

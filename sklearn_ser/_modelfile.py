@@ -183,6 +183,25 @@ def _write_members(target, members):
             zf.writestr(name, data)
 
 
+def default_file_mode():
+    """Permissions of a new file under the process umask (0o666 & ~umask).
+
+    :func:`tempfile.mkstemp` creates files readable by their owner only; a
+    file moved into place from one gets these permissions instead, those
+    of a file that ``open(path, "w")`` would have made.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_zip(members, path):
     """Write ``{member name: bytes}`` to a path (atomically) or a file object."""
     if hasattr(path, "write"):
@@ -198,6 +217,7 @@ def write_zip(members, path):
     try:
         with os.fdopen(fd, "wb") as f:
             _write_members(f, members)
+        os.chmod(tmp, default_file_mode())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
