@@ -1,11 +1,15 @@
 """``sklearn-ser predict``: labels and probabilities of audio files."""
 
+import csv
 import json
 import os
+import sys
 
 import numpy as np
 
-from ._common import CLIError, say
+from ._common import CLIError, device_name, say
+
+_FORMATS = ("text", "csv", "json")
 
 
 def add_parsers(sub):
@@ -13,38 +17,171 @@ def add_parsers(sub):
     pr = sub.add_parser(
         "predict", help="predict the emotion of audio files with a saved model",
         description="Print the predicted label and the class probabilities of each "
-        "audio file.",
+        "audio file, one line (text, csv) or one record (json) per file. A file "
+        "that cannot be read is reported on stderr with its name and the reason, "
+        "and the others are still predicted; the exit status is 1 if any file "
+        "failed, else 0. Warnings on stderr flag files longer than the model's "
+        "window (only its first n_frames frames are classified) and files "
+        "without speech by the extractor's voicing measure.",
     )
     pr.add_argument("model", metavar="MODEL", help="model file written by 'train'")
     pr.add_argument("files", metavar="FILE", nargs="+", help="audio files")
-    pr.add_argument("--format", choices=("text", "json"), default="text",
-                    help="output format (default: %(default)s)")
+    pr.add_argument("--format", choices=_FORMATS, default="text",
+                    help="text: file, label and probabilities separated by tabs; "
+                    "csv: a header and one row per file, with a warning column; "
+                    "json: a list of records (default: %(default)s)")
+    pr.add_argument("--speaker", default=None, metavar="NAME",
+                    help="speaker-normalised models: all FILEs are of this speaker "
+                    "and are normalised together (without it, each file is "
+                    "normalised with its own frames)")
+    pr.add_argument("--device", type=device_name, default=None,
+                    help="torch device of the network (default: the model's)")
     pr.set_defaults(func=_cmd_predict)
+
+
+def _reason(exc):
+    """The cause in an extractor's error, without its summary line."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    if len(lines) > 1 and "could not be used" in lines[0]:
+        lines = lines[1:]
+    return " ".join(lines) if lines else repr(exc)
+
+
+def _is_speaker_model(pipe):
+    from .._speaker import SpeakerStandardScaler
+
+    return any(isinstance(step, SpeakerStandardScaler) for _, step in pipe.steps)
+
+
+def _window_warning(pipe, n):
+    padcrop = dict(pipe.steps).get("padcrop")
+    if padcrop is None or n <= padcrop.n_frames:
+        return None
+    from .._paper import FRAME_STEP
+
+    kept = {"end": "first", "start": "last", "center": "middle"}[padcrop.crop]
+    return (f"{n * FRAME_STEP:.1f} s of audio, the model classifies only the "
+            f"{kept} {padcrop.n_frames * FRAME_STEP:.1f} s (n_frames="
+            f"{padcrop.n_frames}); cut long recordings into utterances")
+
+
+def _extract(pipe, files, failed):
+    """LLDs and warnings of the files that can be read; the others in ``failed``."""
+    from .._voicing import speech_problem
+
+    extractor = pipe.steps[0][1]
+    names = extractor.get_feature_names_out()
+    good = []
+    for f in files:
+        if os.path.isdir(f):
+            failed.append((f, "is a directory; pass the audio files inside it "
+                              "(e.g. DIR/*.wav)"))
+            continue
+        if not os.path.isfile(f):
+            failed.append((f, "does not exist"))
+            continue
+        try:
+            frames = extractor.transform([f])[0]
+        except (ValueError, TypeError, OSError, RuntimeError) as exc:
+            failed.append((f, _reason(exc)))
+            continue
+        warnings = [w for w in (_window_warning(pipe, len(frames)),
+                                speech_problem(frames, names)) if w]
+        good.append((f, frames, warnings))
+    return good
+
+
+def _classify(pipe, good, speaker, failed):
+    """Probabilities of the extracted files, one list per file (None: failed)."""
+    import pandas as pd
+
+    rest = pipe[1:]
+    speaker_model = _is_speaker_model(pipe)
+
+    def frame(items, speakers):
+        X = [frames for _, frames, _ in items]
+        if not speaker_model:
+            return X
+        out = pd.DataFrame({"speaker": speakers})
+        out.insert(0, "lld", pd.Series(X, dtype=object))
+        return out
+
+    if speaker is not None and good:
+        try:
+            return list(rest.predict_proba(frame(good, [speaker] * len(good))))
+        except (ValueError, TypeError, RuntimeError) as exc:
+            raise CLIError(f"the files of speaker {speaker!r} could not be "
+                           f"classified together: {_reason(exc)}") from None
+    probas = []
+    for item in good:
+        try:
+            probas.append(rest.predict_proba(frame([item], [item[0]]))[0])
+        except (ValueError, TypeError, RuntimeError) as exc:
+            failed.append((item[0], _reason(exc)))
+            probas.append(None)
+    return probas
 
 
 def _cmd_predict(args):
     from .. import load
 
+    if os.path.isdir(args.model):
+        raise CLIError(f"model {args.model!r} is a directory; give the model file "
+                       "written by 'train'")
     if not os.path.isfile(args.model):
         raise CLIError(f"model file {args.model!r} does not exist")
-    for f in args.files:
-        if not os.path.isfile(f):
-            raise CLIError(f"audio file {f!r} does not exist")
-    pipe = load(args.model)
-    proba = pipe.predict_proba(list(args.files))
+    pipe = load(args.model, device=args.device)
+    from .._lld import LLDExtractor
+
+    if not isinstance(pipe.steps[0][1], LLDExtractor):
+        raise CLIError(f"model {args.model!r} does not start with an LLDExtractor; "
+                       "predict needs a pipeline that takes audio")
+    if args.speaker is not None and not _is_speaker_model(pipe):
+        raise CLIError("--speaker applies to speaker-normalised models "
+                       "(trained with --normalization speaker); this one is not")
+    if args.speaker is None and _is_speaker_model(pipe):
+        say("note: the model is speaker-normalised; each file is normalised with "
+            "its own frames (give --speaker NAME to normalise the files of one "
+            "speaker together)", file=sys.stderr)
+    failed = []
+    good = _extract(pipe, args.files, failed)
+    probas = _classify(pipe, good, args.speaker, failed)
     classes = [str(c) for c in pipe.classes_]
     records = []
-    for f, p in zip(args.files, proba, strict=True):
+    for (f, _, warnings), p in zip(good, probas, strict=True):
+        if p is None:
+            continue
         records.append({
             "file": f,
             "label": classes[int(np.argmax(p))],
             "probabilities": {c: round(float(v), 6) for c, v in zip(classes, p,
                                                                     strict=True)},
+            "warnings": warnings,
         })
-    if args.format == "json":
+        for w in warnings:
+            say(f"warning: {f}: {w}", file=sys.stderr)
+    _print(records, classes, args.format)
+    for f, reason in failed:
+        say(f"sklearn-ser predict: error: {f}: {reason}", file=sys.stderr)
+    if failed:
+        say(f"sklearn-ser predict: {len(failed)} of {len(args.files)} files failed, "
+            f"{len(records)} predicted", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print(records, classes, fmt):
+    if fmt == "json":
         say(json.dumps(records, indent=2))
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["file", "label", *classes, "warning"])
+        for r in records:
+            writer.writerow([r["file"], r["label"],
+                             *(r["probabilities"][c] for c in classes),
+                             "; ".join(r["warnings"])])
+        sys.stdout.flush()
     else:
         for r in records:
             probs = "  ".join(f"{c}={v:.3f}" for c, v in r["probabilities"].items())
             say(f"{r['file']}\t{r['label']}\t{probs}")
-    return 0
