@@ -1,7 +1,9 @@
+import argparse
 import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from sklearn_ser._cli import build_parser, main
@@ -96,11 +98,12 @@ def test_evaluate_writes_per_fold_results(iemocap_root, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "paper WA" in text and "test-fold selection" in text
     assert "60.5" in text  # the paper's mean-pooling WA on the full set
+    assert "chance" in text and "functionals + SVM" in text
     results = json.loads((out / "results.json").read_text())["results"]
-    assert set(results) == {"mean", "mean_paper_selection"}
+    assert set(results) == {"baseline_svm", "mean", "mean_paper_selection"}
     assert len(results["mean"]["folds"]) == 5
     rows = (out / "results.csv").read_text().strip().splitlines()
-    assert len(rows) == 1 + 2 * 5
+    assert len(rows) == 1 + 3 * 5
 
 
 def test_demo_small(tmp_path, capsys):
@@ -150,4 +153,262 @@ def test_evaluate_with_speaker_normalisation(iemocap_root, tmp_path, capsys):
     assert "normalization=speaker" in text
     saved = json.loads((out / "results.json").read_text())
     assert saved["normalization"] == "speaker" and saved["recipe"] == "paper"
-    assert saved["epochs"] == 1
+    assert saved["parameters"]["mean"]["classifier"]["max_epochs"] == 1
+    assert saved["parameters"]["mean"]["scaler"] is not None
+
+
+# --- own data, robust predict, honest output ------------------------------------
+
+
+def _write_wav(path, signal, sr=16000):
+    import soundfile as sf
+
+    sf.write(path, np.asarray(signal, dtype=np.float32), sr)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def corpus_csv(tmp_path_factory):
+    """A CSV corpus written as a user would: relative paths, own column names."""
+    root = tmp_path_factory.mktemp("corpus")
+    data = make_emotional_speech(n_samples=40, random_state=1)
+    (root / "audio").mkdir()
+    rows = ["path,mood,talker,take"]
+    for i, (x, label, speaker, group) in enumerate(zip(
+            data.data, data.target, data.speakers, data.groups, strict=True)):
+        _write_wav(root / "audio" / f"u{i:03d}.wav", x)
+        rows.append(f"audio/u{i:03d}.wav,{label},{speaker},{group}")
+    (root / "corpus.csv").write_text("\n".join(rows) + "\n")
+    return root / "corpus.csv"
+
+
+CSV_COLUMNS = ["--audio-column", "path", "--label-column", "mood",
+               "--speaker-column", "talker", "--session-column", "take"]
+
+
+def test_csv_corpus_end_to_end(corpus_csv, tmp_path, capsys):
+    model = tmp_path / "model.skser"
+    assert main(["train", "--data", str(corpus_csv), *CSV_COLUMNS, "-o", str(model),
+                 "--attention", "mean", *FAST]) == 0
+    assert "corpus.csv: training on 40 utterances" in capsys.readouterr().out
+    out = tmp_path / "results"
+    assert main(["evaluate", "--data", str(corpus_csv), *CSV_COLUMNS,
+                 "--attention", "mean", "--out", str(out), *FAST]) == 0
+    text = capsys.readouterr().out
+    assert "5 leave-one-group-out folds" in text and "chance" in text
+    assert "paper WA" not in text  # the paper's numbers are IEMOCAP's
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["corpus"] == "corpus.csv" and saved["n_utterances"] == 40
+    wavs = sorted(str(p) for p in (corpus_csv.parent / "audio").glob("*.wav"))[:2]
+    corrupt = tmp_path / "corrupt.wav"
+    corrupt.write_bytes(b"RIFF....WAVEfmt garbage")
+    status = main(["predict", str(model), wavs[0], str(corrupt), wavs[1]])
+    captured = capsys.readouterr()
+    assert status == 1
+    lines = captured.out.strip().splitlines()
+    assert [line.split("\t")[0] for line in lines] == wavs
+    assert f"error: {corrupt}:" in captured.err
+    assert "1 of 3 files failed, 2 predicted" in captured.err
+
+
+def test_csv_options_need_data_and_iemocap_options_need_iemocap(
+        corpus_csv, iemocap_root, capsys):
+    assert main(["evaluate", "--iemocap", str(iemocap_root), "--label-column", "x",
+                 *FAST]) == 1
+    assert "--label-column apply to --data" in capsys.readouterr().err
+    assert main(["evaluate", "--data", str(corpus_csv), "--merge-excited",
+                 *FAST]) == 1
+    assert "--merge-excited apply to --iemocap" in capsys.readouterr().err
+    assert main(["evaluate", "--data", str(corpus_csv.parent), *FAST]) == 1
+    assert "is a directory" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["evaluate", "--data", str(corpus_csv), "--iemocap", "x"])
+    assert exc.value.code == 2
+    capsys.readouterr()
+
+
+def test_evaluate_without_groups_is_refused(corpus_csv, capsys):
+    assert main(["evaluate", "--data", str(corpus_csv), "--audio-column", "path",
+                 "--label-column", "mood", *FAST]) == 1
+    assert "--session-column or --speaker-column" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def model_file(iemocap_root, tmp_path_factory):
+    model = tmp_path_factory.mktemp("model") / "model.skser"
+    assert main(["train", "--iemocap", str(iemocap_root), "-o", str(model),
+                 "--attention", "mean", "--epochs", "1", "--n-frames", "400",
+                 "--l2", "0"]) == 0
+    return model
+
+
+@pytest.fixture(scope="module")
+def test_files(iemocap_root, tmp_path_factory):
+    import soundfile as sf
+
+    folder = tmp_path_factory.mktemp("files")
+    wavs = sorted(iemocap_root.rglob("*.wav"))[:4]
+    sr = sf.info(wavs[0]).samplerate
+    t = np.arange(2 * sr) / sr
+    long = np.concatenate([sf.read(w)[0] for w in wavs] * 2)
+    return {
+        "good": [str(w) for w in wavs[:2]],
+        "empty": _write_wav(folder / "empty.wav", np.zeros(0), sr),
+        "long": _write_wav(folder / "long.wav", long, sr),
+        "silence": _write_wav(folder / "silence.wav", np.zeros(2 * sr), sr),
+        "tone": _write_wav(folder / "tone.wav", 0.5 * np.sin(2 * np.pi * 220 * t), sr),
+        "folder": str(folder),
+        "long_seconds": len(long) / sr,
+    }
+
+
+def test_predict_reports_bad_files_and_prints_the_good_ones(model_file, test_files,
+                                                            capsys):
+    good = test_files["good"]
+    files = [good[0], test_files["empty"], test_files["folder"], "/no/such.wav",
+             good[1]]
+    assert main(["predict", str(model_file), *files]) == 1
+    captured = capsys.readouterr()
+    assert [line.split("\t")[0] for line in captured.out.strip().splitlines()] == good
+    err = captured.err
+    assert f"error: {test_files['empty']}:" in err
+    assert f"error: {test_files['folder']}: is a directory" in err
+    assert "error: /no/such.wav: does not exist" in err
+    assert "3 of 5 files failed, 2 predicted" in err
+    assert "Traceback" not in err
+    assert main(["predict", str(model_file), *good]) == 0
+
+
+def test_predict_csv_format(model_file, test_files, capsys):
+    import csv
+    import io
+
+    assert main(["predict", str(model_file), *test_files["good"], "--format",
+                 "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["file"] for r in rows] == test_files["good"]
+    for r in rows:
+        probs = {c: float(r[c]) for c in ("ang", "hap", "neu", "sad")}
+        assert sum(probs.values()) == pytest.approx(1.0, abs=1e-4)
+        assert r["label"] == max(probs, key=probs.get)
+
+
+def test_predict_warns_on_long_files(model_file, test_files, capsys):
+    assert main(["predict", str(model_file), test_files["long"], "--format",
+                 "json"]) == 0
+    captured = capsys.readouterr()
+    [record] = json.loads(captured.out)
+    assert f"{test_files['long_seconds']:.1f} s of audio" in captured.err
+    assert "only the first 4.0 s (n_frames=400)" in captured.err
+    assert record["warnings"] and "n_frames=400" in record["warnings"][0]
+    assert main(["predict", str(model_file), test_files["good"][0]]) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_predict_warns_on_non_speech(model_file, test_files, capsys):
+    assert main(["predict", str(model_file), test_files["silence"],
+                 test_files["tone"]]) == 0
+    err = capsys.readouterr().err
+    assert f"warning: {test_files['silence']}: no voiced frame" in err
+    assert f"warning: {test_files['tone']}: a steady tone (pitch 2" in err
+
+
+def test_model_file_mode_follows_the_umask(model_file):
+    import os
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert os.stat(model_file).st_mode & 0o777 == 0o666 & ~mask
+
+
+@pytest.mark.parametrize("device", ["gpu", "cuda:x", "tpu"])
+def test_unknown_device_is_refused_before_any_work(device, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--iemocap", "/no/such/dir", "-o", "m", "--device", device])
+    assert exc.value.code == 2
+    assert f"device={device!r}" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="CUDA present")
+def test_cuda_on_a_cpu_machine_is_refused_before_any_work(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--iemocap", "/no/such/dir", "-o", "m", "--device", "cuda"])
+    assert exc.value.code == 2
+    assert "CUDA" in capsys.readouterr().err
+
+
+def test_training_summary_is_readable():
+    from skorch.history import History
+
+    from sklearn_ser._cli._common import training_summary
+
+    history = History()
+    for epoch, score in enumerate([1.2, 1.6, 1.4], start=1):
+        history.new_epoch()
+        history.record("epoch", epoch)
+        history.record("train_loss", 1.0 / epoch)
+        history.record("valid_wa_ua", score)
+    line = training_summary(history, 12.0)
+    assert "3 epochs" in line and "kept epoch 2 of 3" in line
+    assert "validation WA+UA 1.600 (scale 0-2" in line
+    assert "valid_wa_ua" not in line
+    single = History()
+    single.new_epoch()
+    single.record("epoch", 1)
+    single.record("train_loss", 0.5)
+    line = training_summary(single, 1.0)
+    assert "1 epoch," in line and "no validation split, the last epoch" in line
+
+
+def test_collapsed_folds_are_flagged():
+    from sklearn_ser._cli._common import collapsed_folds
+    from sklearn_ser._evaluation import SessionEvaluation
+
+    y = np.array(["a", "b", "a", "b", "a", "b"])
+    res = SessionEvaluation(y_true=y, y_pred=np.array(["a", "b", "a", "a", "b", "b"]),
+                            fold=np.array([0, 0, 1, 1, 2, 2]),
+                            test_groups=[np.array([1]), np.array([2]), np.array([3])],
+                            labels=np.array(["a", "b"]))
+    warnings = collapsed_folds(res)
+    assert len(warnings) == 2
+    assert "fold 1 (test 2) predicts only 'a'" in warnings[0]
+    assert "fold 2 (test 3) predicts only 'b'" in warnings[1]
+
+
+def test_help_documents_every_option():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, cmd in sub.choices.items():
+        for action in cmd._actions:
+            if action.dest in ("help", "func"):
+                continue
+            assert action.help, f"{name} {action.option_strings or action.dest}"
+
+
+def test_evaluate_takes_every_subset_and_the_unit_flags():
+    from sklearn_ser._cli._common import make_pipeline
+
+    args = build_parser().parse_args(
+        ["evaluate", "--iemocap", "x", "--subset", "scripted", "--recipe", "fast",
+         "--hidden-units", "8", "--lstm-units", "4", "--attention-units", "3"])
+    params = make_pipeline(args, "lstm").get_params()
+    assert args.subset == "scripted"
+    assert (params["classifier__hidden_units"], params["classifier__lstm_units"],
+            params["classifier__attention_units"]) == (8, 4, 3)
+    assert params["padcrop__n_frames"] == recipe_params("fast")["n_frames"]
+
+
+def test_multiline_errors_keep_their_details(monkeypatch, capsys):
+    import sklearn_ser._cli as cli
+
+    def fail(args):
+        raise ValueError("2 of 3 inputs could not be used:\n  a.wav: bad\n  b.wav: worse")
+
+    parser = build_parser()
+    monkeypatch.setattr(parser, "parse_args",
+                        lambda argv: argparse.Namespace(command="demo", func=fail))
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    assert cli.main(["demo"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "sklearn-ser demo: error: 2 of 3 inputs could not be used:"
+    assert err[1:] == ["  a.wav: bad", "  b.wav: worse"]

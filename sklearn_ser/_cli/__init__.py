@@ -41,7 +41,8 @@ def main(argv=None):
         print("sklearn-ser: interrupted", file=sys.stderr)
         return 130
     except (CLIError, ValueError, TypeError, OSError) as exc:
-        message = str(exc).strip().splitlines()
-        print(f"sklearn-ser {args.command}: error: {message[0] if message else exc!r}",
-              file=sys.stderr)
+        lines = [line.rstrip() for line in str(exc).strip().splitlines()] or [repr(exc)]
+        print(f"sklearn-ser {args.command}: error: {lines[0]}", file=sys.stderr)
+        for line in lines[1:]:
+            print(f"  {line.strip()}", file=sys.stderr)
         return 1

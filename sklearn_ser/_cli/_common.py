@@ -8,6 +8,7 @@ import numpy as np
 from skorch.callbacks import Callback
 
 from .._pipeline import NORMALIZATIONS, RECIPES
+from .._training import check_device
 
 
 class CLIError(Exception):
@@ -34,6 +35,19 @@ def positive_int(text):
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value
+
+
+def plural(n, word):
+    """``"1 epoch"``, ``"2 epochs"``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def device_name(text):
+    """An argparse type: a torch device this machine can use."""
+    try:
+        return check_device(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_training_options(parser, *, normalization=False):
@@ -63,8 +77,18 @@ def add_training_options(parser, *, normalization=False):
                        "recipe's)")
     group.add_argument("--batch-size", type=positive_int, default=None,
                        help="mini-batch size (default: the recipe's)")
-    group.add_argument("--device", default="auto",
-                       help="torch device: auto, cpu or cuda (default: %(default)s)")
+    group.add_argument("--hidden-units", type=positive_int, default=None,
+                       help="units of the dense layer before the BiLSTM "
+                       "(default: the recipe's)")
+    group.add_argument("--lstm-units", type=positive_int, default=None,
+                       help="units of each direction of the BiLSTM (default: the "
+                       "recipe's)")
+    group.add_argument("--attention-units", type=positive_int, default=None,
+                       help="units of the attention (default: the recipe's)")
+    group.add_argument("--device", type=device_name, default="auto",
+                       help="torch device: auto (CUDA when torch sees one, else "
+                       "the CPU), cpu, cuda, cuda:N or mps; checked before any "
+                       "work starts (default: %(default)s)")
     group.add_argument("--seed", type=int, default=0,
                        help="random seed (default: %(default)s)")
     group.add_argument("--cache", default=None,
@@ -73,18 +97,43 @@ def add_training_options(parser, *, normalization=False):
                        help="parallel jobs of the feature extraction")
 
 
+def training_summary(history, seconds):
+    """One line on a finished fit: epochs, the kept epoch and its score."""
+    n = len(history)
+    if n and "valid_wa_ua" in history[-1]:
+        scores = np.asarray(history[:, "valid_wa_ua"], dtype=float)
+        best = int(np.argmax(scores))
+        kept = (f"; kept epoch {history[best, 'epoch']} of {n}, validation WA+UA "
+                f"{scores[best]:.3f} (scale 0-2: WA + UA of the validation split)")
+    else:
+        kept = "; no validation split, the last epoch is kept"
+    loss = (f", last training loss {history[-1, 'train_loss']:.3f}"
+            if n and "train_loss" in history[-1] else "")
+    return f"  fit done: {plural(n, 'epoch')}{loss}{kept}, {seconds:.0f} s"
+
+
 class FoldProgress(Callback):
-    """Print one line per fit: epochs run, best validation score, time."""
+    """Print one line per fit: epochs run, the kept epoch and its score, time."""
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         self._t0 = time.perf_counter()
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
-        hist = net.history
-        keys = [k for k in ("valid_wa_ua", "valid_acc") if k in hist[-1]]
-        best = f", best valid {keys[0]} {max(hist[:, keys[0]]):.3f}" if keys else ""
-        say(f"  fit done: {len(hist)} epochs{best}, "
-               f"{time.perf_counter() - self._t0:.0f} s")
+        say(training_summary(net.history, time.perf_counter() - self._t0))
+
+
+def collapsed_folds(result):
+    """Warnings for the folds whose predictions are all one class."""
+    warnings = []
+    for k in range(result.n_splits):
+        pred = np.unique(result.y_pred[result.fold == k])
+        if len(pred) == 1:
+            groups = ", ".join(str(g) for g in result.test_groups[k])
+            warnings.append(
+                f"warning: fold {k} (test {groups}) predicts only {str(pred[0])!r}: the "
+                "model collapsed to one class (UA = chance); train longer "
+                "(--epochs), use --recipe fast, or check the labels")
+    return warnings
 
 
 def check_dir(path, what):
@@ -93,7 +142,8 @@ def check_dir(path, what):
 
 
 _OVERRIDES = {"epochs": "max_epochs", "lr": "lr", "l2": "l2",
-              "batch_size": "batch_size"}
+              "batch_size": "batch_size", "hidden_units": "hidden_units",
+              "lstm_units": "lstm_units", "attention_units": "attention_units"}
 
 
 def classifier_params(args):

@@ -1,135 +1,331 @@
 """``sklearn-ser evaluate`` and ``train``: a labelled corpus, the paper's protocol."""
 
 import json
+import os
+import platform
+import sys
+import tempfile
+from importlib import metadata
 from pathlib import Path
+
+import numpy as np
 
 from .._network import ATTENTIONS
 from .._paper import PAPER_TABLE1
 from ._common import (
+    CLIError,
     FoldProgress,
     add_training_options,
     check_dir,
+    collapsed_folds,
     counts,
     describe_training,
     make_pipeline,
+    plural,
     say,
 )
+
+_SUBSETS = ("full", "improvised", "scripted")
+_CSV_OPTIONS = ("audio_column", "label_column", "speaker_column", "session_column",
+                "root")
+_VERSIONS = ("sklearn-ser", "scikit-learn", "skorch", "torch", "numpy", "scipy",
+             "pandas", "joblib", "opensmile", "soundfile")
+
+
+def add_data_options(parser):
+    """The corpus of ``evaluate`` and ``train``: IEMOCAP or a CSV."""
+    group = parser.add_argument_group(
+        "data", "An IEMOCAP copy (--iemocap ROOT) or your own corpus (--data CSV: "
+        "one row per audio file, read with sklearn_ser.datasets.load_csv).")
+    source = group.add_mutually_exclusive_group(required=True)
+    source.add_argument("--iemocap", metavar="ROOT",
+                        help="root of IEMOCAP_full_release (with Session1..Session5)")
+    source.add_argument("--data", metavar="CSV",
+                        help="CSV of your own corpus: a column of audio paths, one "
+                        "of labels and, to evaluate, one of speakers or sessions")
+    group.add_argument("--audio-column", default=None, metavar="NAME",
+                       help="--data: column of the audio paths (default: file)")
+    group.add_argument("--label-column", default=None, metavar="NAME",
+                       help="--data: column of the labels (default: emotion)")
+    group.add_argument("--speaker-column", default=None, metavar="NAME",
+                       help="--data: column of the speakers (needed by "
+                       "--normalization speaker; groups the folds when there is no "
+                       "session column)")
+    group.add_argument("--session-column", default=None, metavar="NAME",
+                       help="--data: column of the sessions, the groups of the "
+                       "leave-one-group-out folds")
+    group.add_argument("--root", default=None, metavar="DIR",
+                       help="--data: folder that relative audio paths start from "
+                       "(default: the CSV's folder)")
+    group.add_argument("--subset", choices=_SUBSETS, default=None,
+                       help="--iemocap: all utterances, or those of the improvised "
+                       "or of the scripted dialogues (default: full; the paper "
+                       "reports full and improvised)")
+    group.add_argument("--merge-excited", action="store_true",
+                       help="--iemocap: relabel 'exc' (excited) as 'hap' (happy), "
+                       "a common variant; the paper keeps ang, hap, neu, sad "
+                       "without it")
+
+
+def load_data(args):
+    """The corpus the options name, as a Bunch, and a one-line description."""
+    csv_given = [f"--{name.replace('_', '-')}" for name in _CSV_OPTIONS
+                 if getattr(args, name) is not None]
+    if args.iemocap is not None:
+        if csv_given:
+            raise CLIError(f"{', '.join(csv_given)} apply to --data, not --iemocap")
+        from ..datasets import load_iemocap
+
+        check_dir(args.iemocap, "IEMOCAP root")
+        subset = args.subset or "full"
+        data = load_iemocap(args.iemocap, subset=subset,
+                            merge_excited=args.merge_excited)
+        return data, f"IEMOCAP {subset}"
+    given = [flag for flag, value in (("--subset", args.subset),
+                                      ("--merge-excited", args.merge_excited or None))
+             if value is not None]
+    if given:
+        raise CLIError(f"{', '.join(given)} apply to --iemocap, not --data")
+    if os.path.isdir(args.data):
+        raise CLIError(f"--data {args.data!r} is a directory; give the CSV file "
+                       "that lists the audio files and their labels")
+    if not os.path.isfile(args.data):
+        raise CLIError(f"--data {args.data!r} does not exist")
+    if args.root is not None:
+        check_dir(args.root, "--root")
+    from ..datasets import load_csv
+
+    columns = {name: getattr(args, name) for name in _CSV_OPTIONS
+               if getattr(args, name) is not None}
+    data = load_csv(args.data, **columns)
+    return data, os.path.basename(args.data)
 
 
 def add_parsers(sub):
     """Add the ``evaluate`` and ``train`` commands to the subparsers ``sub``."""
     ev = sub.add_parser(
-        "evaluate", help="the paper's Table 1 protocol on an IEMOCAP copy",
-        description="Leave-one-session-out evaluation on IEMOCAP (4 classes: ang, hap, "
-        "neu, sad), printed beside the paper's Table 1 numbers. The best epoch is "
-        "chosen on a validation split of the training sessions; --paper-selection "
-        "also reports the paper's selection on the test session (optimistic).",
+        "evaluate", help="leave-one-session-out evaluation on IEMOCAP or your corpus",
+        description="Leave-one-group-out evaluation (IEMOCAP: its 5 sessions, 4 "
+        "classes ang, hap, neu, sad, printed beside the paper's Table 1; a CSV "
+        "corpus: its sessions or speakers), with the chance level and a "
+        "functionals + SVM baseline on the same folds. The best epoch is "
+        "chosen on a validation split of the training groups; "
+        "--paper-selection also reports the paper's selection on the test "
+        "session (optimistic).",
     )
-    ev.add_argument("--iemocap", required=True, metavar="ROOT",
-                    help="root of IEMOCAP_full_release (with Session1..Session5)")
-    ev.add_argument("--subset", choices=("full", "improvised"), default="full",
-                    help="utterances to use (default: %(default)s)")
+    add_data_options(ev)
     ev.add_argument("--attention", choices=ATTENTIONS, nargs="+", default=["lstm"],
-                    help="pooling(s) to evaluate (default: lstm)")
-    ev.add_argument("--merge-excited", action="store_true",
-                    help="relabel 'exc' as 'hap' (the paper does not)")
+                    help="pooling(s) to evaluate: lstm (the paper's proposed "
+                    "model), mean, zhou, yang (default: lstm)")
+    ev.add_argument("--n-splits", type=int, default=None,
+                    help="folds (default: 5, or the number of groups when fewer)")
+    ev.add_argument("--no-baseline", action="store_true",
+                    help="skip the functionals + SVM baseline")
     ev.add_argument("--paper-selection", action="store_true",
                     help="also report the paper's epoch selection on the test fold "
                     "(optimistic; for comparison only)")
     ev.add_argument("--out", default=None,
-                    help="directory for results.csv and results.json")
+                    help="directory for results.csv and results.json (every "
+                    "parameter, the seed and the versions of the libraries)")
     add_training_options(ev, normalization=True)
     ev.set_defaults(func=_cmd_evaluate)
 
     tr = sub.add_parser(
-        "train", help="train a model on an IEMOCAP copy and save it",
-        description="Fit the pipeline on all selected IEMOCAP utterances and save it "
-        "in the library's safe model format.",
+        "train", help="train a model on IEMOCAP or your corpus and save it",
+        description="Fit the pipeline on all the selected utterances and save it "
+        "in the library's safe model format (read by 'predict').",
     )
-    tr.add_argument("--iemocap", required=True, metavar="ROOT",
-                    help="root of IEMOCAP_full_release")
+    add_data_options(tr)
     tr.add_argument("-o", "--output", required=True, metavar="MODEL",
                     help="path of the model file to write")
-    tr.add_argument("--subset", choices=("full", "improvised", "scripted"),
-                    default="full")
-    tr.add_argument("--attention", choices=ATTENTIONS, default="lstm")
-    tr.add_argument("--merge-excited", action="store_true")
-    add_training_options(tr)
+    tr.add_argument("--attention", choices=ATTENTIONS, default="lstm",
+                    help="pooling: lstm (the paper's proposed model), mean, zhou, "
+                    "yang (default: %(default)s)")
+    add_training_options(tr, normalization=True)
     tr.set_defaults(func=_cmd_train)
 
 
-def _cmd_evaluate(args):
+def _speakers(args, data):
+    speakers = getattr(data, "speakers", None)
+    if args.normalization == "speaker" and speakers is None:
+        raise CLIError("--normalization speaker needs the speaker of each file: "
+                       "give --speaker-column")
+    return speakers
+
+
+def _groups(args, data):
+    groups = getattr(data, "groups", None)
+    if groups is None:
+        raise CLIError("evaluate needs the group of each file, so that no test "
+                       "speaker is seen in training: give --session-column or "
+                       "--speaker-column")
+    n_groups = len(np.unique(groups))
+    if n_groups < 2:
+        raise CLIError(f"evaluate needs at least 2 sessions or speakers, the corpus "
+                       f"has {n_groups}")
+    n_splits = args.n_splits if args.n_splits is not None else min(5, n_groups)
+    if not 2 <= n_splits <= n_groups:
+        raise CLIError(f"--n-splits must be between 2 and the number of groups "
+                       f"({n_groups}), got {n_splits}")
+    return groups, n_splits
+
+
+def _jsonable(value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return repr(value)
+
+
+def configuration(pipe):
+    """Every parameter of the steps of ``pipe``, as JSON values."""
+    return {name: {k: _jsonable(v) for k, v in step.get_params(deep=False).items()}
+            for name, step in pipe.steps}
+
+
+def versions():
+    """Versions of Python, the platform and the libraries of a run."""
+    found = {"python": sys.version.split()[0], "platform": platform.platform()}
+    for name in _VERSIONS:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def _evaluate(pipe, data, X, groups, speakers, n_splits, is_net):
     from .. import evaluate_sessions
-    from ..datasets import load_iemocap
 
-    check_dir(args.iemocap, "IEMOCAP root")
-    data = load_iemocap(args.iemocap, subset=args.subset,
-                        merge_excited=args.merge_excited)
-    say(f"IEMOCAP {args.subset}: {len(data.target)} utterances, classes "
-           f"{counts(data.target)}")
-    speakers = data.speakers if args.normalization == "speaker" else None
-    rows = []
-    results = {}
-    for attention in args.attention:
-        pipe = make_pipeline(args, attention)
-        say(f"[{attention}] recipe={args.recipe}  normalization="
-               f"{args.normalization}  {describe_training(pipe)}")
-        pipe.set_params(classifier__callbacks=[("progress", FoldProgress())])
-        say(f"[{attention}] leave-one-session-out evaluation...")
-        res = evaluate_sessions(pipe, data.filenames, data.target, data.groups,
-                                speakers=speakers, n_splits=5,
-                                params={"classifier__groups": data.speakers})
-        results[attention] = {"selection": "validation split of the training sessions",
-                              **res.to_dict()}
-        paper = PAPER_TABLE1[attention].get(args.subset)
-        rows.append((attention, "ours (validation)", res.wa_mean, res.ua_mean, paper))
-        say(res)
-        if args.paper_selection:
-            from .._reproduction import paper_selection_evaluation
+    params = ({"classifier__groups": speakers if speakers is not None else groups}
+              if is_net else None)
+    return evaluate_sessions(pipe, X, data.target, groups, speakers=speakers,
+                             n_splits=n_splits, params=params)
 
-            res_p = paper_selection_evaluation(pipe, data.filenames, data.target,
-                                               data.groups, speakers=speakers)
-            results[attention + "_paper_selection"] = {
-                "selection": "best epoch on the test session (the paper's, optimistic)",
-                **res_p.to_dict(),
-            }
-            rows.append((attention, "ours (test-fold selection)", res_p.wa_mean,
-                         res_p.ua_mean, paper))
-    say()
-    say(f"{'pooling':<8}{'run':<28}{'WA %':>7}{'UA %':>7}{'paper WA':>10}{'paper UA':>10}")
-    for attention, run, wa, ua, paper in rows:
-        pw, pu = paper if paper else (float("nan"), float("nan"))
-        say(f"{attention:<8}{run:<28}{100 * wa:>7.1f}{100 * ua:>7.1f}{pw:>10.1f}{pu:>10.1f}")
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        with open(out / "results.json", "w") as fh:
-            json.dump({"subset": args.subset, "recipe": args.recipe,
-                       "normalization": args.normalization,
-                       "epochs": pipe.get_params()["classifier__max_epochs"],
-                       "results": results}, fh, indent=2)
-        with open(out / "results.csv", "w") as fh:
-            fh.write("attention,selection,fold,test_groups,n_test,wa,ua\n")
-            for name, res in results.items():
-                for f in res["folds"]:
-                    groups = " ".join(str(g) for g in f["test_groups"])
-                    fh.write(f"{name},{res['selection']},{f['fold']},{groups},"
-                             f"{f['n_test']},{f['wa']:.6f},{f['ua']:.6f}\n")
-        say(f"Wrote {out / 'results.json'} and {out / 'results.csv'}")
+
+def _cmd_evaluate(args):
+    from .. import make_baseline_pipeline
+
+    data, name = load_data(args)
+    groups, n_splits = _groups(args, data)
+    speakers = _speakers(args, data) if args.normalization == "speaker" else None
+    X = list(data.filenames)
+    labels, n_per_class = np.unique(data.target, return_counts=True)
+    chance_wa = n_per_class.max() / n_per_class.sum()
+    say(f"{name}: {len(data.target)} utterances, {len(labels)} classes "
+        f"({counts(data.target)}), {plural(len(np.unique(groups)), 'group')}, "
+        f"{n_splits} leave-one-group-out folds")
+    tmp = None
+    if args.cache is None:
+        tmp = tempfile.TemporaryDirectory(prefix="sklearn_ser_evaluate_")
+        args.cache = tmp.name
+    try:
+        rows, results, config = [], {}, {}
+        if not args.no_baseline:
+            base = make_baseline_pipeline(normalization=args.normalization,
+                                          memory=args.cache, n_jobs=args.n_jobs)
+            say("[baseline] functionals + SVM (balanced class weights), "
+                f"normalization={args.normalization}...")
+            res = _evaluate(base, data, X, groups, speakers, n_splits, is_net=False)
+            say(res)
+            results["baseline_svm"] = {"selection": "none", **res.to_dict()}
+            config["baseline_svm"] = configuration(base)
+            rows.append(("baseline", "functionals + SVM", res, None))
+        for attention in args.attention:
+            pipe = make_pipeline(args, attention)
+            say(f"[{attention}] recipe={args.recipe}  normalization="
+                f"{args.normalization}  {describe_training(pipe)}")
+            config[attention] = configuration(pipe)
+            pipe.set_params(classifier__callbacks=[("progress", FoldProgress())])
+            res = _evaluate(pipe, data, X, groups, speakers, n_splits, is_net=True)
+            results[attention] = {
+                "selection": "validation split of the training groups", **res.to_dict()}
+            paper = (PAPER_TABLE1[attention].get(args.subset or "full")
+                     if args.iemocap is not None else None)
+            rows.append((attention, "ours (validation)", res, paper))
+            say(res)
+            for warning in collapsed_folds(res):
+                say(warning, file=sys.stderr)
+            if args.paper_selection:
+                from .._reproduction import paper_selection_evaluation
+
+                res_p = paper_selection_evaluation(pipe, X, data.target, groups,
+                                                   speakers=speakers,
+                                                   n_splits=n_splits)
+                results[attention + "_paper_selection"] = {
+                    "selection": "best epoch on the test session (the paper's, "
+                    "optimistic)", **res_p.to_dict()}
+                rows.append((attention, "ours (test-fold selection)", res_p, paper))
+        _print_table(rows, chance_wa, 1 / len(labels), args.iemocap is not None)
+        if args.out:
+            _write(args, name, data, n_splits, results, config)
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
     return 0
+
+
+def _print_table(rows, chance_wa, chance_ua, with_paper):
+    say()
+    head = f"{'model':<10}{'run':<28}{'WA %':>14}{'UA %':>14}"
+    if with_paper:
+        head += f"{'paper WA':>10}{'paper UA':>10}"
+    say(head)
+    say(f"{'chance':<10}{'majority class / uniform':<28}{100 * chance_wa:>14.1f}"
+        f"{100 * chance_ua:>14.1f}")
+    for model, run, res, paper in rows:
+        wa = f"{100 * res.wa_mean:.1f} +- {100 * res.wa_std:.1f}"
+        ua = f"{100 * res.ua_mean:.1f} +- {100 * res.ua_std:.1f}"
+        line = f"{model:<10}{run:<28}{wa:>14}{ua:>14}"
+        if with_paper:
+            pw, pu = paper if paper else (float("nan"), float("nan"))
+            line += f"{pw:>10.1f}{pu:>10.1f}"
+        say(line)
+    say("WA, UA: mean +- standard deviation over the folds.")
+
+
+def _write(args, name, data, n_splits, results, config):
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    options = {k: _jsonable(v) for k, v in sorted(vars(args).items()) if k != "func"}
+    with open(out / "results.json", "w") as fh:
+        json.dump({"corpus": name, "n_utterances": int(len(data.target)),
+                   "classes": counts(data.target), "n_splits": n_splits,
+                   "subset": args.subset or ("full" if args.iemocap else None),
+                   "recipe": args.recipe, "normalization": args.normalization,
+                   "seed": args.seed, "options": options, "parameters": config,
+                   "versions": versions(), "results": results}, fh, indent=2)
+    with open(out / "results.csv", "w") as fh:
+        fh.write("model,selection,fold,test_groups,n_test,wa,ua\n")
+        for model, res in results.items():
+            for f in res["folds"]:
+                groups = " ".join(str(g) for g in f["test_groups"])
+                fh.write(f"{model},{res['selection']},{f['fold']},{groups},"
+                         f"{f['n_test']},{f['wa']:.6f},{f['ua']:.6f}\n")
+    say(f"Wrote {out / 'results.json'} and {out / 'results.csv'}")
 
 
 def _cmd_train(args):
     from .. import save
-    from ..datasets import load_iemocap
+    from .._evaluation import with_speakers
 
-    check_dir(args.iemocap, "IEMOCAP root")
-    data = load_iemocap(args.iemocap, subset=args.subset,
-                        merge_excited=args.merge_excited)
+    data, name = load_data(args)
+    speakers = _speakers(args, data)
     pipe = make_pipeline(args, args.attention)
     pipe.set_params(classifier__callbacks=[("progress", FoldProgress())])
-    say(f"Training on {len(data.target)} utterances...")
-    pipe.fit(data.filenames, data.target, classifier__groups=data.speakers)
+    say(f"{name}: training on {len(data.target)} utterances ({counts(data.target)}); "
+        f"recipe={args.recipe}  normalization={args.normalization}  "
+        f"{describe_training(pipe)}")
+    X = list(data.filenames)
+    if args.normalization == "speaker":
+        X = with_speakers(X, speakers)
+    groups = speakers if speakers is not None else getattr(data, "groups", None)
+    pipe.fit(X, data.target, classifier__groups=groups)
     pipe.set_params(classifier__callbacks=None)
     save(pipe, args.output)
     say(f"Wrote {args.output}")
