@@ -213,8 +213,9 @@ CASES = [
          "``ValueError`` naming the first file that is not an EmoDB name", ERROR),
     Case("ravdess-missing-root", "load_ravdess", "root that does not exist",
          "``FileNotFoundError`` naming the root and the expected layout", ERROR),
-    Case("synthetic-bad-size", "make_emotional_speech", "``n_samples=0``",
-         "``ValueError`` naming ``n_samples``", ERROR),
+    Case("synthetic-bad-size", "make_emotional_speech",
+         "``n_samples=0``, or fewer utterances than speakers",
+         "``ValueError`` naming ``n_samples`` (and the minimum)", ERROR),
     # -- model files ------------------------------------------------------------
     Case("load-truncated-model", "load", "model file cut short",
          "``ValueError``: not a model file or damaged (truncated?)", ERROR),
@@ -788,7 +789,9 @@ def test_unseen_label_at_scoring(pipe, corpus):
 
 @pytest.fixture(scope="module")
 def iemocap(tmp_path_factory):
-    data = make_emotional_speech(n_samples=24, n_sessions=5, random_state=0)
+    # 3 sessions: 6 speakers with 4 utterances each, so that the group-aware
+    # validation split of `sklearn-ser train` finds its folds
+    data = make_emotional_speech(n_samples=24, n_sessions=3, random_state=0)
     root = tmp_path_factory.mktemp("corpora") / "IEMOCAP full release é"
     write_iemocap_layout(data, root)
     return data, root
@@ -813,6 +816,9 @@ def test_loader_roots(tmp_path, audio):
         load_emodb(audio["good"].parent)
     with pytest.raises(ValueError, match="n_samples must be at least 1, got 0"):
         make_emotional_speech(n_samples=0)
+    with pytest.raises(ValueError, match=r"n_samples=3 is too small for n_sessions=5"
+                                         r".* give n_samples >= 10 or n_sessions <= 1"):
+        make_emotional_speech(n_samples=3)
 
 
 @covers("iemocap-bad-label-line", "iemocap-missing-wav")
@@ -954,7 +960,7 @@ def test_cli_train_missing_root(capsys, tmp_path):
 
 def _clips(folder, n=3):
     folder.mkdir()
-    new = make_emotional_speech(n_samples=n, random_state=7)
+    new = make_emotional_speech(n_samples=n, n_sessions=1, random_state=7)
     paths = []
     for i, x in enumerate(new.data):
         paths.append(folder / f"clip {i} é.wav")
