@@ -306,6 +306,12 @@ def evaluate_sessions(estimator, X, y, groups, *, speakers=None, n_splits=5,
     np.int64(100)
     """
     y = np.asarray(y)
+    if groups is None:
+        raise ValueError(
+            "groups is None: evaluate_sessions needs the session (or the "
+            "speaker) of each utterance to hold out unseen ones; for an own "
+            "corpus, give load_csv a session_column or a speaker_column."
+        )
     groups = np.asarray(groups)
     if speakers is not None:
         X = with_speakers(X, speakers)

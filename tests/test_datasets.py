@@ -790,8 +790,8 @@ def test_load_ravdess_bad_input(tmp_path):
 
 def test_public_api():
     assert sorted(datasets.__all__) == [
-        "load_emodb", "load_iemocap", "load_ravdess", "make_emotional_speech",
-        "write_iemocap_layout",
+        "load_csv", "load_emodb", "load_folder", "load_iemocap", "load_ravdess",
+        "make_emotional_speech", "write_iemocap_layout",
     ]
     for name in datasets.__all__:
         assert getattr(datasets, name).__doc__
@@ -800,7 +800,7 @@ def test_public_api():
 
 @pytest.mark.parametrize(
     "module",
-    ["_iemocap", "_synthetic", "_layout", "_emodb", "_ravdess"],
+    ["_iemocap", "_synthetic", "_layout", "_emodb", "_ravdess", "_own"],
 )
 def test_docstring_examples(module):
     mod = importlib.import_module(f"sklearn_ser.datasets.{module}")
