@@ -31,6 +31,11 @@ for ax, idx in zip(axes, np.flatnonzero(~train)[:2]):
 
 # %%
 # The weights themselves: one value per valid frame, summing to one.
+# ``from_predictions`` draws weights computed already.
 Xt = pipe[:-1].transform([data.data[idx]])
 weights = pipe[-1].attention_weights(Xt)[0]
 print(len(weights), "frames, sum of weights", round(float(weights.sum()), 3))
+display = AttentionDisplay.from_predictions(
+    weights, waveform=data.data[idx], sampling_rate=data.sampling_rate,
+    probabilities=pipe[-1].predict_proba(Xt)[0], classes=pipe[-1].classes_,
+)

@@ -25,9 +25,9 @@ _MODULE_PARAMS = ("attention", "hidden_units", "lstm_units", "attention_units",
 class SERClassifier(_training.AutoDeviceMixin, NeuralNetClassifier):
     """BiLSTM network with attention pooling for speech emotion recognition.
 
-    The network of the paper: three frame-wise fully connected ReLU layers, a
-    bidirectional LSTM, a pooling over time (mean or one of three attention
-    mechanisms) and a linear output layer, trained with Adam on a
+    The network of the paper [1]_: three frame-wise fully connected ReLU
+    layers, a bidirectional LSTM, a pooling over time (mean or one of three
+    attention mechanisms) and a linear output layer, trained with Adam on a
     class-weighted cross-entropy. It is a :class:`skorch.NeuralNetClassifier`,
     so it works in scikit-learn pipelines,
     :func:`~sklearn.model_selection.cross_validate` and
@@ -48,8 +48,10 @@ class SERClassifier(_training.AutoDeviceMixin, NeuralNetClassifier):
         Pooling over time of the BiLSTM outputs ``h_t``:
 
         - ``"mean"``: mean over the valid frames (baseline);
-        - ``"zhou"``: ``alpha = softmax_t(w^T h_t)``;
-        - ``"yang"``: ``u_t = tanh(W h_t + b)``, ``alpha = softmax_t(u^T u_t)``;
+        - ``"zhou"``: ``alpha = softmax_t(w^T h_t)``, the attention of
+          Zhou et al. [2]_;
+        - ``"yang"``: ``u_t = tanh(W h_t + b)``, ``alpha = softmax_t(u^T u_t)``,
+          the word attention of Yang et al. [3]_;
         - ``"lstm"``: the paper's model, a second BiLSTM over ``h`` followed
           by a linear score and a sigmoid per frame, normalised as set by
           ``attention_normalization``.
@@ -170,6 +172,24 @@ class SERClassifier(_training.AutoDeviceMixin, NeuralNetClassifier):
     budget: with few epochs the L2 term dominates and the network predicts
     the majority class. Short experiments should use e.g. ``lr=1e-3`` and a
     small ``l2``.
+
+    References
+    ----------
+    .. [1] G. Ramet, P. N. Garner, M. Baeriswyl and A. Lazaridis,
+       "Context-aware attention mechanism for speech emotion
+       recognition," in *Proc. IEEE Spoken Language Technology Workshop
+       (SLT)*, Athens, Greece, 2018.
+    .. [2] P. Zhou, W. Shi, J. Tian, Z. Qi, B. Li, H. Hao and B. Xu,
+       "Attention-Based Bidirectional Long Short-Term Memory Networks for
+       Relation Classification," in *Proc. 54th Annual Meeting of the
+       Association for Computational Linguistics (ACL 2016), Volume 2:
+       Short Papers*, Berlin, Germany, 2016, pp. 207--212.
+    .. [3] Z. Yang, D. Yang, C. Dyer, X. He, A. Smola and E. Hovy,
+       "Hierarchical Attention Networks for Document Classification," in
+       *Proc. 2016 Conference of the North American Chapter of the
+       Association for Computational Linguistics: Human Language
+       Technologies (NAACL-HLT 2016)*, San Diego, California, 2016,
+       pp. 1480--1489.
 
     Examples
     --------

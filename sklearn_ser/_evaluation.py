@@ -138,7 +138,7 @@ class SessionEvaluation:
         )
 
     def plot_confusion_matrix(self, *, normalize="true", ax=None, cmap="Blues",
-                              values_format=None, colorbar=True):
+                              values_format=None, colorbar=True, title="auto"):
         """Plot the summed confusion matrix.
 
         Parameters
@@ -147,7 +147,9 @@ class SessionEvaluation:
             Normalisation of the counts; ``"true"`` divides each row by the
             number of samples of its true class, as in the paper's figures.
         ax : matplotlib Axes, default=None
-            Axes to draw on; a new figure is created if None.
+            Axes to draw on; a new figure (with constrained layout, so that
+            the title and the labels stay inside a saved image) is created
+            if None.
         cmap : str or matplotlib Colormap, default="Blues"
             Colormap.
         values_format : str, default=None
@@ -155,13 +157,41 @@ class SessionEvaluation:
             otherwise).
         colorbar : bool, default=True
             Whether to add a colorbar.
+        title : str or None, default="auto"
+            Title of the axes. ``"auto"``: the mean WA and UA over the folds,
+            the number of test samples and what the cells are, e.g.
+            ``"WA 0.612  UA 0.587  n = 400 (5 folds)"`` over ``"rows
+            normalised per true class"``. A string may carry the fields
+            ``{wa}``, ``{ua}``, ``{wa_std}``, ``{ua_std}``, ``{n}``,
+            ``{n_splits}`` and ``{cells}`` (that description of the cells),
+            e.g. ``"lstm: UA {ua:.3f}, {cells}"``; ``None`` sets no title.
 
         Returns
         -------
         display : sklearn.metrics.ConfusionMatrixDisplay
             The display, with ``ax_`` and ``figure_``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> from sklearn_ser import evaluate_sessions
+        >>> X = np.r_[np.zeros((10, 1)), np.ones((10, 1))]
+        >>> y = np.repeat(["neu", "ang"], 10)
+        >>> groups = np.tile([1, 2], 10)
+        >>> result = evaluate_sessions(LogisticRegression(), X, y, groups,
+        ...                            n_splits=2)
+        >>> display = result.plot_confusion_matrix()
+        >>> print(display.ax_.get_title())
+        WA 1.000  UA 1.000  n = 20 (2 folds)
+        rows normalised per true class
         """
         from sklearn.metrics import ConfusionMatrixDisplay
+
+        if title is not None and not isinstance(title, str):
+            raise TypeError(
+                f"title must be a str or None, got {type(title).__name__}."
+            )
 
         cm = self.confusion_matrix.astype(float)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -179,9 +209,40 @@ class SessionEvaluation:
         cm = np.nan_to_num(cm) if normalize is not None else self.confusion_matrix
         if values_format is None:
             values_format = ".2f" if normalize is not None else "d"
+        if title is not None:
+            title = self._title(title, normalize)
+        if ax is None:
+            import matplotlib.pyplot as plt
+
+            _, ax = plt.subplots(layout="constrained")
         display = ConfusionMatrixDisplay(cm, display_labels=self.labels)
-        return display.plot(ax=ax, cmap=cmap, values_format=values_format,
-                            colorbar=colorbar)
+        display.plot(ax=ax, cmap=cmap, values_format=values_format,
+                     colorbar=colorbar)
+        if title is not None:
+            display.ax_.set_title(title, fontsize=9)
+        return display
+
+    def _title(self, title, normalize):
+        """The title of :meth:`plot_confusion_matrix`, its fields filled in."""
+        cells = {
+            "true": "rows normalised per true class",
+            "pred": "columns normalised per predicted class",
+            "all": "normalised over all the samples",
+            None: "counts",
+        }[normalize]
+        fields = dict(wa=self.wa_mean, ua=self.ua_mean, wa_std=self.wa_std,
+                      ua_std=self.ua_std, n=int(self.n_test.sum()),
+                      n_splits=self.n_splits, cells=cells)
+        if title == "auto":
+            return ("WA {wa:.3f}  UA {ua:.3f}  n = {n} ({n_splits} folds)\n"
+                    "{cells}").format(**fields)
+        try:
+            return title.format(**fields)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"title {title!r} cannot be filled in ({exc!r}); its fields can "
+                f"be {sorted(fields)} (write {{{{ and }}}} for a literal brace)."
+            ) from None
 
 
 def with_speakers(X, speakers):
@@ -306,6 +367,12 @@ def evaluate_sessions(estimator, X, y, groups, *, speakers=None, n_splits=5,
     np.int64(100)
     """
     y = np.asarray(y)
+    if groups is None:
+        raise ValueError(
+            "groups is None: evaluate_sessions needs the session (or the "
+            "speaker) of each utterance to hold out unseen ones; for an own "
+            "corpus, give load_csv a session_column or a speaker_column."
+        )
     groups = np.asarray(groups)
     if speakers is not None:
         X = with_speakers(X, speakers)

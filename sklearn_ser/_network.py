@@ -123,7 +123,16 @@ def _masked_softmax(scores, mask):
 
 
 class ZhouAttention(nn.Module):
-    """``alpha = softmax_t(w^T h_t)`` (Zhou et al., 2016)."""
+    """``alpha = softmax_t(w^T h_t)``, the attention of Zhou et al. [1]_.
+
+    References
+    ----------
+    .. [1] P. Zhou, W. Shi, J. Tian, Z. Qi, B. Li, H. Hao and B. Xu,
+       "Attention-Based Bidirectional Long Short-Term Memory Networks for
+       Relation Classification," in *Proc. 54th Annual Meeting of the
+       Association for Computational Linguistics (ACL 2016), Volume 2:
+       Short Papers*, Berlin, Germany, 2016, pp. 207--212.
+    """
 
     def __init__(self, n_features):
         super().__init__()
@@ -134,7 +143,20 @@ class ZhouAttention(nn.Module):
 
 
 class YangAttention(nn.Module):
-    """``u_t = tanh(W h_t + b)``, ``alpha = softmax_t(u_w^T u_t)`` (Yang et al., 2016)."""
+    """``u_t = tanh(W h_t + b)``, ``alpha = softmax_t(u_w^T u_t)``.
+
+    The word-level attention of the hierarchical attention network of Yang
+    et al. [1]_, with a learned context vector ``u_w``.
+
+    References
+    ----------
+    .. [1] Z. Yang, D. Yang, C. Dyer, X. He, A. Smola and E. Hovy,
+       "Hierarchical Attention Networks for Document Classification," in
+       *Proc. 2016 Conference of the North American Chapter of the
+       Association for Computational Linguistics: Human Language
+       Technologies (NAACL-HLT 2016)*, San Diego, California, 2016,
+       pp. 1480--1489.
+    """
 
     def __init__(self, n_features, attention_units):
         super().__init__()
@@ -151,7 +173,16 @@ class LSTMAttention(nn.Module):
 
     ``a_t = BiLSTM(h)_t``, ``s_t = sigmoid(w^T a_t + b)``, then ``alpha_t`` is
     ``s_t / sum_valid s`` (``normalization="sum"``), ``s_t / length``
-    (``"length"``) or ``s_t`` itself (``"none"``).
+    (``"length"``) or ``s_t`` itself (``"none"``). The context-aware
+    attention of Ramet et al. [1]_; the paper does not say how the sigmoid
+    weights are normalised.
+
+    References
+    ----------
+    .. [1] G. Ramet, P. N. Garner, M. Baeriswyl and A. Lazaridis,
+       "Context-aware attention mechanism for speech emotion
+       recognition," in *Proc. IEEE Spoken Language Technology Workshop
+       (SLT)*, Athens, Greece, 2018.
     """
 
     def __init__(self, n_features, attention_units, normalization="sum",
@@ -180,7 +211,9 @@ class SERNet(nn.Module):
     """BiLSTM network with attention pooling for speech emotion recognition.
 
     ``x -> noise (training only) -> 3 x [Linear + ReLU + Dropout] -> BiLSTM ->
-    Dropout -> pooling -> Linear -> logits``.
+    Dropout -> pooling -> Linear -> logits``: the network of Ramet et al.
+    [1]_, with the pooling of the paper (``"lstm"``), of Zhou et al. [2]_
+    (``"zhou"``), of Yang et al. [3]_ (``"yang"``) or the mean.
 
     Parameters
     ----------
@@ -207,6 +240,24 @@ class SERNet(nn.Module):
         training mode.
     rnn_implementation : {"masked", "packed"}, default="masked"
         How the BiLSTMs handle padding, see :class:`BiLSTM`.
+
+    References
+    ----------
+    .. [1] G. Ramet, P. N. Garner, M. Baeriswyl and A. Lazaridis,
+       "Context-aware attention mechanism for speech emotion
+       recognition," in *Proc. IEEE Spoken Language Technology Workshop
+       (SLT)*, Athens, Greece, 2018.
+    .. [2] P. Zhou, W. Shi, J. Tian, Z. Qi, B. Li, H. Hao and B. Xu,
+       "Attention-Based Bidirectional Long Short-Term Memory Networks for
+       Relation Classification," in *Proc. 54th Annual Meeting of the
+       Association for Computational Linguistics (ACL 2016), Volume 2:
+       Short Papers*, Berlin, Germany, 2016, pp. 207--212.
+    .. [3] Z. Yang, D. Yang, C. Dyer, X. He, A. Smola and E. Hovy,
+       "Hierarchical Attention Networks for Document Classification," in
+       *Proc. 2016 Conference of the North American Chapter of the
+       Association for Computational Linguistics: Human Language
+       Technologies (NAACL-HLT 2016)*, San Diego, California, 2016,
+       pp. 1480--1489.
 
     Examples
     --------

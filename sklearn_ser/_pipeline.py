@@ -70,7 +70,7 @@ def make_ser_pipeline(attention="lstm", *, n_frames=None, normalization="neutral
                       recipe="paper", memory=None, n_jobs=None, **classifier_params):
     """Build the speech emotion recognition pipeline of the paper.
 
-    The pipeline takes audio (wav paths or 1-D waveforms) and labels, and
+    The pipeline of Ramet et al. [1]_ takes audio (wav paths or 1-D waveforms) and labels, and
     chains four named steps. With ``normalization="neutral"`` (the paper's):
 
     ``lld``
@@ -99,7 +99,10 @@ def make_ser_pipeline(attention="lstm", *, n_frames=None, normalization="neutral
     Parameters
     ----------
     attention : {"lstm", "mean", "zhou", "yang"}, default="lstm"
-        Pooling of the network; ``"lstm"`` is the paper's proposed model.
+        Pooling of the network; ``"lstm"`` is the paper's proposed model,
+        ``"zhou"`` and ``"yang"`` the attention mechanisms of Zhou et al.
+        [2]_ and Yang et al. [3]_ it compares with, ``"mean"`` the
+        baseline.
     n_frames : int or None, default=None
         Frames per utterance after padding/cropping; None takes the recipe's
         (500 = 5 s for ``"paper"``).
@@ -140,6 +143,24 @@ def make_ser_pipeline(attention="lstm", *, n_frames=None, normalization="neutral
     make_baseline_pipeline : Functionals and a scikit-learn classifier, the
         reference to report beside the network.
     evaluate_sessions : Leave-one-session-out evaluation of the pipeline.
+
+    References
+    ----------
+    .. [1] G. Ramet, P. N. Garner, M. Baeriswyl and A. Lazaridis,
+       "Context-aware attention mechanism for speech emotion
+       recognition," in *Proc. IEEE Spoken Language Technology Workshop
+       (SLT)*, Athens, Greece, 2018.
+    .. [2] P. Zhou, W. Shi, J. Tian, Z. Qi, B. Li, H. Hao and B. Xu,
+       "Attention-Based Bidirectional Long Short-Term Memory Networks for
+       Relation Classification," in *Proc. 54th Annual Meeting of the
+       Association for Computational Linguistics (ACL 2016), Volume 2:
+       Short Papers*, Berlin, Germany, 2016, pp. 207--212.
+    .. [3] Z. Yang, D. Yang, C. Dyer, X. He, A. Smola and E. Hovy,
+       "Hierarchical Attention Networks for Document Classification," in
+       *Proc. 2016 Conference of the North American Chapter of the
+       Association for Computational Linguistics: Human Language
+       Technologies (NAACL-HLT 2016)*, San Diego, California, 2016,
+       pp. 1480--1489.
 
     Examples
     --------

@@ -15,8 +15,13 @@ class AttentionDisplay:
     energy) and, on a second y axis sharing the time axis, the weight the
     network's pooling gives to each valid frame.
 
-    Create it with :meth:`from_estimator`; the constructor only stores the
-    values to draw.
+    Create it with :meth:`from_estimator` (from a fitted pipeline and an
+    utterance) or :meth:`from_predictions` (from attention weights already
+    computed, e.g. by :meth:`SERClassifier.attention_weights
+    <sklearn_ser.SERClassifier.attention_weights>`); the constructor only
+    stores the values to draw. A figure it creates itself uses matplotlib's
+    constrained layout, so a plain ``figure_.savefig(path)`` keeps the axis
+    labels and the title inside the image.
 
     Parameters
     ----------
@@ -85,7 +90,9 @@ class AttentionDisplay:
         import matplotlib.pyplot as plt
 
         if ax is None:
-            _, ax = plt.subplots(figsize=(8, 3))
+            # constrained layout: the labels stay inside the figure, also when
+            # it is saved without bbox_inches="tight"
+            _, ax = plt.subplots(figsize=(8, 3), layout="constrained")
         if self.waveform is not None:
             if not self.sampling_rate:
                 raise ValueError("sampling_rate is required to draw a waveform.")
@@ -155,7 +162,6 @@ class AttentionDisplay:
         Xt = estimator[:-1].transform([audio])
         weights = clf.attention_weights(Xt)[0]
         proba = clf.predict_proba(Xt)[0]
-        label = clf.classes_[int(np.argmax(proba))]
         if sampling_rate is None:
             sampling_rate = getattr(estimator.steps[0][1], "sampling_rate", None)
         if sampling_rate is None:
@@ -165,11 +171,139 @@ class AttentionDisplay:
             )
         # read as the extractor reads it: same mixdown, resampling and errors
         waveform = read_waveform(audio, int(sampling_rate))
-        times = np.arange(len(weights)) * FRAME_STEP
-        display = cls(
-            weights, times, waveform=waveform, sampling_rate=sampling_rate,
-            label=label,
-            probabilities={str(c): float(p) for c, p in zip(clf.classes_, proba,
-                                                           strict=True)},
+        return cls.from_predictions(
+            weights, waveform=waveform, sampling_rate=sampling_rate,
+            probabilities=proba, classes=clf.classes_, ax=ax, **kwargs,
         )
+
+    @classmethod
+    def from_predictions(cls, weights, *, waveform=None, sampling_rate=None,
+                         label=None, probabilities=None, classes=None,
+                         frame_step=FRAME_STEP, ax=None, **kwargs):
+        """Draw attention weights that are already computed.
+
+        Parameters
+        ----------
+        weights : array-like of shape (n_frames,)
+            Attention weight of each valid frame of one utterance, e.g.
+            ``clf.attention_weights(X)[i]`` of a fitted
+            :class:`~sklearn_ser.SERClassifier`.
+        waveform : array-like of shape (n_samples,), default=None
+            The utterance's audio, drawn below the weights.
+        sampling_rate : int, default=None
+            Sampling rate of ``waveform``; required with a waveform.
+        label : str, default=None
+            Predicted label for the title; by default the class of the
+            highest probability when ``probabilities`` are given.
+        probabilities : dict or array-like of shape (n_classes,), default=None
+            Class probabilities for the title: a ``{class: probability}``
+            dict, or the row of ``predict_proba`` together with ``classes``.
+        classes : array-like of shape (n_classes,), default=None
+            Classes of an array of ``probabilities`` (``clf.classes_``).
+        frame_step : float, default=0.01
+            Seconds between the starts of two frames (the extractor's
+            10 ms).
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure is created if None.
+        **kwargs
+            Passed to :meth:`plot`.
+
+        Returns
+        -------
+        display : AttentionDisplay
+            The display.
+
+        Raises
+        ------
+        ValueError
+            If ``weights`` is not a non-empty 1-D array of finite values, a
+            waveform comes without a positive ``sampling_rate``, or
+            ``probabilities`` and ``classes`` do not match.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_ser import AttentionDisplay
+        >>> weights = np.r_[np.full(50, 0.004), np.full(50, 0.016)]
+        >>> display = AttentionDisplay.from_predictions(
+        ...     weights, probabilities=[0.2, 0.8], classes=["ang", "sad"])
+        >>> display.label, display.frame_times[-1]
+        ('sad', np.float64(0.99))
+        """
+        weights = _check_weights(weights)
+        if waveform is not None:
+            waveform = np.asarray(waveform)
+            if waveform.ndim != 1 or waveform.dtype.kind not in "biuf":
+                raise ValueError(
+                    "waveform must be a 1-D array of samples, got an array of "
+                    f"shape {waveform.shape} and dtype {waveform.dtype}."
+                )
+            if (sampling_rate is None or isinstance(sampling_rate, bool)
+                    or not np.isscalar(sampling_rate) or not sampling_rate > 0):
+                raise ValueError(
+                    "sampling_rate is required to draw a waveform: give its "
+                    f"sampling rate in Hz (> 0), got {sampling_rate!r}."
+                )
+        if not np.isscalar(frame_step) or not frame_step > 0:
+            raise ValueError(
+                f"frame_step must be a positive number of seconds, got {frame_step!r}."
+            )
+        probabilities = _check_probabilities(probabilities, classes)
+        if label is None and probabilities:
+            label = max(probabilities, key=probabilities.get)
+        times = np.arange(weights.shape[0]) * float(frame_step)
+        display = cls(weights, times, waveform=waveform,
+                      sampling_rate=sampling_rate, label=label,
+                      probabilities=probabilities)
         return display.plot(ax=ax, **kwargs)
+
+
+def _check_weights(weights):
+    try:
+        weights = np.asarray(weights, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "weights must be a 1-D array of the attention weights of one "
+            "utterance, e.g. clf.attention_weights(X)[0]."
+        ) from None
+    if weights.ndim != 1 or weights.shape[0] == 0:
+        raise ValueError(
+            "weights must be a non-empty 1-D array (the attention weights of one "
+            f"utterance, e.g. clf.attention_weights(X)[0]), got shape "
+            f"{weights.shape}."
+        )
+    bad = np.flatnonzero(~np.isfinite(weights))
+    if bad.size:
+        raise ValueError(
+            f"weights[{bad[0]}] is {weights[bad[0]]}; attention weights must be "
+            "finite."
+        )
+    return weights
+
+
+def _check_probabilities(probabilities, classes):
+    """``{class: probability}`` (or None) from a dict or an array and classes."""
+    if probabilities is None:
+        if classes is not None:
+            raise ValueError("classes is given without probabilities.")
+        return None
+    if isinstance(probabilities, dict):
+        if classes is not None:
+            raise ValueError(
+                "classes is given with a dict of probabilities, which names its "
+                "classes already; give one or the other."
+            )
+        return {str(k): float(v) for k, v in probabilities.items()}
+    proba = np.asarray(probabilities, dtype=float)
+    if classes is None:
+        raise ValueError(
+            "probabilities is an array: give its classes too (classes="
+            "clf.classes_), or pass a {class: probability} dict."
+        )
+    classes = np.asarray(classes)
+    if proba.ndim != 1 or classes.ndim != 1 or proba.shape != classes.shape:
+        raise ValueError(
+            f"probabilities (shape {proba.shape}) and classes (shape "
+            f"{classes.shape}) must be 1-D and of the same length."
+        )
+    return {str(c): float(p) for c, p in zip(classes, proba, strict=True)}

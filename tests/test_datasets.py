@@ -361,7 +361,8 @@ def test_make_emotional_speech_shape_and_fields():
     assert len(set(data.utterance_ids.tolist())) == 21
     assert {"impro" in d for d in data.dialogs} == {True, False}
     assert "21 utterances" in data.DESCR
-    X, y = make_emotional_speech(n_samples=5, random_state=0, return_X_y=True)
+    X, y = make_emotional_speech(n_samples=5, n_sessions=2, random_state=0,
+                                 return_X_y=True)
     assert len(X) == len(y) == 5
 
 
@@ -409,6 +410,61 @@ def test_make_emotional_speech_options():
 def test_make_emotional_speech_bad_parameters(kwargs, error, match):
     with pytest.raises(error, match=match):
         make_emotional_speech(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "n_samples, n_sessions, classes",
+    [(10, 5, None), (12, 5, None), (20, 5, None), (36, 5, None), (4, 2, None),
+     (6, 2, None), (2, 1, None), (9, 3, ("ang", "sad"))],
+)
+def test_make_emotional_speech_small_corpus_has_every_speaker(
+    n_samples, n_sessions, classes
+):
+    # fewer utterances than n_classes * n_speakers: every speaker and every
+    # session still gets at least one utterance, the classes stay balanced
+    kwargs = {} if classes is None else {"classes": classes}
+    data = make_emotional_speech(n_samples=n_samples, n_sessions=n_sessions,
+                                 random_state=0, **kwargs)
+    expected = {f"Ses{s:02d}{g}" for s in range(1, n_sessions + 1) for g in "FM"}
+    assert set(data.speakers.tolist()) == expected
+    assert sorted(set(data.groups.tolist())) == list(range(1, n_sessions + 1))
+    per_speaker = Counter(data.speakers.tolist()).values()
+    assert max(per_speaker) - min(per_speaker) <= 1
+    counts = Counter(data.target.tolist()).values()
+    assert max(counts) - min(counts) <= 1
+    assert len(set(data.utterance_ids.tolist())) == n_samples
+    for spk, g, utt in zip(data.speakers, data.groups, data.utterance_ids,
+                           strict=True):
+        assert spk == f"Ses{g:02d}{utt.rsplit('_', 1)[1][0]}"
+
+
+@pytest.mark.parametrize(
+    "n_samples, n_sessions, match",
+    [(9, 5, r"n_samples >= 10 or n_sessions <= 4"),
+     (1, 1, r"n_samples >= 2\."),
+     (5, 3, r"n_samples=5 .* 6 speakers")],
+)
+def test_make_emotional_speech_too_few_samples_for_the_speakers(
+    n_samples, n_sessions, match
+):
+    with pytest.raises(ValueError, match=match):
+        make_emotional_speech(n_samples=n_samples, n_sessions=n_sessions)
+
+
+@pytest.mark.parametrize(
+    "kwargs, digest",
+    [(dict(n_samples=40, random_state=2), "1917d8af2da14df3"),
+     (dict(n_samples=24, n_sessions=3, random_state=0), "9ca909123f75da88")],
+)
+def test_make_emotional_speech_assignment_is_stable(kwargs, digest):
+    # the corpora that already reached every speaker keep their labels,
+    # speakers and utterance ids (benchmarks and documented numbers use them)
+    import hashlib
+
+    data = make_emotional_speech(**kwargs)
+    text = "|".join(f"{t},{s},{u}" for t, s, u in zip(
+        data.target, data.speakers, data.utterance_ids, strict=True))
+    assert hashlib.sha256(text.encode()).hexdigest()[:16] == digest
 
 
 @pytest.fixture(scope="module")
@@ -480,7 +536,7 @@ def test_make_emotional_speech_difficulty(corpus400):
 @pytest.mark.parametrize("sampling_rate", [16000, 22050, 44100])
 def test_make_emotional_speech_f0_is_on_the_frame_grid_of_the_features(sampling_rate):
     # 22.05 kHz: 10 ms are 220.5 samples, which openSMILE rounds up to 221
-    data = make_emotional_speech(n_samples=4, random_state=0,
+    data = make_emotional_speech(n_samples=4, n_sessions=2, random_state=0,
                                  sampling_rate=sampling_rate)
     for wave, f0 in zip(data.data, data.f0, strict=True):
         assert f0.shape == (n_frames(wave.shape[0], sampling_rate),)
@@ -734,8 +790,8 @@ def test_load_ravdess_bad_input(tmp_path):
 
 def test_public_api():
     assert sorted(datasets.__all__) == [
-        "load_emodb", "load_iemocap", "load_ravdess", "make_emotional_speech",
-        "write_iemocap_layout",
+        "load_csv", "load_emodb", "load_folder", "load_iemocap", "load_ravdess",
+        "make_emotional_speech", "write_iemocap_layout",
     ]
     for name in datasets.__all__:
         assert getattr(datasets, name).__doc__
@@ -744,7 +800,7 @@ def test_public_api():
 
 @pytest.mark.parametrize(
     "module",
-    ["_iemocap", "_synthetic", "_layout", "_emodb", "_ravdess"],
+    ["_iemocap", "_synthetic", "_layout", "_emodb", "_ravdess", "_own"],
 )
 def test_docstring_examples(module):
     mod = importlib.import_module(f"sklearn_ser.datasets.{module}")

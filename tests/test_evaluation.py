@@ -97,6 +97,46 @@ def test_plot_confusion_matrix_normalised_per_true_class():
     plt.close("all")
 
 
+def test_plot_confusion_matrix_title_carries_wa_ua_and_n(tmp_path):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    X, y, groups = _toy()
+    res = evaluate_sessions(LogisticRegression(), X, y, groups)
+    display = res.plot_confusion_matrix()
+    assert display.ax_.get_title() == (
+        f"WA {res.wa_mean:.3f}  UA {res.ua_mean:.3f}  n = 150 (5 folds)\n"
+        "rows normalised per true class")
+    # a plain savefig keeps the title and the axis labels inside the image
+    fig = display.figure_
+    fig.savefig(tmp_path / "cm.png")
+    renderer = fig.canvas.get_renderer()
+    for text in (display.ax_.title, display.ax_.xaxis.label,
+                 display.ax_.yaxis.label):
+        box = text.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.y0 >= 0, text.get_text()
+        assert box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height
+    counts = res.plot_confusion_matrix(normalize=None,
+                                       title="UA {ua:.2f} +- {ua_std:.2f}, {cells}")
+    assert counts.ax_.get_title() == (
+        f"UA {res.ua_mean:.2f} +- {res.ua_std:.2f}, counts")
+    assert res.plot_confusion_matrix(title=None).ax_.get_title() == ""
+    assert "columns normalised per predicted class" in res.plot_confusion_matrix(
+        normalize="pred").ax_.get_title()
+    fig, ax = plt.subplots()
+    assert res.plot_confusion_matrix(ax=ax, title="{n_splits} folds, n={n}").ax_ is ax
+    assert ax.get_title() == "5 folds, n=150"
+    with pytest.raises(ValueError, match=r"title 'UA \{recall\}' cannot be filled "
+                                         r"in .*'cells', 'n', 'n_splits'"):
+        res.plot_confusion_matrix(title="UA {recall}")
+    with pytest.raises(TypeError, match="title must be a str or None"):
+        res.plot_confusion_matrix(title=1)
+    plt.close("all")
+
+
 @pytest.mark.parametrize("n_splits, match", [(1, "between 2"), (6, "between 2"),
                                              (2.0, "must be an int")])
 def test_bad_n_splits(n_splits, match):

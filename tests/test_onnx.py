@@ -122,7 +122,7 @@ def test_documented_recipe_reproduces_the_pipeline(tmp_path):
     np.testing.assert_array_equal(mean, pipe["scaler"].mean_)
     np.testing.assert_array_equal(scale, pipe["scaler"].scale_)
 
-    new = make_emotional_speech(n_samples=5, random_state=3)
+    new = make_emotional_speech(n_samples=5, n_sessions=2, random_state=3)
     feats = LLDExtractor().transform(list(new.data))
     assert max(len(f) for f in feats) > n_frames  # some get cropped
     scaled = [((f[:n_frames] - mean) / scale).astype(np.float32) for f in feats]

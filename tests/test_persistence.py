@@ -129,7 +129,7 @@ def test_loaded_model_predicts_new_audio_without_training_data(fitted, tmp_path)
     pipe = pipes["zhou"]
     path = tmp_path / "model.skser"
     save(pipe, path)
-    new = make_emotional_speech(n_samples=6, random_state=1)
+    new = make_emotional_speech(n_samples=6, n_sessions=3, random_state=1)
     expected = pipe.predict_proba(list(new.data))
     loaded = load(path)  # nothing but the file
     assert loaded["lld"].memory is None

@@ -45,6 +45,7 @@ from sklearn_ser._cli import main
 from sklearn_ser._opensmile import ENGINE
 from sklearn_ser._pipeline import make_ser_pipeline
 from sklearn_ser.datasets import (
+    load_csv,
     load_emodb,
     load_iemocap,
     load_ravdess,
@@ -213,8 +214,22 @@ CASES = [
          "``ValueError`` naming the first file that is not an EmoDB name", ERROR),
     Case("ravdess-missing-root", "load_ravdess", "root that does not exist",
          "``FileNotFoundError`` naming the root and the expected layout", ERROR),
-    Case("synthetic-bad-size", "make_emotional_speech", "``n_samples=0``",
-         "``ValueError`` naming ``n_samples``", ERROR),
+    Case("csv-missing-file", "load_csv", "label file that does not exist",
+         "``FileNotFoundError`` (also a ``ValueError``) naming the file", ERROR),
+    Case("csv-unknown-column", "load_csv", "column name not in the header",
+         "``ValueError`` naming the column, the parameter and the columns there "
+         "are", ERROR),
+    Case("csv-missing-audio", "load_csv", "rows whose audio file does not exist",
+         "``FileNotFoundError`` (also a ``ValueError``): the count, the first "
+         "five files and their lines", ERROR),
+    Case("csv-empty-label", "load_csv", "row with an empty label",
+         "``ValueError`` naming the column and the lines", ERROR),
+    Case("csv-duplicate-file", "load_csv",
+         "the same audio file on two rows (also spelled differently)",
+         "``ValueError`` naming the file and both lines", ERROR),
+    Case("synthetic-bad-size", "make_emotional_speech",
+         "``n_samples=0``, or fewer utterances than speakers",
+         "``ValueError`` naming ``n_samples`` (and the minimum)", ERROR),
     # -- model files ------------------------------------------------------------
     Case("load-truncated-model", "load", "model file cut short",
          "``ValueError``: not a model file or damaged (truncated?)", ERROR),
@@ -788,7 +803,9 @@ def test_unseen_label_at_scoring(pipe, corpus):
 
 @pytest.fixture(scope="module")
 def iemocap(tmp_path_factory):
-    data = make_emotional_speech(n_samples=24, n_sessions=5, random_state=0)
+    # 3 sessions: 6 speakers with 4 utterances each, so that the group-aware
+    # validation split of `sklearn-ser train` finds its folds
+    data = make_emotional_speech(n_samples=24, n_sessions=3, random_state=0)
     root = tmp_path_factory.mktemp("corpora") / "IEMOCAP full release é"
     write_iemocap_layout(data, root)
     return data, root
@@ -813,6 +830,35 @@ def test_loader_roots(tmp_path, audio):
         load_emodb(audio["good"].parent)
     with pytest.raises(ValueError, match="n_samples must be at least 1, got 0"):
         make_emotional_speech(n_samples=0)
+    with pytest.raises(ValueError, match=r"n_samples=3 is too small for n_sessions=5"
+                                         r".* give n_samples >= 10 or n_sessions <= 1"):
+        make_emotional_speech(n_samples=3)
+
+
+@covers("csv-missing-file", "csv-unknown-column", "csv-missing-audio",
+        "csv-empty-label", "csv-duplicate-file")
+def test_csv_corpus_errors(audio, tmp_path):
+    good = str(audio["good"])
+    missing = tmp_path / "corpus é.csv"
+    with pytest.raises(FileNotFoundError, match=re.escape(
+            f"The label file {str(missing)!r} does not exist")):
+        load_csv(missing)
+    missing.write_text(f"file,emotion\n{good},neu\n")
+    with pytest.raises(ValueError, match=r"no column 'label' \(label_column\); its "
+                                         r"columns are \['file', 'emotion'\]"):
+        load_csv(missing, label_column="label")
+    missing.write_text(f"file,emotion\n{good},neu\nnot there.wav,ang\n")
+    with pytest.raises(FileNotFoundError, match=r"1 of the 2 audio file\(s\) .*"
+                                                r"not there\.wav' \(line 3\)"):
+        load_csv(missing)
+    missing.write_text(f"file,emotion\n{good},\n")
+    with pytest.raises(ValueError, match=r"no value in the column 'emotion' "
+                                         r"\(label_column\): line 2"):
+        load_csv(missing)
+    missing.write_text(f"file,emotion\n{good},neu\n{good}/../{audio['good'].name},"
+                       "ang\n")
+    with pytest.raises(ValueError, match=r"listed more than once, .* lines 2 and 3"):
+        load_csv(missing)
 
 
 @covers("iemocap-bad-label-line", "iemocap-missing-wav")
@@ -954,7 +1000,7 @@ def test_cli_train_missing_root(capsys, tmp_path):
 
 def _clips(folder, n=3):
     folder.mkdir()
-    new = make_emotional_speech(n_samples=n, random_state=7)
+    new = make_emotional_speech(n_samples=n, n_sessions=1, random_state=7)
     paths = []
     for i, x in enumerate(new.data):
         paths.append(folder / f"clip {i} é.wav")

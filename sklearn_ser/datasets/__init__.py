@@ -5,7 +5,11 @@ Loaders (they read the label files and the file names, not the audio; pass
 
 - :func:`load_iemocap` -- IEMOCAP, groups = sessions 1-5;
 - :func:`load_emodb` -- Berlin EmoDB, groups = speakers;
-- :func:`load_ravdess` -- RAVDESS speech (audio-only), groups = actors.
+- :func:`load_ravdess` -- RAVDESS speech (audio-only), groups = actors;
+- :func:`load_csv` -- an own corpus: a CSV file of audio paths and labels
+  (and optionally speakers and sessions), groups = sessions or speakers;
+- :func:`load_folder` -- an own corpus: a folder of audio files, labelled by
+  a CSV file or by the sub-folder names.
 
 Generator and writer (no download, numpy and scipy only):
 
@@ -16,7 +20,8 @@ Generator and writer (no download, numpy and scipy only):
 
 Every function returns a :class:`~sklearn.utils.Bunch` (or ``(X, y)`` with
 ``return_X_y=True``) whose ``groups`` suit
-:class:`~sklearn.model_selection.GroupKFold`.
+:class:`~sklearn.model_selection.GroupKFold` (an own corpus without a
+speaker or session column has ``groups=None``).
 
 Common label set
 ----------------
@@ -40,18 +45,23 @@ oth    other (IEMOCAP only)
 xxx    no evaluator majority (IEMOCAP only)
 =====  =====================================  ====================  =========
 
-The default ``classes`` of every loader are the four of the literature:
-``("ang", "hap", "neu", "sad")``.
+The default ``classes`` of the corpus loaders are the four of the
+literature: ``("ang", "hap", "neu", "sad")``. :func:`load_csv` and
+:func:`load_folder` keep the labels of an own corpus as written, all of them
+by default.
 """
 
 from ._emodb import load_emodb
 from ._iemocap import load_iemocap
 from ._layout import write_iemocap_layout
+from ._own import load_csv, load_folder
 from ._ravdess import load_ravdess
 from ._synthetic import make_emotional_speech
 
 __all__ = [
+    "load_csv",
     "load_emodb",
+    "load_folder",
     "load_iemocap",
     "load_ravdess",
     "make_emotional_speech",

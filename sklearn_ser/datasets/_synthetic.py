@@ -313,8 +313,10 @@ def make_emotional_speech(
     Parameters
     ----------
     n_samples : int, default=400
-        Number of utterances. The classes are balanced (counts differ by at
-        most one) and spread evenly over the speakers.
+        Number of utterances, at least ``2 * n_sessions`` (the number of
+        speakers): every speaker, hence every session, has at least one
+        utterance. The classes are balanced (counts differ by at most one)
+        and spread evenly over the speakers.
     n_sessions : int, default=5
         Number of sessions; each has two speakers (``"Ses01F"``,
         ``"Ses01M"``, ...).
@@ -367,6 +369,15 @@ def make_emotional_speech(
     (data, target) : tuple if ``return_X_y`` is True
         The waveforms (list) and the labels.
 
+    Raises
+    ------
+    TypeError
+        If ``n_samples``, ``n_sessions`` or ``sampling_rate`` is not an int.
+    ValueError
+        If ``n_samples`` is smaller than ``2 * n_sessions`` (the message
+        names the minimum), ``n_sessions`` is below 1, ``sampling_rate``
+        below 8000 Hz, or a class is unknown.
+
     See Also
     --------
     write_iemocap_layout : Write the corpus as an IEMOCAP-style tree.
@@ -375,13 +386,13 @@ def make_emotional_speech(
     Examples
     --------
     >>> from sklearn_ser.datasets import make_emotional_speech
-    >>> data = make_emotional_speech(n_samples=8, random_state=0)
+    >>> data = make_emotional_speech(n_samples=8, n_sessions=2, random_state=0)
     >>> len(data.data), data.sampling_rate, data.data[0].dtype
     (8, 16000, dtype('float32'))
     >>> sorted(set(data.target.tolist()))
     ['ang', 'hap', 'neu', 'sad']
-    >>> data.speakers[:2], data.groups[:2]  # doctest: +SKIP
-    (array(['Ses03M', 'Ses01F'], dtype='<U6'), array([3, 1]))
+    >>> sorted(set(data.speakers.tolist())), sorted(set(data.groups.tolist()))
+    (['Ses01F', 'Ses01M', 'Ses02F', 'Ses02M'], [1, 2])
     """
     if not isinstance(n_samples, numbers.Integral) or isinstance(n_samples, bool):
         raise TypeError(f"n_samples must be an int, got {n_samples!r}.")
@@ -391,6 +402,14 @@ def make_emotional_speech(
         raise TypeError(f"n_sessions must be an int, got {n_sessions!r}.")
     if n_sessions < 1:
         raise ValueError(f"n_sessions must be at least 1, got {n_sessions}.")
+    if n_samples < 2 * n_sessions:
+        fewer = (f" or n_sessions <= {n_samples // 2}" if n_samples >= 2 else "")
+        raise ValueError(
+            f"n_samples={n_samples} is too small for n_sessions={n_sessions}: "
+            f"the corpus has {2 * n_sessions} speakers (two per session) and "
+            "every speaker needs at least one utterance; give n_samples >= "
+            f"{2 * n_sessions}{fewer}."
+        )
     if not isinstance(sampling_rate, numbers.Integral) or isinstance(
         sampling_rate, bool
     ):
@@ -413,11 +432,21 @@ def make_emotional_speech(
     speakers = _draw_speakers(rng, n_sessions)
     n_speakers = len(speakers)
     n_classes = len(classes)
-    # balanced classes, each class spread over the speakers in turn
+    # balanced classes; utterance k has class k % n_classes
     label_idx = np.arange(n_samples) % n_classes
-    speaker_idx = (np.arange(n_samples) // n_classes + rng.randint(n_speakers)) % (
-        n_speakers
-    )
+    first_speaker = rng.randint(n_speakers)
+    if -(-n_samples // n_classes) >= n_speakers:
+        # each block of n_classes utterances (one per class) goes to the next
+        # speaker in turn: every speaker is reached (the corpus of every size
+        # that covered all speakers before is unchanged)
+        speaker_idx = (np.arange(n_samples) // n_classes + first_speaker) % (
+            n_speakers
+        )
+    else:
+        # fewer blocks than speakers: the blocks would leave speakers (and
+        # sessions) without an utterance, so the speakers take turns per
+        # utterance instead
+        speaker_idx = (np.arange(n_samples) + first_speaker) % n_speakers
     order = rng.permutation(n_samples)
     label_idx, speaker_idx = label_idx[order], speaker_idx[order]
 
