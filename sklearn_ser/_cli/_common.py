@@ -122,7 +122,8 @@ class FoldProgress(Callback):
         say(training_summary(net.history, time.perf_counter() - self._t0))
 
 
-def collapsed_folds(result):
+def collapsed_folds(result, advice="train longer (--epochs), use --recipe fast, "
+                    "or check the labels"):
     """Warnings for the folds whose predictions are all one class."""
     warnings = []
     for k in range(result.n_splits):
@@ -131,8 +132,7 @@ def collapsed_folds(result):
             groups = ", ".join(str(g) for g in result.test_groups[k])
             warnings.append(
                 f"warning: fold {k} (test {groups}) predicts only {str(pred[0])!r}: the "
-                "model collapsed to one class (UA = chance); train longer "
-                "(--epochs), use --recipe fast, or check the labels")
+                f"model collapsed to one class (UA = chance); {advice}")
     return warnings
 
 

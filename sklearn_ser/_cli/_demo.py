@@ -1,6 +1,7 @@
 """``sklearn-ser demo``: the network beside the baselines on the synthetic corpus."""
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import numpy as np
 
 from .._network import ATTENTIONS
 from .._pipeline import NORMALIZATIONS
-from ._common import counts, positive_int, say
+from ._common import collapsed_folds, counts, positive_int, say
 
 
 def add_parsers(sub):
@@ -117,7 +118,9 @@ def _cmd_demo(args):
     majority = np.max(np.unique(data.target, return_counts=True)[1]) / len(data.target)
     say(f"{'model':<26}{'normalization':<15}{'WA (mean +- std)':>18}"
            f"{'UA (mean +- std)':>18}{'seconds':>9}")
-    say(f"{'chance':<26}{'':<15}{f'{majority:.3f}':>18}{'0.250':>18}{'':>9}")
+    chance_ua = 1 / len(np.unique(data.target))
+    say(f"{'chance':<26}{'':<15}{f'{majority:.3f}':>18}{f'{chance_ua:.3f}':>18}"
+        f"{'':>9}")
     for name, normalization, res, seconds in results:
         say(f"{name:<26}{normalization:<15}{_mean_std(res.wa):>18}"
                f"{_mean_std(res.ua):>18}{seconds:>9.0f}")
@@ -128,6 +131,8 @@ def _cmd_demo(args):
                     if name.startswith("functionals") and norm == args.normalization)
     network = results[-1][2]
     say(_verdict(network, baseline, f"{args.attention} network", args.normalization))
+    for warning in collapsed_folds(network, advice="train longer (--epochs)"):
+        say(warning, file=sys.stderr)
 
     import matplotlib
 
