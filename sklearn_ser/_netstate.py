@@ -7,7 +7,6 @@ parameters and the weights are loaded into it, strictly.
 """
 
 import numbers
-import warnings
 
 import numpy as np
 import torch
@@ -69,14 +68,6 @@ def restore_network(step, entry, index, weights, where):
             raise ValueError(f"{where}: weight {key!r} has dtype {array.dtype}; "
                              "expected floats.")
         state[key] = torch.from_numpy(np.array(array))
-    device = step.device
-    if str(device).startswith("cuda") and not torch.cuda.is_available():
-        warnings.warn(
-            f"The model was saved with device={step.get_params()['device']!r}, but "
-            "CUDA is not available here; it is loaded on the CPU.",
-            UserWarning, stacklevel=4,
-        )
-        step.set_params(device="cpu")
     try:
         with torch.random.fork_rng(devices=[]):
             step.initialize()  # random weights, replaced right below

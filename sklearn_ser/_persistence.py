@@ -11,6 +11,7 @@ registers its own class.
 import json
 import numbers
 import platform
+import warnings
 
 import numpy as np
 import sklearn
@@ -308,6 +309,8 @@ def _build_step(entry, index, arrays, weights, device):
     params = {key: decode(value, f"parameter {name}__{key}") for key, value in raw.items()}
     if registry_entry.network and device is not None:
         params["device"] = device
+    elif registry_entry.network:
+        params["device"] = _usable_device(params.get("device", "cpu"))
     try:
         step = cls(**params)
     except TypeError as exc:
@@ -335,6 +338,18 @@ def _build_step(entry, index, arrays, weights, device):
     elif "weights" in entry or "history" in entry:
         raise ValueError(f"{where}: a {cls_name} has no network weights.")
     return name, step
+
+
+def _usable_device(saved):
+    """The saved device, or ``"cpu"`` (with a warning) for CUDA where none is."""
+    if str(saved).startswith("cuda") and not torch.cuda.is_available():
+        warnings.warn(
+            f"The model was saved with device={saved!r}, but CUDA is not available "
+            "here; it is loaded on the CPU.",
+            UserWarning, stacklevel=4,
+        )
+        return "cpu"
+    return saved
 
 
 def _check_attr_name(attr, where):

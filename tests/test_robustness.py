@@ -988,7 +988,9 @@ def test_cli_errors(capsys, model_file, audio, tmp_path):
     rc, out, err = _cli(capsys, "predict", model_file, good, audio["missing"])
     assert rc == 1 and str(audio["missing"]) in err and "does not exist" in err
     rc, out, err = _cli(capsys, "predict", model_file, good, audio["corrupt"])
-    assert rc == 1 and "could not be used" in err
+    assert rc == 1 and "1 of 2 files failed, 1 predicted" in err
+    assert f"{audio['corrupt']}: not a readable audio file" in err
+    assert str(good) in out and str(audio["corrupt"]) not in out
 
 
 @covers("cli-missing-root")

@@ -39,11 +39,18 @@ def add_parsers(sub):
     pr.set_defaults(func=_cmd_predict)
 
 
-def _reason(exc):
-    """The cause in an extractor's error, without its summary line."""
+def _reason(exc, path=None):
+    """The cause in an extractor's error, without its summary line.
+
+    With ``path``, the ``X[0] ('path'): `` prefix of the extractor's message
+    is dropped too: the command names the file itself.
+    """
     lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
     if len(lines) > 1 and "could not be used" in lines[0]:
         lines = lines[1:]
+    if path is not None:
+        prefix = f"X[0] ({str(path)!r}): "
+        lines = [line.removeprefix(prefix) for line in lines]
     return " ".join(lines) if lines else repr(exc)
 
 
@@ -83,7 +90,7 @@ def _extract(pipe, files, failed):
         try:
             frames = extractor.transform([f])[0]
         except (ValueError, TypeError, OSError, RuntimeError) as exc:
-            failed.append((f, _reason(exc)))
+            failed.append((f, _reason(exc, f)))
             continue
         warnings = [w for w in (_window_warning(pipe, len(frames)),
                                 speech_problem(frames, names)) if w]
