@@ -800,7 +800,7 @@ def test_public_api():
 
 @pytest.mark.parametrize(
     "module",
-    ["_iemocap", "_synthetic", "_layout", "_emodb", "_ravdess", "_own"],
+    ["_iemocap", "_synthetic", "_layout", "_emodb", "_ravdess", "_own", "_folder"],
 )
 def test_docstring_examples(module):
     mod = importlib.import_module(f"sklearn_ser.datasets.{module}")

@@ -1,4 +1,4 @@
-"""Tests of load_csv and load_folder (sklearn_ser/datasets/_own.py)."""
+"""Tests of load_csv and load_folder (sklearn_ser/datasets/_own.py, _folder.py)."""
 
 import os
 import re

@@ -52,9 +52,10 @@ by default.
 """
 
 from ._emodb import load_emodb
+from ._folder import load_folder
 from ._iemocap import load_iemocap
 from ._layout import write_iemocap_layout
-from ._own import load_csv, load_folder
+from ._own import load_csv
 from ._ravdess import load_ravdess
 from ._synthetic import make_emotional_speech
 
