@@ -52,11 +52,13 @@ def check_root(root, *, expected):
     return path
 
 
-def check_classes(classes, *, allowed, corpus, param="classes"):
+def check_classes(classes, *, allowed, corpus=None, param="classes", source=None):
     """Validate ``classes`` (a sequence of label names or None).
 
     Returns a tuple of unique names (``None`` is kept). Raises ``TypeError`` or
-    ``ValueError`` naming the offending class and the allowed ones.
+    ``ValueError`` naming the offending class and the allowed ones: the labels
+    of the ``corpus`` (a name), or those found in ``source`` (a description of
+    an own corpus's label file or folder).
     """
     if classes is None:
         return None
@@ -73,6 +75,11 @@ def check_classes(classes, *, allowed, corpus, param="classes"):
             raise TypeError(
                 f"{param} must contain label names (str), got {c!r} of type "
                 f"{type(c).__name__}."
+            )
+        if c not in allowed and source is not None:
+            raise ValueError(
+                f"Class {c!r} of {param} has no utterance in {source}; its "
+                f"labels are {sorted(allowed)}."
             )
         if c not in allowed:
             raise ValueError(

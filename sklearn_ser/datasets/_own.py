@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from ._base import count_sections
+from ._base import check_classes, count_sections
 
 #: How many missing files, duplicate files or bad rows an error message lists.
 _SHOWN = 5
@@ -211,34 +211,6 @@ def _group_values(values):
         return values
 
 
-def _check_classes(classes, labels, source):
-    if classes is None:
-        return None
-    if isinstance(classes, str) or not hasattr(classes, "__iter__"):
-        raise TypeError(
-            f"classes must be a sequence of labels or None, got {classes!r}."
-        )
-    classes = tuple(classes)
-    if not classes:
-        raise ValueError("classes is empty; give at least one label or None.")
-    found = sorted(set(labels))
-    for c in classes:
-        if not isinstance(c, str):
-            raise TypeError(
-                f"classes must contain labels (str), got {c!r} of type "
-                f"{type(c).__name__}."
-            )
-        if c not in found:
-            raise ValueError(
-                f"Class {c!r} of classes has no utterance in {source}; its "
-                f"labels are {found}."
-            )
-    dup = [c for c, n in Counter(classes).items() if n > 1]
-    if dup:
-        raise ValueError(f"classes lists {dup[0]!r} more than once: {classes!r}.")
-    return classes
-
-
 def _corpus(frame, *, source, root, audio_column, label_column, speaker_column,
             session_column, classes, return_X_y, header):
     """The Bunch of a table of audio paths and labels (the rows of ``frame``)."""
@@ -258,7 +230,7 @@ def _corpus(frame, *, source, root, audio_column, label_column, speaker_column,
     _check_exist(frame, filenames, source, root, audio_column)
 
     labels = frame[label_column].tolist()
-    classes = _check_classes(classes, labels, source)
+    classes = check_classes(classes, allowed=set(labels), source=source)
     if classes is not None:
         keep = np.isin(np.asarray(labels, dtype=object),
                        np.array(classes, dtype=object))
