@@ -57,3 +57,14 @@ def test_docstrings_cite_the_papers(obj, papers):
     assert labels == [str(k) for k in range(1, len(papers) + 1)]
     for label in labels:
         assert f"[{label}]_" in body, (obj.__name__, label)
+
+
+def test_command_line_help_cites_the_paper(capsys):
+    from sklearn_ser._cli import main
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = _flat(capsys.readouterr().out)
+    for part in PAPERS["ramet"]:
+        assert part in text, part
+    assert "Zhou et al. (ACL 2016)" in text and "Yang et al. (NAACL-HLT 2016)" in text

@@ -20,6 +20,11 @@ def build_parser():
         prog="sklearn-ser",
         description="Speech emotion recognition with scikit-learn estimators: "
         "openSMILE LLDs, neutral normalisation and BiLSTM attention networks.",
+        epilog="The network is that of G. Ramet, P. N. Garner, M. Baeriswyl and "
+        "A. Lazaridis, \"Context-aware attention mechanism for speech emotion "
+        "recognition,\" in Proc. IEEE Spoken Language Technology Workshop (SLT), "
+        "Athens, Greece, 2018. Its poolings follow Zhou et al. (ACL 2016) and "
+        "Yang et al. (NAACL-HLT 2016); the README gives the full references.",
     )
     from .. import __version__
 
