@@ -536,11 +536,12 @@ def predict_timeline(estimator, audio, *, sampling_rate=None, window=None, hop=N
     Examples
     --------
     >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
     >>> from sklearn_ser import make_baseline_pipeline, predict_timeline
     >>> from sklearn_ser.datasets import make_emotional_speech
     >>> X, y = make_emotional_speech(24, n_sessions=2, random_state=0,
     ...                              return_X_y=True)
-    >>> pipe = make_baseline_pipeline().fit(X, y)
+    >>> pipe = make_baseline_pipeline(LogisticRegression()).fit(X, y)
     >>> recording = np.concatenate(X[:3])
     >>> timeline = predict_timeline(pipe, recording, window=2.0, hop=1.0,
     ...                             segmentation="fixed")
@@ -630,10 +631,11 @@ class StreamingRecognizer:
     >>> import numpy as np
     >>> from sklearn_ser import (StreamingRecognizer, make_baseline_pipeline,
     ...                          predict_timeline)
+    >>> from sklearn.linear_model import LogisticRegression
     >>> from sklearn_ser.datasets import make_emotional_speech
     >>> X, y = make_emotional_speech(24, n_sessions=2, random_state=0,
     ...                              return_X_y=True)
-    >>> pipe = make_baseline_pipeline().fit(X, y)
+    >>> pipe = make_baseline_pipeline(LogisticRegression()).fit(X, y)
     >>> recording = np.concatenate(X[:3])
     >>> stream = StreamingRecognizer(pipe, window=2.0, hop=1.0)
     >>> parts = [stream.feed(recording[i:i + 1600])
