@@ -665,6 +665,7 @@ class StreamingRecognizer:
             )
         self._w, self._h = _check_window(window, hop, estimator, self._rate)
         self.classes_ = np.asarray(estimator.classes_)
+        self._empty = _empty_table(list(self.classes_))
         self._reset()
 
     def _reset(self):
@@ -694,7 +695,10 @@ class StreamingRecognizer:
             :func:`predict_timeline`), often empty.
         """
         x = _check_chunk(chunk, f"chunk (from sample {self.n_samples_})")
-        self._add(self._stream.push(x))
+        frames = self._stream.push(x)
+        if frames.shape[0] == 0:  # most small chunks: nothing new
+            return self._empty.copy()
+        self._add(frames)
         return self._emit(final=False)
 
     def flush(self):
