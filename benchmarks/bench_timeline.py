@@ -88,21 +88,32 @@ def bench_speed(args, folder):
     write_long(path, rec, 60 * args.minutes)
     duration = sf.info(path).duration
     rows = []
-    for segmentation in ("fixed", "vad"):
-        times = []
-        for _ in range(args.repeats):
+    cases = [("fixed", None), ("fixed", 5.0), ("vad", None)]
+    times = {case: [] for case in cases}
+    sizes = {}
+    for _ in range(args.repeats):  # interleaved
+        for segmentation, hop in cases:
             t0 = time.perf_counter()
-            table = predict_timeline(pipe, path, segmentation=segmentation)
-            times.append(time.perf_counter() - t0)
-        best = min(times)
-        rows.append((segmentation, duration, len(table), best, duration / best))
+            table = predict_timeline(pipe, path, segmentation=segmentation, hop=hop)
+            times[segmentation, hop].append(time.perf_counter() - t0)
+            sizes[segmentation, hop] = len(table)
+    t0 = time.perf_counter()
+    from sklearn_ser._timeline import _read_frames
+
+    _read_frames(path, None, SR)
+    features = time.perf_counter() - t0
+    for segmentation, hop in cases:
+        best = min(times[segmentation, hop])
+        rows.append((f"{segmentation}, hop {hop or 2.5:g} s", duration,
+                     sizes[segmentation, hop], best, duration / best))
+    rows.append(("(features only)", duration, 0, features, duration / features))
     print(f"\nSpeed: predict_timeline, paper-size lstm network, {duration / 60:.1f}-min "
-          f"WAV, window 5 s, hop 2.5 s, {os.cpu_count()} CPUs, torch threads "
+          f"WAV, window 5 s, {os.cpu_count()} CPUs, torch threads "
           f"{_torch_threads()}, best of {args.repeats}")
-    print(f"{'segmentation':<14}{'audio (s)':>10}{'segments':>10}{'time (s)':>10}"
+    print(f"{'windows':<20}{'audio (s)':>10}{'segments':>10}{'time (s)':>10}"
           f"{'x real time':>13}")
     for seg, dur, n, best, ratio in rows:
-        print(f"{seg:<14}{dur:>10.0f}{n:>10d}{best:>10.2f}{ratio:>13.0f}")
+        print(f"{seg:<20}{dur:>10.0f}{n:>10d}{best:>10.2f}{ratio:>13.0f}")
     from sklearn_ser import save
 
     model = os.path.join(folder, "paper_lstm.skser")
