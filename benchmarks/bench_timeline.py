@@ -77,13 +77,17 @@ def paper_network(data):
     return pipe.fit(list(data.data[:16]), data.target[:16])
 
 
-def bench_speed(args, folder):
-    from sklearn_ser import predict_timeline
+def bench_speed(args, folder, timed=True):
+    from sklearn_ser import predict_timeline, save
     from sklearn_ser.datasets import make_emotional_speech
 
     data = make_emotional_speech(200, random_state=0)
     pipe = paper_network(data)
     rec, _ = assemble(data.data, seed=1)
+    model = os.path.join(folder, "paper_lstm.skser")
+    save(pipe, model)
+    if not timed:
+        return model, rec
     path = os.path.join(folder, "ten_minutes.wav")
     write_long(path, rec, 60 * args.minutes)
     duration = sf.info(path).duration
@@ -114,10 +118,6 @@ def bench_speed(args, folder):
           f"{'x real time':>13}")
     for seg, dur, n, best, ratio in rows:
         print(f"{seg:<20}{dur:>10.0f}{n:>10d}{best:>10.2f}{ratio:>13.0f}")
-    from sklearn_ser import save
-
-    model = os.path.join(folder, "paper_lstm.skser")
-    save(pipe, model)
     return model, rec
 
 
@@ -134,11 +134,14 @@ model, short, long = sys.argv[1:4]
 pipe = load(model)
 predict_timeline(pipe, short, segmentation="fixed")
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with open("/proc/self/status") as f:
+    rss = [int(line.split()[1]) for line in f if line.startswith("VmRSS:")][0]
 t0 = time.perf_counter()
 table = predict_timeline(pipe, long, segmentation="fixed")
 elapsed = time.perf_counter() - t0
 after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"before_kib": before, "after_kib": after, "segments": len(table),
+print(json.dumps({"before_kib": before, "after_kib": after, "rss_kib": rss,
+                  "segments": len(table),
                   "seconds": elapsed}))
 """
 
@@ -153,13 +156,16 @@ def bench_memory(args, folder, model, rec):
     out = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, model, short, long],
                          capture_output=True, text=True, env=env, check=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    growth = (result["after_kib"] - result["before_kib"]) / 1024
+    growth = (result["after_kib"] - result["rss_kib"]) / 1024
     audio_mib = duration * SR * 4 / 2 ** 20
     print(f"\nMemory: predict_timeline on a {duration / 3600:.1f}-hour WAV "
           "(fixed windows, paper-size lstm), in a fresh process")
-    print(f"{'peak before (MiB)':>18}{'peak after (MiB)':>18}{'growth (MiB)':>14}"
-          f"{'float32 audio (MiB)':>21}{'x real time':>13}")
-    print(f"{result['before_kib'] / 1024:>18.0f}{result['after_kib'] / 1024:>18.0f}"
+    print("(growth: the peak during the long file above the memory in use just "
+          "before it; the peak after a warm-up on a 1-minute file is shown too)")
+    print(f"{'in use (MiB)':>13}{'peak 1 min (MiB)':>18}{'peak long (MiB)':>16}"
+          f"{'growth (MiB)':>14}{'float32 audio (MiB)':>21}{'x real time':>13}")
+    print(f"{result['rss_kib'] / 1024:>13.0f}{result['before_kib'] / 1024:>18.0f}"
+          f"{result['after_kib'] / 1024:>16.0f}"
           f"{growth:>14.0f}{audio_mib:>21.0f}"
           f"{duration / result['seconds']:>13.0f}")
 
@@ -289,7 +295,7 @@ def main():
     only = set(args.only or ("speed", "memory", "agreement", "vad"))
     with tempfile.TemporaryDirectory() as folder:
         if only & {"speed", "memory"}:
-            model, rec = bench_speed(args, folder)
+            model, rec = bench_speed(args, folder, timed="speed" in only)
             if "memory" in only:
                 bench_memory(args, folder, model, rec)
         if "agreement" in only:
