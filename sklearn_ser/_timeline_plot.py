@@ -19,7 +19,8 @@ class TimelineDisplay:
     sample per pixel column) and, on the same time axis, either the
     probability of every class per segment (``kind="probabilities"``, on a
     second y axis, with the predicted labels as a coloured strip on top) or
-    the predicted labels as coloured bands (``kind="labels"``). Reference
+    the predicted labels as coloured bands (``kind="labels"``); where windows
+    overlap, each segment is drawn until the next one starts. Reference
     labels, e.g. the true emotion of each utterance, are drawn as a strip at
     the bottom in the same colours.
 
@@ -138,17 +139,19 @@ class TimelineDisplay:
 
         self.bands_, self.lines_, self.proba_ax_ = [], {}, None
         labels = table["label"].astype(str).tolist()
+        # overlapping windows: each segment is drawn until the next one starts
+        step_ends = _step_ends(starts, ends)
         if kind == "labels":
-            for s, e, label in zip(starts, ends, labels, strict=True):
+            for s, e, label in zip(starts, step_ends, labels, strict=True):
                 self.bands_.append(ax.axvspan(s, e, ymin=0.08, ymax=1.0, alpha=0.35,
                                               color=self.colors_[label], lw=0))
         else:
-            for s, e, label in zip(starts, ends, labels, strict=True):
+            for s, e, label in zip(starts, step_ends, labels, strict=True):
                 self.bands_.append(ax.axvspan(s, e, ymin=0.93, ymax=1.0,
                                               color=self.colors_[label], lw=0))
             pax = ax.twinx()
             self.proba_ax_ = pax
-            x = np.stack([starts, _step_ends(starts, ends)], axis=1).ravel()
+            x = np.stack([starts, step_ends], axis=1).ravel()
             for c, column in zip(classes, table.columns[3:], strict=True):
                 p = table[column].to_numpy(dtype=float)
                 (line,) = pax.plot(x, np.repeat(p, 2), color=self.colors_[c],
