@@ -15,8 +15,9 @@ leave-one-session-out protocol with the WA/UA metrics of
 :mod:`sklearn_ser.metrics`; :func:`save` and :func:`load` store fitted
 pipelines without pickle; :func:`predict_timeline` and
 :class:`StreamingRecognizer` turn a fitted pipeline into an emotion timeline
-of a recording of any length, which :class:`TimelineDisplay` draws; :mod:`sklearn_ser.datasets` loads IEMOCAP, EmoDB and
-RAVDESS and synthesises an emotional speech corpus.
+of a recording of any length, which :class:`TimelineDisplay` draws;
+:mod:`sklearn_ser.datasets` loads IEMOCAP, EmoDB and RAVDESS and synthesises
+an emotional speech corpus.
 """
 
 from ._classifier import SERClassifier
