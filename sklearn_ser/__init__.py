@@ -13,8 +13,11 @@ the reference beside it (:class:`Functionals` of the same LLDs and a
 scikit-learn classifier); :func:`evaluate_sessions` runs the
 leave-one-session-out protocol with the WA/UA metrics of
 :mod:`sklearn_ser.metrics`; :func:`save` and :func:`load` store fitted
-pipelines without pickle; :mod:`sklearn_ser.datasets` loads IEMOCAP, EmoDB and
-RAVDESS and synthesises an emotional speech corpus.
+pipelines without pickle; :func:`predict_timeline` and
+:class:`StreamingRecognizer` turn a fitted pipeline into an emotion timeline
+of a recording of any length, which :class:`TimelineDisplay` draws;
+:mod:`sklearn_ser.datasets` loads IEMOCAP, EmoDB and RAVDESS and synthesises
+an emotional speech corpus.
 """
 
 from ._classifier import SERClassifier
@@ -28,6 +31,8 @@ from ._pipeline import make_baseline_pipeline, make_ser_pipeline
 from ._plotting import AttentionDisplay
 from ._scaler import NeutralStandardScaler
 from ._speaker import SpeakerStandardScaler
+from ._timeline import StreamingRecognizer, predict_timeline
+from ._timeline_plot import TimelineDisplay
 from ._version import __version__
 from .metrics import (
     SCORING,
@@ -49,12 +54,15 @@ __all__ = [
     "SERClassifier",
     "SessionEvaluation",
     "SpeakerStandardScaler",
+    "StreamingRecognizer",
+    "TimelineDisplay",
     "__version__",
     "evaluate_sessions",
     "export_onnx",
     "load",
     "make_baseline_pipeline",
     "make_ser_pipeline",
+    "predict_timeline",
     "save",
     "ua_scorer",
     "unweighted_accuracy",

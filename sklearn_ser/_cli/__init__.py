@@ -1,14 +1,14 @@
-"""The ``sklearn-ser`` command line: demo, evaluate, train and predict.
+"""The ``sklearn-ser`` command line: demo, evaluate, train, predict and timeline.
 
 One module per command: ``_demo`` (demo), ``_corpus`` (evaluate and
-train), ``_predict`` (predict); ``_common`` holds the shared options,
-messages and pipeline construction.
+train), ``_predict`` (predict), ``_timeline`` (timeline); ``_common`` holds
+the shared options, messages and pipeline construction.
 """
 
 import argparse
 import sys
 
-from . import _corpus, _demo, _predict
+from . import _corpus, _demo, _predict, _timeline
 from ._common import CLIError
 
 __all__ = ["build_parser", "main"]
@@ -31,7 +31,7 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for module in (_demo, _corpus, _predict):
+    for module in (_demo, _corpus, _predict, _timeline):
         module.add_parsers(sub)
     return parser
 

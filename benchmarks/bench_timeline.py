@@ -1,0 +1,308 @@
+"""Benchmark of the emotion timeline: speed, memory, agreement, speech detection.
+
+Four tables, each on recordings assembled from the synthetic corpus
+(``make_emotional_speech``) with silences between the utterances:
+
+* **speed**: ``predict_timeline`` on a WAV file of ``--minutes`` minutes with
+  the paper-size ``lstm`` network (3 x 256, BiLSTM 128, attention BiLSTM 128,
+  500 frames; the weights of one short training epoch: speed does not depend
+  on them), end to end (reading, features, windows, network), as a multiple
+  of real time, best of ``--repeats``;
+* **memory**: the peak-memory growth of ``predict_timeline`` on a file of
+  ``--long-hours`` hours, measured in a fresh process (``ru_maxrss`` after a
+  warm-up on a short file, then after the long one);
+* **agreement**: a network of the ``fast`` recipe trained on ``--train``
+  utterances; on a recording of held-out utterances, the share of
+  utterances whose majority timeline label (by overlap) is the label
+  ``predict`` gives the utterance alone;
+* **speech detection**: frame agreement with the true utterance spans of the
+  built-in detector and, when the ``webrtcvad`` module is installed
+  (``pip install webrtcvad-wheels``), of WebRTC's VAD with the same
+  bridging of pauses, at three noise levels.
+
+Run::
+
+    python benchmarks/bench_timeline.py                  # all tables
+    python benchmarks/bench_timeline.py --only speed --minutes 2
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import soundfile as sf
+
+SR = 16000
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def assemble(utterances, seed=0, noise=0.0, gap=(1.0, 2.0)):
+    """Utterances separated by silences; the recording and the spans (s)."""
+    rng = np.random.default_rng(seed)
+    parts, spans, pos = [], [], 0
+    for x in utterances:
+        n_gap = int(rng.uniform(*gap) * SR)
+        parts += [np.zeros(n_gap, np.float32), np.asarray(x, np.float32)]
+        pos += n_gap
+        spans.append((pos / SR, (pos + len(x)) / SR))
+        pos += len(x)
+    rec = np.concatenate(parts)
+    if noise:
+        rec = rec + rng.normal(0, noise, rec.shape).astype(np.float32)
+    return np.clip(rec, -1, 1).astype(np.float32), spans
+
+
+def write_long(path, base, seconds):
+    """A WAV file of ``seconds`` seconds: ``base`` repeated, written in blocks."""
+    n = int(seconds * SR)
+    with sf.SoundFile(path, "w", SR, 1, subtype="PCM_16") as f:
+        written = 0
+        while written < n:
+            part = base[: n - written]
+            f.write(part)
+            written += len(part)
+
+
+def paper_network(data):
+    from sklearn_ser import make_ser_pipeline
+
+    pipe = make_ser_pipeline("lstm", max_epochs=1, validation_fraction=None,
+                             random_state=0, device="cpu")
+    return pipe.fit(list(data.data[:16]), data.target[:16])
+
+
+def bench_speed(args, folder, timed=True):
+    from sklearn_ser import predict_timeline, save
+    from sklearn_ser.datasets import make_emotional_speech
+
+    data = make_emotional_speech(200, random_state=0)
+    pipe = paper_network(data)
+    rec, _ = assemble(data.data, seed=1)
+    model = os.path.join(folder, "paper_lstm.skser")
+    save(pipe, model)
+    if not timed:
+        return model, rec
+    path = os.path.join(folder, "ten_minutes.wav")
+    write_long(path, rec, 60 * args.minutes)
+    duration = sf.info(path).duration
+    rows = []
+    cases = [("fixed", None), ("fixed", 5.0), ("vad", None)]
+    times = {case: [] for case in cases}
+    sizes = {}
+    for _ in range(args.repeats):  # interleaved
+        for segmentation, hop in cases:
+            t0 = time.perf_counter()
+            table = predict_timeline(pipe, path, segmentation=segmentation, hop=hop)
+            times[segmentation, hop].append(time.perf_counter() - t0)
+            sizes[segmentation, hop] = len(table)
+    t0 = time.perf_counter()
+    from sklearn_ser._timeline import _read_frames
+
+    _read_frames(path, None, SR)
+    features = time.perf_counter() - t0
+    for segmentation, hop in cases:
+        best = min(times[segmentation, hop])
+        rows.append((f"{segmentation}, hop {hop or 2.5:g} s", duration,
+                     sizes[segmentation, hop], best, duration / best))
+    rows.append(("(features only)", duration, 0, features, duration / features))
+    print(f"\nSpeed: predict_timeline, paper-size lstm network, {duration / 60:.1f}-min "
+          f"WAV, window 5 s, {os.cpu_count()} CPUs, torch threads "
+          f"{_torch_threads()}, best of {args.repeats}")
+    print(f"{'windows':<20}{'audio (s)':>10}{'segments':>10}{'time (s)':>10}"
+          f"{'x real time':>13}")
+    for seg, dur, n, best, ratio in rows:
+        print(f"{seg:<20}{dur:>10.0f}{n:>10d}{best:>10.2f}{ratio:>13.0f}")
+    return model, rec
+
+
+def _torch_threads():
+    import torch
+
+    return torch.get_num_threads()
+
+
+_MEMORY_CHILD = r"""
+import json, resource, sys, time
+from sklearn_ser import load, predict_timeline
+model, short, long = sys.argv[1:4]
+pipe = load(model)
+predict_timeline(pipe, short, segmentation="fixed")
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with open("/proc/self/status") as f:
+    rss = [int(line.split()[1]) for line in f if line.startswith("VmRSS:")][0]
+t0 = time.perf_counter()
+table = predict_timeline(pipe, long, segmentation="fixed")
+elapsed = time.perf_counter() - t0
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"before_kib": before, "after_kib": after, "rss_kib": rss,
+                  "segments": len(table),
+                  "seconds": elapsed}))
+"""
+
+
+def bench_memory(args, folder, model, rec):
+    short = os.path.join(folder, "short.wav")
+    write_long(short, rec, 60)
+    long = os.path.join(folder, "long.wav")
+    write_long(long, rec, 3600 * args.long_hours)
+    duration = sf.info(long).duration
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    out = subprocess.run([sys.executable, "-c", _MEMORY_CHILD, model, short, long],
+                         capture_output=True, text=True, env=env, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    growth = (result["after_kib"] - result["rss_kib"]) / 1024
+    audio_mib = duration * SR * 4 / 2 ** 20
+    print(f"\nMemory: predict_timeline on a {duration / 3600:.1f}-hour WAV "
+          "(fixed windows, paper-size lstm), in a fresh process")
+    print("(growth: the peak during the long file above the memory in use just "
+          "before it; the peak after a warm-up on a 1-minute file is shown too)")
+    print(f"{'in use (MiB)':>13}{'peak 1 min (MiB)':>18}{'peak long (MiB)':>16}"
+          f"{'growth (MiB)':>14}{'float32 audio (MiB)':>21}{'x real time':>13}")
+    print(f"{result['rss_kib'] / 1024:>13.0f}{result['before_kib'] / 1024:>18.0f}"
+          f"{result['after_kib'] / 1024:>16.0f}"
+          f"{growth:>14.0f}{audio_mib:>21.0f}"
+          f"{duration / result['seconds']:>13.0f}")
+
+
+def majority_labels(table, spans):
+    labels = []
+    for a, b in spans:
+        votes = {}
+        for s, e, label in zip(table["start"], table["end"], table["label"],
+                               strict=True):
+            overlap = min(b, e) - max(a, s)
+            if overlap > 0:
+                votes[label] = votes.get(label, 0.0) + overlap
+        labels.append(max(votes, key=votes.get) if votes else None)
+    return labels
+
+
+def bench_agreement(args):
+    from sklearn_ser import make_ser_pipeline, predict_timeline
+    from sklearn_ser.datasets import make_emotional_speech
+
+    n_test = 40
+    data = make_emotional_speech(args.train + n_test, random_state=0)
+    t0 = time.perf_counter()
+    pipe = make_ser_pipeline("lstm", recipe="fast", max_epochs=args.epochs,
+                             random_state=0, device="cpu")
+    pipe.fit(list(data.data[:args.train]), data.target[:args.train])
+    fit = time.perf_counter() - t0
+    utterances = list(data.data[args.train:])
+    truth = data.target[args.train:]
+    alone = pipe.predict(utterances)
+    rec, spans = assemble(utterances, seed=2)
+    print(f"\nAgreement: lstm network, fast recipe, {args.epochs} epochs on "
+          f"{args.train} utterances ({fit:.0f} s); {n_test} held-out utterances "
+          f"in a {len(rec) / SR / 60:.1f}-min recording")
+    print(f"{'segmentation':<14}{'segments':>10}{'agree with predict':>20}"
+          f"{'accuracy':>10}")
+    print(f"{'(alone)':<14}{'':>10}{'':>20}{np.mean(alone == truth):>10.2f}")
+    for segmentation in ("vad", "fixed"):
+        table = predict_timeline(pipe, rec, segmentation=segmentation)
+        labels = majority_labels(table, spans)
+        agree = np.mean([a == b for a, b in zip(labels, alone, strict=True)])
+        acc = np.mean([a == b for a, b in zip(labels, truth, strict=True)])
+        print(f"{segmentation:<14}{len(table):>10d}{agree:>20.1%}{acc:>10.2f}")
+
+
+def _score(regions, truth):
+    pred = np.zeros(len(truth), bool)
+    for a, b in regions:
+        pred[a:b] = True
+    return (pred == truth).mean(), pred[truth].mean(), pred[~truth].mean()
+
+
+def _bridge(speech, max_gap=50, min_len=25, pad=10):
+    """The detector's bridging of pauses, for another detector's decisions."""
+    idx = np.flatnonzero(speech)
+    n = len(speech)
+    if idx.size == 0:
+        return []
+    cuts = np.flatnonzero(np.diff(idx) > max_gap + 1)
+    starts = np.concatenate([[idx[0]], idx[cuts + 1]])
+    stops = np.concatenate([idx[cuts], [idx[-1]]]) + 1
+    out = []
+    for a, b in zip(starts, stops, strict=True):
+        if b - a < min_len:
+            continue
+        a, b = max(0, a - pad), min(n, b + pad)
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
+def bench_vad(args):
+    from sklearn_ser._timeline import _read_frames, speech_regions
+    from sklearn_ser.datasets import make_emotional_speech
+
+    try:
+        import webrtcvad
+    except ImportError:
+        webrtcvad = None
+    data = make_emotional_speech(80, n_sessions=4, random_state=1)
+    print("\nSpeech detection: frame agreement with the utterance spans "
+          "(80 utterances, 0.5-3 s of silence between them, white noise added)")
+    print(f"{'noise std':>10}  {'detector':<22}{'accuracy':>10}{'recall':>8}"
+          f"{'false alarm':>13}{'time (s)':>10}")
+    for noise in (0.0, 0.003, 0.01):
+        rec, spans = assemble(data.data, seed=7, noise=noise, gap=(0.5, 3.0))
+        mask = np.zeros(len(rec), bool)
+        for a, b in spans:
+            mask[int(a * SR):int(b * SR)] = True
+        frames, _ = _read_frames(rec, None, SR)
+        n = len(frames)
+        truth = mask[np.minimum(np.arange(n) * 160 + 200, len(mask) - 1)]
+        t0 = time.perf_counter()
+        regions = speech_regions(frames)
+        rows = [("built-in (LLDs)", _score(regions, truth),
+                 time.perf_counter() - t0)]
+        if webrtcvad is not None:
+            pcm = (rec * 32767).astype(np.int16)
+            for mode in (2, 3):
+                vad = webrtcvad.Vad(mode)
+                t0 = time.perf_counter()
+                dec = np.array([vad.is_speech(pcm[i * 160:(i + 1) * 160].tobytes(), SR)
+                                for i in range(len(pcm) // 160)])
+                speech = dec[np.minimum(np.arange(n) + 1, len(dec) - 1)]
+                rows.append((f"webrtcvad mode {mode}", _score(_bridge(speech), truth),
+                             time.perf_counter() - t0))
+        for name, (acc, rec_, fa), seconds in rows:
+            print(f"{noise:>10}  {name:<22}{acc:>10.3f}{rec_:>8.3f}{fa:>13.3f}"
+                  f"{seconds:>10.2f}")
+    if webrtcvad is None:
+        print("(webrtcvad is not installed: pip install webrtcvad-wheels to compare)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=("speed", "memory", "agreement", "vad"),
+                        action="append", help="tables to run (default: all)")
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--long-hours", type=float, default=2.0)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--train", type=int, default=200)
+    parser.add_argument("--epochs", type=int, default=10)
+    args = parser.parse_args()
+    only = set(args.only or ("speed", "memory", "agreement", "vad"))
+    with tempfile.TemporaryDirectory() as folder:
+        if only & {"speed", "memory"}:
+            model, rec = bench_speed(args, folder, timed="speed" in only)
+            if "memory" in only:
+                bench_memory(args, folder, model, rec)
+        if "agreement" in only:
+            bench_agreement(args)
+        if "vad" in only:
+            bench_vad(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,745 @@
+"""Emotion over long recordings: a timeline of segments, offline or streamed.
+
+A fitted pipeline of the library (an :class:`~sklearn_ser.LLDExtractor`
+first, any classifier after it) classifies one utterance. Here a recording
+of any length becomes a table of segments: the frames of the whole
+recording are computed once (:class:`_FrameStream`, in blocks on the 10 ms
+frame grid), cut into windows of frames, and the rest of the pipeline
+classifies all windows together. :func:`predict_timeline` does it for a
+file or a waveform, :class:`StreamingRecognizer` for audio that arrives in
+pieces, with the same frames and hence the same segments.
+"""
+
+import numbers
+import os
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+from ._audio import (
+    AudioFile,
+    BadInput,
+    _to_mono_float32,
+    array_blocks,
+    check_file,
+    frame_params,
+    n_frames,
+)
+from ._lld import LLDExtractor
+from ._opensmile import ENGINE, FEATURE_NAMES, N_FEATURES
+from ._paper import N_FRAMES
+
+__all__ = ["StreamingRecognizer", "predict_timeline"]
+
+BLOCK_FRAMES = 1000
+"""Frames computed per openSMILE run (10 s at 10 ms)."""
+
+CONTEXT_FRAMES = 100
+"""Frames of audio before (and after) a block that each run also reads.
+
+openSMILE's pitch tracker carries state from frame to frame, and the
+smoothing and deltas read up to three neighbouring frames: with one second
+of context, the frames of a block equal those of a single pass over the
+whole signal except, rarely, the pitch of a few frames just after a block
+boundary (see the user guide).
+"""
+
+PREDICT_BATCH = 512
+"""Windows given to the rest of the pipeline per call (bounds its memory)."""
+
+SEGMENTATIONS = ("vad", "fixed")
+
+# The built-in speech detector (on the LLDs of every frame); the user guide
+# gives the measurements behind these values.
+VAD_VOICING = 0.55        # voicing probability of a voiced frame (openSMILE's cutoff)
+VAD_FLOOR_PERCENTILE = 10  # the quietest 10 % of the frames estimate the noise
+VAD_ENERGY_RATIO = 2.0    # energy above twice the noise floor is speech ...
+VAD_ENERGY_FLOOR = 1e-4   # ... and above this RMS energy
+VAD_SPECTRAL_DISTANCE = 4.0  # mean squared z-score of MFCC 1-12 from the noise
+VAD_MIN_VOICED = 5        # frames: a region without this many voiced ones is noise
+VAD_MAX_GAP = 0.5         # seconds: shorter pauses inside speech are bridged
+VAD_MIN_SPEECH = 0.25     # seconds: shorter regions are dropped
+VAD_PAD = 0.1             # seconds added before and after each region
+
+_F0 = FEATURE_NAMES.index("F0_sma")
+_ENERGY = FEATURE_NAMES.index("pcm_RMSenergy_sma")
+_VOICING = FEATURE_NAMES.index("voiceProb_sma")
+_MFCC = slice(FEATURE_NAMES.index("pcm_fftMag_mfcc_sma[1]"),
+              FEATURE_NAMES.index("pcm_fftMag_mfcc_sma[12]") + 1)
+
+
+# ---------------------------------------------------------------------------
+# Frames of a signal given in pieces
+# ---------------------------------------------------------------------------
+
+
+class _FrameStream:
+    """The LLD frames of a signal written in pieces of any size.
+
+    Frames are computed in runs of ``BLOCK_FRAMES`` frames on the global
+    frame grid, each run reading ``CONTEXT_FRAMES`` frames of audio on
+    either side; where the runs start depends only on the frame index, never
+    on the sizes of the pieces, so every way of cutting a signal into pieces
+    gives the same frames. Only the samples the next run needs are kept.
+    """
+
+    def __init__(self, sampling_rate):
+        self.sampling_rate = int(sampling_rate)
+        self.window, self.step = frame_params(self.sampling_rate)
+        self.n_samples = 0    # samples written so far
+        self.n_done = 0       # frames returned so far
+        self._kept = []       # samples from global index self._kept_start on
+        self._kept_n = 0
+        self._kept_start = 0
+
+    def _samples(self, start, stop):
+        """Samples ``[start, stop)`` (global indices) of the kept audio."""
+        if len(self._kept) > 1:
+            self._kept = [np.concatenate(self._kept)]
+        x = self._kept[0]
+        return x[start - self._kept_start:stop - self._kept_start]
+
+    def _run(self, stop_frame, stop_sample):
+        """Frames ``[n_done, stop_frame)`` from the samples up to ``stop_sample``."""
+        first = max(0, self.n_done - CONTEXT_FRAMES)
+        x = self._samples(first * self.step, stop_sample)
+        feats = ENGINE.extract([x], self.sampling_rate, x.shape[0])
+        out = feats[self.n_done - first:stop_frame - first]
+        self.n_done = stop_frame
+        keep = max(0, self.n_done - CONTEXT_FRAMES) * self.step
+        rest = self._samples(keep, self.n_samples).copy()
+        self._kept, self._kept_n, self._kept_start = [rest], rest.shape[0], keep
+        return out
+
+    def push(self, x):
+        """Write samples; returns the frames that became final, ``(k, 32)``."""
+        if x.shape[0]:
+            self._kept.append(x)
+            self._kept_n += x.shape[0]
+            self.n_samples += x.shape[0]
+        out = []
+        while True:
+            stop = self.n_done + BLOCK_FRAMES
+            need = (stop + CONTEXT_FRAMES - 1) * self.step + self.window
+            if self.n_samples < need:
+                break
+            out.append(self._run(stop, need))
+        return _stack(out)
+
+    def finish(self):
+        """The end of the signal: returns the remaining frames."""
+        total = n_frames(self.n_samples, self.sampling_rate)
+        if total <= self.n_done:
+            return _stack([])
+        return self._run(total, self.n_samples)
+
+
+def _stack(arrays):
+    if not arrays:
+        return np.empty((0, N_FEATURES), dtype=np.float32)
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+
+# ---------------------------------------------------------------------------
+# Checks
+# ---------------------------------------------------------------------------
+
+
+def _check_estimator(estimator, what):
+    """The pipeline's extractor; raises if it cannot make a timeline."""
+    if not isinstance(estimator, Pipeline) or len(estimator.steps) < 2:
+        raise TypeError(
+            f"estimator must be a fitted Pipeline of sklearn-ser whose first step "
+            f"is an LLDExtractor (e.g. make_ser_pipeline()); got "
+            f"{type(estimator).__name__}."
+        )
+    extractor = estimator.steps[0][1]
+    if not isinstance(extractor, LLDExtractor):
+        raise TypeError(
+            f"the first step of estimator is {type(extractor).__name__}; {what} "
+            "needs a pipeline whose first step is an LLDExtractor, to compute the "
+            "frames of the whole recording once."
+        )
+    check_is_fitted(estimator)
+    if not hasattr(estimator, "predict_proba"):
+        raise TypeError(
+            f"the last step of estimator ({type(estimator.steps[-1][1]).__name__}) "
+            f"has no predict_proba; {what} reports class probabilities: use a "
+            "classifier that has it, e.g. LogisticRegression or "
+            "SVC(probability=True)."
+        )
+    from ._speaker import SpeakerStandardScaler
+
+    if any(isinstance(step, SpeakerStandardScaler) for _, step in estimator.steps):
+        raise ValueError(
+            f"estimator is speaker-normalised (SpeakerStandardScaler); {what} "
+            "classifies the windows of one recording without speaker ids: use a "
+            "pipeline with normalization='neutral'."
+        )
+    return extractor
+
+
+def _default_window(estimator):
+    """Seconds the model was trained to see: PadCrop's ``n_frames``, else 5 s."""
+    from ._padcrop import PadCrop
+
+    frames = N_FRAMES
+    for _, step in estimator.steps:
+        if isinstance(step, PadCrop):
+            frames = int(step.n_frames)
+            break
+    extractor = estimator.steps[0][1]
+    _, step = frame_params(int(extractor.sampling_rate))
+    return frames * step / int(extractor.sampling_rate)
+
+
+def _check_window(window, hop, estimator, sampling_rate):
+    """``window`` and ``hop`` in seconds -> whole frames ``(w, h)``."""
+    _, step = frame_params(sampling_rate)
+    frame_s = step / sampling_rate
+    if window is None:
+        window = _default_window(estimator)
+    for name, value in (("window", window), ("hop", hop)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+                or not np.isfinite(value):
+            raise TypeError(f"{name} must be a finite number of seconds, got "
+                            f"{value!r}.")
+    if window < frame_s:
+        raise ValueError(
+            f"window={window!r} s is shorter than one frame ({frame_s * 1000:g} ms); "
+            "expected a window of at least one frame, e.g. the training "
+            "utterance length."
+        )
+    w = max(1, int(round(window / frame_s)))
+    if hop is None:
+        h = max(1, w // 2)
+    else:
+        if hop <= 0:
+            raise ValueError(f"hop={hop!r} s must be positive (the time between the "
+                             "starts of two windows).")
+        if hop > window:
+            raise ValueError(
+                f"hop={hop!r} s is longer than window={window!r} s: parts of the "
+                "recording would fall between the windows; expected 0 < hop <= "
+                "window."
+            )
+        h = int(round(hop / frame_s))
+        if h < 1:
+            raise ValueError(f"hop={hop!r} s is shorter than one frame "
+                             f"({frame_s * 1000:g} ms); expected at least one frame.")
+        h = min(h, w)
+    return w, h
+
+
+def _check_chunk(chunk, name):
+    """One piece of a waveform -> mono float32 (no length condition)."""
+    try:
+        x = np.asarray(chunk)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} could not be converted to a numeric array ({exc}); "
+                        "expected a 1-D waveform.") from None
+    if x.dtype.kind not in "iuf":
+        raise TypeError(f"{name} has dtype {x.dtype}; expected a 1-D waveform of "
+                        "floats in [-1, 1] or of integer PCM samples.")
+    if x.ndim == 2 and x.shape[1] > x.shape[0] and x.shape[0] > 0:
+        raise ValueError(
+            f"{name} has shape {x.shape}: more channels than samples; expected "
+            "(n_samples, n_channels), as soundfile.read returns it (transpose with "
+            ".T)."
+        )
+    if x.ndim not in (1, 2) or (x.ndim == 2 and x.shape[1] == 0):
+        raise ValueError(f"{name} has shape {x.shape}; expected a 1-D waveform or an "
+                         "(n_samples, n_channels) array.")
+    if x.shape[0] == 0:
+        return np.empty(0, dtype=np.float32)
+    try:
+        return _to_mono_float32(x, name)
+    except BadInput as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _check_rate(sampling_rate, extractor_rate):
+    if sampling_rate is None:
+        return extractor_rate
+    if isinstance(sampling_rate, bool) or not isinstance(sampling_rate,
+                                                         numbers.Integral) \
+            or sampling_rate < 1:
+        raise ValueError(f"sampling_rate must be a positive integer (Hz), got "
+                         f"{sampling_rate!r}.")
+    return int(sampling_rate)
+
+
+# ---------------------------------------------------------------------------
+# Reading a recording
+# ---------------------------------------------------------------------------
+
+
+def _read_frames(audio, sampling_rate, extractor_rate):
+    """Frames of a whole recording and its duration in seconds.
+
+    A file is read in blocks and only its frames are kept; the frames go
+    into one preallocated array.
+    """
+    stream = _FrameStream(extractor_rate)
+    if isinstance(audio, (str, os.PathLike)):
+        path = os.fspath(audio)
+        if isinstance(path, bytes):
+            raise TypeError(f"audio is a bytes path {path!r}; expected a str or "
+                            "os.PathLike audio file path.")
+        label = f"audio ({path!r})"
+        try:
+            check_file(path, label)
+            if _too_short(path, extractor_rate):
+                return _stack([]), 0.0
+            source = AudioFile(path, label, extractor_rate)
+            blocks, size = source.blocks(), source.n
+        except BadInput as exc:
+            raise ValueError(str(exc)) from None
+    else:
+        x = _check_chunk(audio, "audio")
+        rate = _check_rate(sampling_rate, extractor_rate)
+        if rate != extractor_rate and x.shape[0]:
+            from math import gcd
+
+            from scipy.signal import resample_poly
+
+            g = gcd(rate, extractor_rate)
+            x = np.ascontiguousarray(
+                resample_poly(x, extractor_rate // g, rate // g), dtype=np.float32)
+        blocks, size = array_blocks(x), x.shape[0]
+    out = np.empty((n_frames(size, extractor_rate), N_FEATURES), dtype=np.float32)
+    filled = 0
+    try:
+        for block in blocks:
+            frames = stream.push(block)
+            out[filled:filled + frames.shape[0]] = frames
+            filled += frames.shape[0]
+    except BadInput as exc:  # the file changed while it was read
+        raise ValueError(str(exc)) from None
+    frames = stream.finish()
+    out[filled:filled + frames.shape[0]] = frames
+    filled += frames.shape[0]
+    if filled != out.shape[0]:  # pragma: no cover - the file changed
+        raise ValueError(f"audio: {stream.n_samples} samples were read, "
+                         f"{size} expected; the file changed while it was read.")
+    return out, stream.n_samples / extractor_rate
+
+
+def _too_short(path, rate):
+    """Whether a file has fewer samples at ``rate`` than one 25 ms window."""
+    import soundfile as sf
+
+    try:
+        info = sf.info(path)
+    except Exception:  # AudioFile reports why
+        return False
+    n = -(-info.frames * rate // info.samplerate) if info.samplerate else 0
+    return n < frame_params(rate)[0]
+
+
+# ---------------------------------------------------------------------------
+# Segments
+# ---------------------------------------------------------------------------
+
+
+def _tile(first, stop, w, h):
+    """Window starts over frames ``[first, stop)``: every ``h``, the last at the end.
+
+    Windows hold ``w`` frames (all of them when the span is shorter); when
+    the regular starts leave frames uncovered at the end, one more window
+    ends exactly at ``stop``.
+    """
+    n = stop - first
+    if n <= w:
+        return [(first, stop)]
+    starts = list(range(first, stop - w + 1, h))
+    if starts[-1] + w < stop:
+        starts.append(stop - w)
+    return [(s, s + w) for s in starts]
+
+
+def speech_regions(frames, sampling_rate=16000):
+    """Speech regions of a recording from its LLDs: ``[(start, stop), ...]`` frames.
+
+    The noise is estimated on the quietest 10 % of the frames (their RMS
+    energy and the mean and spread of their MFCC 1-12). A frame is speech
+    when it is voiced (voicing probability at least 0.55, or a pitch), or
+    its energy is above twice the noise floor (and above 1e-4), or its
+    spectrum is far from the noise's (mean squared z-score of the MFCCs,
+    smoothed over 5 frames, above 4). Pauses shorter than 0.5 s are
+    bridged; a region is kept when it lasts at least 0.25 s and holds at
+    least 5 voiced frames (noise bursts have none), and is widened by
+    0.1 s on both sides.
+
+    Parameters
+    ----------
+    frames : ndarray of shape (n_frames, 32)
+        LLDs of the recording (:class:`~sklearn_ser.LLDExtractor`'s columns).
+    sampling_rate : int, default=16000
+        Sampling rate of the features.
+
+    Returns
+    -------
+    regions : list of tuple of int
+        Frame ranges ``[start, stop)``, sorted, not overlapping.
+    """
+    frames = np.asarray(frames)
+    n = frames.shape[0]
+    if n == 0:
+        return []
+    _, step = frame_params(sampling_rate)
+    frame_s = step / sampling_rate
+    energy = frames[:, _ENERGY].astype(np.float64)
+    voiced = (frames[:, _VOICING] >= VAD_VOICING) | (frames[:, _F0] > 0)
+    if voiced.sum() < VAD_MIN_VOICED:
+        return []
+    floor = np.percentile(energy, VAD_FLOOR_PERCENTILE)
+    quiet = energy <= floor
+    mfcc = frames[:, _MFCC].astype(np.float64)
+    z = (mfcc - mfcc[quiet].mean(axis=0)) / (mfcc[quiet].std(axis=0) + 1e-3)
+    distance = np.convolve((z ** 2).mean(axis=1), np.ones(5) / 5, mode="same")
+    speech = (voiced | (distance > VAD_SPECTRAL_DISTANCE)
+              | (energy > max(VAD_ENERGY_FLOOR, VAD_ENERGY_RATIO * floor)))
+    idx = np.flatnonzero(speech)
+    max_gap = int(round(VAD_MAX_GAP / frame_s))
+    cuts = np.flatnonzero(np.diff(idx) > max_gap + 1)
+    starts = np.concatenate([[idx[0]], idx[cuts + 1]])
+    stops = np.concatenate([idx[cuts], [idx[-1]]]) + 1
+    pad = int(round(VAD_PAD / frame_s))
+    min_len = int(round(VAD_MIN_SPEECH / frame_s))
+    regions = []
+    for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
+        if b - a < min_len or voiced[a:b].sum() < VAD_MIN_VOICED:
+            continue
+        a, b = max(0, a - pad), min(n, b + pad)
+        if regions and a <= regions[-1][1]:
+            regions[-1] = (regions[-1][0], b)
+        else:
+            regions.append((a, b))
+    return regions
+
+
+def _empty_table(classes):
+    import pandas as pd
+
+    columns = {"start": pd.Series(dtype=float), "end": pd.Series(dtype=float),
+               "label": pd.Series(dtype=object)}
+    for c in classes:
+        columns[c] = pd.Series(dtype=float)
+    return pd.DataFrame(columns)
+
+
+def _classify(estimator, frames, spans, origin=0):
+    """Probabilities of the windows ``spans`` of ``frames`` (first at ``origin``)."""
+    rest = estimator[1:]
+    out = []
+    for i in range(0, len(spans), PREDICT_BATCH):
+        batch = [frames[a - origin:b - origin] for a, b in spans[i:i + PREDICT_BATCH]]
+        out.append(np.asarray(rest.predict_proba(batch), dtype=np.float64))
+    return np.concatenate(out) if out else np.empty((0, len(estimator.classes_)))
+
+
+def _table(estimator, spans, proba, sampling_rate):
+    """The DataFrame of segments: start, end, label and one column per class."""
+    import pandas as pd
+
+    classes = list(estimator.classes_)
+    if not spans:
+        return _empty_table(classes)
+    window, step = frame_params(sampling_rate)
+    spans = np.asarray(spans, dtype=np.int64)
+    table = pd.DataFrame({
+        "start": spans[:, 0] * step / sampling_rate,
+        "end": ((spans[:, 1] - 1) * step + window) / sampling_rate,
+        "label": np.asarray(classes, dtype=object)[np.argmax(proba, axis=1)],
+    })
+    for k, c in enumerate(classes):
+        table[c] = proba[:, k]
+    return table
+
+
+def predict_timeline(estimator, audio, *, sampling_rate=None, window=None, hop=None,
+                     segmentation="vad"):
+    """Emotion over a recording of any length: one row per segment.
+
+    The frames of the whole recording are computed once, on the 10 ms frame
+    grid of :class:`~sklearn_ser.LLDExtractor` (a file is read in blocks,
+    so only the frames are kept, not the audio), cut into windows of
+    ``window`` seconds every ``hop`` seconds, and the rest of the pipeline
+    classifies the windows together.
+
+    Parameters
+    ----------
+    estimator : Pipeline
+        A fitted pipeline whose first step is an
+        :class:`~sklearn_ser.LLDExtractor` and whose last step has
+        ``predict_proba`` (e.g. :func:`~sklearn_ser.make_ser_pipeline` or
+        :func:`~sklearn_ser.make_baseline_pipeline`, fitted).
+    audio : str, os.PathLike or array-like of shape (n_samples,) or \
+            (n_samples, n_channels)
+        An audio file (read like :class:`~sklearn_ser.LLDExtractor` reads it:
+        channels averaged, other rates resampled) or a waveform.
+    sampling_rate : int, default=None
+        Sampling rate of a waveform ``audio``, in Hz; None means the
+        extractor's. A waveform at another rate is resampled. Ignored for
+        files, whose rate is in the file.
+    window : float, default=None
+        Length of a window in seconds, rounded to whole 10 ms frames. None
+        takes the length the model was trained on: ``n_frames`` of the
+        pipeline's :class:`~sklearn_ser.PadCrop` (5 s for the paper's 500
+        frames), or 5 s without one. A window longer than that is cropped by
+        ``PadCrop`` like a long utterance; a shorter one is padded.
+    hop : float, default=None
+        Time between the starts of two windows, in seconds, ``0 < hop <=
+        window``; None means ``window / 2``.
+    segmentation : {"vad", "fixed"}, default="vad"
+        ``"fixed"``: windows over the whole recording, from its start; the
+        last window ends at the end of the recording, so the rows cover it
+        all. ``"vad"``: first the speech regions (a detector on the voicing
+        probability and energy among the LLDs; silence and noise are
+        dropped), then windows over each region; a region no longer than
+        ``window`` is one segment.
+
+    Returns
+    -------
+    timeline : pandas.DataFrame
+        One row per segment, in time order: ``start`` and ``end`` in seconds
+        (the audio the segment's frames were computed from: ``start`` on the
+        10 ms grid, ``end`` 15 ms after the start of the last frame's 25 ms
+        window), ``label`` (the class of highest probability) and one column
+        per class of ``estimator.classes_`` with its probability. Empty
+        (same columns, no rows) for a recording shorter than one 25 ms
+        frame and, with ``"vad"``, for one without speech.
+
+    Raises
+    ------
+    TypeError
+        If ``estimator`` is not a pipeline starting with an
+        ``LLDExtractor`` or cannot give probabilities, or ``audio``,
+        ``window`` or ``hop`` have the wrong type.
+    sklearn.exceptions.NotFittedError
+        If ``estimator`` is not fitted.
+    ValueError
+        If ``window`` is shorter than one frame, ``hop`` is not in ``(0,
+        window]``, ``segmentation`` is unknown, ``window`` is longer than
+        the recording with ``"fixed"``, or the audio is unusable (the
+        message names the file and the sample).
+
+    See Also
+    --------
+    StreamingRecognizer : The same segments from audio arriving in pieces.
+    TimelineDisplay : Plots a timeline.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_ser import make_baseline_pipeline, predict_timeline
+    >>> from sklearn_ser.datasets import make_emotional_speech
+    >>> X, y = make_emotional_speech(24, n_sessions=2, random_state=0,
+    ...                              return_X_y=True)
+    >>> pipe = make_baseline_pipeline(LogisticRegression()).fit(X, y)
+    >>> recording = np.concatenate(X[:3])
+    >>> timeline = predict_timeline(pipe, recording, window=2.0, hop=1.0,
+    ...                             segmentation="fixed")
+    >>> list(timeline.columns)
+    ['start', 'end', 'label', 'ang', 'hap', 'neu', 'sad']
+    >>> bool(np.allclose(timeline[["ang", "hap", "neu", "sad"]].sum(axis=1), 1))
+    True
+    """
+    extractor = _check_estimator(estimator, "predict_timeline")
+    if segmentation not in SEGMENTATIONS:
+        raise ValueError(f"segmentation must be one of {SEGMENTATIONS}, got "
+                         f"{segmentation!r}.")
+    rate = int(extractor.sampling_rate)
+    w, h = _check_window(window, hop, estimator, rate)
+    frames, duration = _read_frames(audio, sampling_rate, rate)
+    total = frames.shape[0]
+    if total == 0:
+        return _empty_table(list(estimator.classes_))
+    if segmentation == "fixed":
+        if w > total:
+            raise ValueError(
+                f"window={w * _frame_seconds(rate):g} s is longer than the recording "
+                f"({duration:.2f} s, {total} frames); pass a shorter window, or "
+                "classify the recording as one utterance with predict."
+            )
+        spans = _tile(0, total, w, h)
+    else:
+        spans = [span for a, b in speech_regions(frames, rate)
+                 for span in _tile(a, b, w, h)]
+    proba = _classify(estimator, frames, spans)
+    return _table(estimator, spans, proba, rate)
+
+
+def _frame_seconds(rate):
+    return frame_params(rate)[1] / rate
+
+
+# ---------------------------------------------------------------------------
+# Streaming
+# ---------------------------------------------------------------------------
+
+
+class StreamingRecognizer:
+    """Emotion of audio that arrives in pieces: finished segments as they come.
+
+    Feed the samples of a stream with :meth:`feed` in pieces of any size and
+    end it with :meth:`flush`; each returns the segments finished since the
+    last call. Together they are the segments, probabilities included, that
+    :func:`predict_timeline` gives with ``segmentation="fixed"`` for the
+    whole recording: the frames are computed on the same grid in the same
+    blocks whatever the pieces, and a window is classified as soon as its
+    frames are final.
+
+    Memory stays bounded whatever the stream's length: only the samples the
+    next block of frames needs and the frames of the next window are kept.
+    A window becomes final once the block of frames that holds its end has
+    been computed, i.e. at most about 11 s (a block of 10 s and 1 s of
+    context) after its last sample arrived.
+
+    Parameters
+    ----------
+    estimator : Pipeline
+        A fitted pipeline whose first step is an
+        :class:`~sklearn_ser.LLDExtractor` (see :func:`predict_timeline`).
+    sampling_rate : int, default=None
+        Sampling rate of the stream in Hz; it must be the extractor's
+        (None means the extractor's).
+    window : float, default=None
+        Length of a window in seconds (see :func:`predict_timeline`).
+    hop : float, default=None
+        Time between the starts of two windows in seconds; None means
+        ``window / 2``.
+
+    Attributes
+    ----------
+    n_samples_ : int
+        Samples fed since the start of the current stream.
+    classes_ : ndarray
+        The classes of ``estimator``, the probability columns.
+
+    See Also
+    --------
+    predict_timeline : The timeline of a whole recording.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ser import (StreamingRecognizer, make_baseline_pipeline,
+    ...                          predict_timeline)
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_ser.datasets import make_emotional_speech
+    >>> X, y = make_emotional_speech(24, n_sessions=2, random_state=0,
+    ...                              return_X_y=True)
+    >>> pipe = make_baseline_pipeline(LogisticRegression()).fit(X, y)
+    >>> recording = np.concatenate(X[:3])
+    >>> stream = StreamingRecognizer(pipe, window=2.0, hop=1.0)
+    >>> parts = [stream.feed(recording[i:i + 1600])
+    ...          for i in range(0, len(recording), 1600)]
+    >>> parts.append(stream.flush())
+    >>> import pandas as pd
+    >>> streamed = pd.concat(parts, ignore_index=True)
+    >>> offline = predict_timeline(pipe, recording, window=2.0, hop=1.0,
+    ...                            segmentation="fixed")
+    >>> bool(np.allclose(streamed[pipe.classes_], offline[pipe.classes_]))
+    True
+    """
+
+    def __init__(self, estimator, *, sampling_rate=None, window=None, hop=None):
+        self.estimator = estimator
+        self.sampling_rate = sampling_rate
+        self.window = window
+        self.hop = hop
+        extractor = _check_estimator(estimator, "StreamingRecognizer")
+        self._rate = int(extractor.sampling_rate)
+        rate = _check_rate(sampling_rate, self._rate)
+        if rate != self._rate:
+            raise ValueError(
+                f"sampling_rate={sampling_rate} Hz differs from the extractor's "
+                f"{self._rate} Hz; resample the stream to {self._rate} Hz before "
+                "feeding it."
+            )
+        self._w, self._h = _check_window(window, hop, estimator, self._rate)
+        self.classes_ = np.asarray(estimator.classes_)
+        self._empty = _empty_table(list(self.classes_))
+        self._reset()
+
+    def _reset(self):
+        self._stream = _FrameStream(self._rate)
+        self._frames = np.empty((0, N_FEATURES), dtype=np.float32)
+        self._origin = 0       # global index of self._frames[0]
+        self._next = 0         # start of the next regular window
+        self._last_end = 0     # end of the last window given out
+
+    @property
+    def n_samples_(self):
+        return self._stream.n_samples
+
+    def feed(self, chunk):
+        """Add samples to the stream.
+
+        Parameters
+        ----------
+        chunk : array-like of shape (n,) or (n, n_channels)
+            The next samples (floats in [-1, 1] or integer PCM; channels are
+            averaged); any size, empty included.
+
+        Returns
+        -------
+        segments : pandas.DataFrame
+            The segments finished by these samples (columns as
+            :func:`predict_timeline`), often empty.
+        """
+        x = _check_chunk(chunk, f"chunk (from sample {self.n_samples_})")
+        frames = self._stream.push(x)
+        if frames.shape[0] == 0:  # most small chunks: nothing new
+            return self._empty.copy()
+        self._add(frames)
+        return self._emit(final=False)
+
+    def flush(self):
+        """End the stream: the remaining segments, then start a new stream.
+
+        The last window ends at the end of the stream, like the last window
+        of :func:`predict_timeline`. A stream shorter than one window gives
+        no segment at all (an empty table).
+
+        Returns
+        -------
+        segments : pandas.DataFrame
+            The segments not returned yet (columns as :func:`predict_timeline`).
+        """
+        self._add(self._stream.finish())
+        try:
+            return self._emit(final=True)
+        finally:
+            self._reset()
+
+    def _add(self, frames):
+        if frames.shape[0]:
+            self._frames = np.concatenate([self._frames, frames])
+
+    def _emit(self, final):
+        w, h = self._w, self._h
+        total = self._origin + self._frames.shape[0]
+        spans = []
+        while self._next + w <= total:
+            spans.append((self._next, self._next + w))
+            self._next += h
+        if spans:
+            self._last_end = spans[-1][1]
+        if final and self._last_end and self._last_end < total:
+            spans.append((total - w, total))
+            self._last_end = total
+        proba = _classify(self.estimator, self._frames, spans, self._origin)
+        table = _table(self.estimator, spans, proba, self._rate)
+        # keep the frames of the next window and of a last window at the end
+        keep = max(0, min(self._next, total - w))
+        if keep > self._origin:
+            self._frames = self._frames[keep - self._origin:].copy()
+            self._origin = keep
+        return table
