@@ -241,7 +241,8 @@ def _bridge(speech, max_gap=50, min_len=25, pad=10):
 
 
 def bench_vad(args):
-    from sklearn_ser._timeline import _read_frames, speech_regions
+    from sklearn_ser._speech import speech_regions
+    from sklearn_ser._timeline import _read_frames
     from sklearn_ser.datasets import make_emotional_speech
 
     try:

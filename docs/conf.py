@@ -145,7 +145,7 @@ API_SECTIONS = [
     ("Classifier", ("sklearn_ser._classifier", "sklearn_ser._network")),
     ("Pipeline and evaluation",
      ("sklearn_ser._pipeline", "sklearn_ser._evaluation", "sklearn_ser._reproduction")),
-    ("Long recordings", ("sklearn_ser._timeline",)),
+    ("Long recordings", ("sklearn_ser._timeline", "sklearn_ser._streaming")),
     ("Plotting", ("sklearn_ser._plotting", "sklearn_ser._timeline_plot")),
     ("Metrics", ("sklearn_ser.metrics",)),
     ("Saving and deploying", ("sklearn_ser._persistence", "sklearn_ser._onnx")),

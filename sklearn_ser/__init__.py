@@ -31,7 +31,8 @@ from ._pipeline import make_baseline_pipeline, make_ser_pipeline
 from ._plotting import AttentionDisplay
 from ._scaler import NeutralStandardScaler
 from ._speaker import SpeakerStandardScaler
-from ._timeline import StreamingRecognizer, predict_timeline
+from ._streaming import StreamingRecognizer
+from ._timeline import predict_timeline
 from ._timeline_plot import TimelineDisplay
 from ._version import __version__
 from .metrics import (

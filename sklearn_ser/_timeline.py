@@ -27,10 +27,11 @@ from ._audio import (
     n_frames,
 )
 from ._lld import LLDExtractor
-from ._opensmile import ENGINE, FEATURE_NAMES, N_FEATURES
+from ._opensmile import ENGINE, N_FEATURES
 from ._paper import N_FRAMES
+from ._speech import speech_regions
 
-__all__ = ["StreamingRecognizer", "predict_timeline"]
+__all__ = ["predict_timeline"]
 
 BLOCK_FRAMES = 1000
 """Frames computed per openSMILE run (10 s at 10 ms)."""
@@ -50,23 +51,6 @@ PREDICT_BATCH = 512
 
 SEGMENTATIONS = ("vad", "fixed")
 
-# The built-in speech detector (on the LLDs of every frame); the user guide
-# gives the measurements behind these values.
-VAD_VOICING = 0.55        # voicing probability of a voiced frame (openSMILE's cutoff)
-VAD_FLOOR_PERCENTILE = 10  # the quietest 10 % of the frames estimate the noise
-VAD_ENERGY_RATIO = 2.0    # energy above twice the noise floor is speech ...
-VAD_ENERGY_FLOOR = 1e-4   # ... and above this RMS energy
-VAD_SPECTRAL_DISTANCE = 4.0  # mean squared z-score of MFCC 1-12 from the noise
-VAD_MIN_VOICED = 5        # frames: a region without this many voiced ones is noise
-VAD_MAX_GAP = 0.5         # seconds: shorter pauses inside speech are bridged
-VAD_MIN_SPEECH = 0.25     # seconds: shorter regions are dropped
-VAD_PAD = 0.1             # seconds added before and after each region
-
-_F0 = FEATURE_NAMES.index("F0_sma")
-_ENERGY = FEATURE_NAMES.index("pcm_RMSenergy_sma")
-_VOICING = FEATURE_NAMES.index("voiceProb_sma")
-_MFCC = slice(FEATURE_NAMES.index("pcm_fftMag_mfcc_sma[1]"),
-              FEATURE_NAMES.index("pcm_fftMag_mfcc_sma[12]") + 1)
 
 
 # ---------------------------------------------------------------------------
@@ -361,67 +345,6 @@ def _tile(first, stop, w, h):
     return [(s, s + w) for s in starts]
 
 
-def speech_regions(frames, sampling_rate=16000):
-    """Speech regions of a recording from its LLDs: ``[(start, stop), ...]`` frames.
-
-    The noise is estimated on the quietest 10 % of the frames (their RMS
-    energy and the mean and spread of their MFCC 1-12). A frame is speech
-    when it is voiced (voicing probability at least 0.55, or a pitch), or
-    its energy is above twice the noise floor (and above 1e-4), or its
-    spectrum is far from the noise's (mean squared z-score of the MFCCs,
-    smoothed over 5 frames, above 4). Pauses shorter than 0.5 s are
-    bridged; a region is kept when it lasts at least 0.25 s and holds at
-    least 5 voiced frames (noise bursts have none), and is widened by
-    0.1 s on both sides.
-
-    Parameters
-    ----------
-    frames : ndarray of shape (n_frames, 32)
-        LLDs of the recording (:class:`~sklearn_ser.LLDExtractor`'s columns).
-    sampling_rate : int, default=16000
-        Sampling rate of the features.
-
-    Returns
-    -------
-    regions : list of tuple of int
-        Frame ranges ``[start, stop)``, sorted, not overlapping.
-    """
-    frames = np.asarray(frames)
-    n = frames.shape[0]
-    if n == 0:
-        return []
-    _, step = frame_params(sampling_rate)
-    frame_s = step / sampling_rate
-    energy = frames[:, _ENERGY].astype(np.float64)
-    voiced = (frames[:, _VOICING] >= VAD_VOICING) | (frames[:, _F0] > 0)
-    if voiced.sum() < VAD_MIN_VOICED:
-        return []
-    floor = np.percentile(energy, VAD_FLOOR_PERCENTILE)
-    quiet = energy <= floor
-    mfcc = frames[:, _MFCC].astype(np.float64)
-    z = (mfcc - mfcc[quiet].mean(axis=0)) / (mfcc[quiet].std(axis=0) + 1e-3)
-    distance = np.convolve((z ** 2).mean(axis=1), np.ones(5) / 5, mode="same")
-    speech = (voiced | (distance > VAD_SPECTRAL_DISTANCE)
-              | (energy > max(VAD_ENERGY_FLOOR, VAD_ENERGY_RATIO * floor)))
-    idx = np.flatnonzero(speech)
-    max_gap = int(round(VAD_MAX_GAP / frame_s))
-    cuts = np.flatnonzero(np.diff(idx) > max_gap + 1)
-    starts = np.concatenate([[idx[0]], idx[cuts + 1]])
-    stops = np.concatenate([idx[cuts], [idx[-1]]]) + 1
-    pad = int(round(VAD_PAD / frame_s))
-    min_len = int(round(VAD_MIN_SPEECH / frame_s))
-    regions = []
-    for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
-        if b - a < min_len or voiced[a:b].sum() < VAD_MIN_VOICED:
-            continue
-        a, b = max(0, a - pad), min(n, b + pad)
-        if regions and a <= regions[-1][1]:
-            regions[-1] = (regions[-1][0], b)
-        else:
-            regions.append((a, b))
-    return regions
-
-
 def _empty_table(classes):
     import pandas as pd
 
@@ -577,169 +500,3 @@ def predict_timeline(estimator, audio, *, sampling_rate=None, window=None, hop=N
 
 def _frame_seconds(rate):
     return frame_params(rate)[1] / rate
-
-
-# ---------------------------------------------------------------------------
-# Streaming
-# ---------------------------------------------------------------------------
-
-
-class StreamingRecognizer:
-    """Emotion of audio that arrives in pieces: finished segments as they come.
-
-    Feed the samples of a stream with :meth:`feed` in pieces of any size and
-    end it with :meth:`flush`; each returns the segments finished since the
-    last call. Together they are the segments, probabilities included, that
-    :func:`predict_timeline` gives with ``segmentation="fixed"`` for the
-    whole recording: the frames are computed on the same grid in the same
-    blocks whatever the pieces, and a window is classified as soon as its
-    frames are final.
-
-    Memory stays bounded whatever the stream's length: only the samples the
-    next block of frames needs and the frames of the next window are kept.
-    A window becomes final once the block of frames that holds its end has
-    been computed, i.e. at most about 11 s (a block of 10 s and 1 s of
-    context) after its last sample arrived.
-
-    Parameters
-    ----------
-    estimator : Pipeline
-        A fitted pipeline whose first step is an
-        :class:`~sklearn_ser.LLDExtractor` (see :func:`predict_timeline`).
-    sampling_rate : int, default=None
-        Sampling rate of the stream in Hz; it must be the extractor's
-        (None means the extractor's).
-    window : float, default=None
-        Length of a window in seconds (see :func:`predict_timeline`).
-    hop : float, default=None
-        Time between the starts of two windows in seconds; None means
-        ``window / 2``.
-
-    Attributes
-    ----------
-    n_samples_ : int
-        Samples fed since the start of the current stream.
-    classes_ : ndarray
-        The classes of ``estimator``, the probability columns.
-
-    See Also
-    --------
-    predict_timeline : The timeline of a whole recording.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_ser import (StreamingRecognizer, make_baseline_pipeline,
-    ...                          predict_timeline)
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> from sklearn_ser.datasets import make_emotional_speech
-    >>> X, y = make_emotional_speech(24, n_sessions=2, random_state=0,
-    ...                              return_X_y=True)
-    >>> pipe = make_baseline_pipeline(LogisticRegression()).fit(X, y)
-    >>> recording = np.concatenate(X[:3])
-    >>> stream = StreamingRecognizer(pipe, window=2.0, hop=1.0)
-    >>> parts = [stream.feed(recording[i:i + 1600])
-    ...          for i in range(0, len(recording), 1600)]
-    >>> parts.append(stream.flush())
-    >>> import pandas as pd
-    >>> streamed = pd.concat(parts, ignore_index=True)
-    >>> offline = predict_timeline(pipe, recording, window=2.0, hop=1.0,
-    ...                            segmentation="fixed")
-    >>> bool(np.allclose(streamed[pipe.classes_], offline[pipe.classes_]))
-    True
-    """
-
-    def __init__(self, estimator, *, sampling_rate=None, window=None, hop=None):
-        self.estimator = estimator
-        self.sampling_rate = sampling_rate
-        self.window = window
-        self.hop = hop
-        extractor = _check_estimator(estimator, "StreamingRecognizer")
-        self._rate = int(extractor.sampling_rate)
-        rate = _check_rate(sampling_rate, self._rate)
-        if rate != self._rate:
-            raise ValueError(
-                f"sampling_rate={sampling_rate} Hz differs from the extractor's "
-                f"{self._rate} Hz; resample the stream to {self._rate} Hz before "
-                "feeding it."
-            )
-        self._w, self._h = _check_window(window, hop, estimator, self._rate)
-        self.classes_ = np.asarray(estimator.classes_)
-        self._empty = _empty_table(list(self.classes_))
-        self._reset()
-
-    def _reset(self):
-        self._stream = _FrameStream(self._rate)
-        self._frames = np.empty((0, N_FEATURES), dtype=np.float32)
-        self._origin = 0       # global index of self._frames[0]
-        self._next = 0         # start of the next regular window
-        self._last_end = 0     # end of the last window given out
-
-    @property
-    def n_samples_(self):
-        return self._stream.n_samples
-
-    def feed(self, chunk):
-        """Add samples to the stream.
-
-        Parameters
-        ----------
-        chunk : array-like of shape (n,) or (n, n_channels)
-            The next samples (floats in [-1, 1] or integer PCM; channels are
-            averaged); any size, empty included.
-
-        Returns
-        -------
-        segments : pandas.DataFrame
-            The segments finished by these samples (columns as
-            :func:`predict_timeline`), often empty.
-        """
-        x = _check_chunk(chunk, f"chunk (from sample {self.n_samples_})")
-        frames = self._stream.push(x)
-        if frames.shape[0] == 0:  # most small chunks: nothing new
-            return self._empty.copy()
-        self._add(frames)
-        return self._emit(final=False)
-
-    def flush(self):
-        """End the stream: the remaining segments, then start a new stream.
-
-        The last window ends at the end of the stream, like the last window
-        of :func:`predict_timeline`. A stream shorter than one window gives
-        no segment at all (an empty table).
-
-        Returns
-        -------
-        segments : pandas.DataFrame
-            The segments not returned yet (columns as :func:`predict_timeline`).
-        """
-        self._add(self._stream.finish())
-        try:
-            return self._emit(final=True)
-        finally:
-            self._reset()
-
-    def _add(self, frames):
-        if frames.shape[0]:
-            self._frames = np.concatenate([self._frames, frames])
-
-    def _emit(self, final):
-        w, h = self._w, self._h
-        total = self._origin + self._frames.shape[0]
-        spans = []
-        while self._next + w <= total:
-            spans.append((self._next, self._next + w))
-            self._next += h
-        if spans:
-            self._last_end = spans[-1][1]
-        if final and self._last_end and self._last_end < total:
-            spans.append((total - w, total))
-            self._last_end = total
-        proba = _classify(self.estimator, self._frames, spans, self._origin)
-        table = _table(self.estimator, spans, proba, self._rate)
-        # keep the frames of the next window and of a last window at the end
-        keep = max(0, min(self._next, total - w))
-        if keep > self._origin:
-            self._frames = self._frames[keep - self._origin:].copy()
-            self._origin = keep
-        return table

@@ -1,4 +1,5 @@
-"""Tests of predict_timeline, StreamingRecognizer and the frames behind them."""
+"""Tests of the timeline: predict_timeline, StreamingRecognizer, the speech detector
+and the frames behind them (_timeline.py, _streaming.py, _speech.py)."""
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,8 @@ from sklearn_ser import (
     predict_timeline,
 )
 from sklearn_ser._opensmile import FEATURE_NAMES
-from sklearn_ser._timeline import _FrameStream, speech_regions
+from sklearn_ser._speech import speech_regions
+from sklearn_ser._timeline import _FrameStream
 from sklearn_ser.datasets import make_emotional_speech
 
 from ._common import TINY_NET
