@@ -144,7 +144,7 @@ def main(argv=None):
         )
         seconds = time.perf_counter() - t
         rows.append(_row(name, normalization, result, seconds))
-        print(f"  {name:<34}{normalization:<10} UA {_fmt(result.ua)}  "
+        print(f"  {name:<34}{normalization:<10} WA {_fmt(result.wa)}  UA {_fmt(result.ua)}  "
               f"per fold {np.round(result.ua, 3).tolist()}  {seconds:.0f} s", flush=True)
 
     majority = np.max(np.unique(data.target, return_counts=True)[1]) / len(data.target)
