@@ -12,7 +12,7 @@ ERROR, HANDLED, BUG = "clear error", "handled", "bug (xfail)"
 Case = namedtuple("Case", "id entry input behaviour kind")
 
 #: Test modules whose tests cover the cases of :data:`HOSTILE`.
-HOSTILE_MODULES = ("tests.test_hostile_models",)
+HOSTILE_MODULES = ("tests.test_hostile_models", "tests.test_hostile_audio")
 
 HOSTILE = [
     # -- untrusted model files ------------------------------------------------
@@ -59,4 +59,28 @@ HOSTILE = [
          "any of the hostile files above, under 10 MB",
          "loaded or refused in a subprocess whose peak RSS stays under 1 GiB "
          "and within 10 s", HANDLED),
+    # -- audio ----------------------------------------------------------------
+    Case("audio-rate-1hz", "LLDExtractor",
+         "32 KB WAV file whose header says 1 Hz (or 10 MHz)",
+         "``ValueError`` naming the file and the rate: 1000 to 768000 Hz "
+         "expected (nothing is resampled)", ERROR),
+    Case("audio-fifo", "LLDExtractor",
+         "path of a FIFO (named pipe), with and without a cache",
+         "``ValueError`` naming the file: not a regular file (no hang)", ERROR),
+    Case("audio-device-symlink", "LLDExtractor",
+         "symbolic link to ``/dev/zero``, with and without a cache",
+         "``ValueError`` naming the file: a device, not a regular file", ERROR),
+    Case("audio-wide-int", "LLDExtractor",
+         "``int64`` waveform (``x16.astype(int)``), a list of ints, ``int8``, "
+         "``uint16``",
+         "``TypeError`` naming ``X[i]`` and the dtype, saying how to convert "
+         "(``x.astype(np.float32) / 32768``); never scaled by a guess", ERROR),
+    Case("audio-long-resample", "LLDExtractor",
+         "2-minute 48 kHz stereo WAV file",
+         "resampled in blocks: Python-side peak below 1.5 x the file size "
+         "(the whole signal in float64 before); same samples as "
+         "``resample_poly`` within 1e-6", HANDLED),
+    Case("audio-non-utf8-name", "LLDExtractor",
+         "valid WAV file whose name is not valid UTF-8",
+         "read with the cache off as with it on; same features", HANDLED),
 ]
