@@ -161,8 +161,12 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         ``cross_validate``. Entries are written as soon as each input is
         extracted (so an interrupted or failed call keeps what it extracted),
         one file per input under ``<location>/joblib/sklearn_ser/LLDExtractor``
-        (raw float32 with a small header, read without pickle; a damaged entry
-        is extracted again). The folder may be shared by parallel workers, and
+        (raw float32 with a header holding the entry's key and a SHA-256 of
+        the features, read without pickle; an entry that is damaged, cut
+        short or belongs to another input is extracted again). A cache that
+        cannot be written (read-only, full) gives one warning and the
+        features are still returned. The folder may be shared by parallel
+        workers, and
         ``joblib.Memory(location).clear()`` empties it. ``None``
         (or a ``joblib.Memory`` without location) disables caching.
     verbose : bool or int, default=False

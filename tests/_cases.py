@@ -12,7 +12,8 @@ ERROR, HANDLED, BUG = "clear error", "handled", "bug (xfail)"
 Case = namedtuple("Case", "id entry input behaviour kind")
 
 #: Test modules whose tests cover the cases of :data:`HOSTILE`.
-HOSTILE_MODULES = ("tests.test_hostile_models", "tests.test_hostile_audio")
+HOSTILE_MODULES = ("tests.test_hostile_models", "tests.test_hostile_audio",
+                   "tests.test_hostile_cache")
 
 HOSTILE = [
     # -- untrusted model files ------------------------------------------------
@@ -83,4 +84,23 @@ HOSTILE = [
     Case("audio-non-utf8-name", "LLDExtractor",
          "valid WAV file whose name is not valid UTF-8",
          "read with the cache off as with it on; same features", HANDLED),
+    # -- feature cache --------------------------------------------------------
+    Case("cache-flipped-byte", "LLDExtractor(memory=...)",
+         "cache entry with one flipped bit in its features",
+         "the SHA-256 of the features does not match: extracted again, the "
+         "entry overwritten", HANDLED),
+    Case("cache-foreign-entry", "LLDExtractor(memory=...)",
+         "well-formed, shorter entry of another input in an entry's place, or "
+         "an entry cut short with its frame count edited",
+         "the key stored in the entry (or the checksum) does not match: "
+         "extracted again", HANDLED),
+    Case("cache-read-only", "LLDExtractor(memory=...)",
+         "cache folder that cannot be written (read-only, full)",
+         "one ``UserWarning`` naming the folder and the reason; the features "
+         "are computed and returned", HANDLED),
+    Case("cache-entry-directory", "LLDExtractor(memory=...)",
+         "folder in place of a cache entry",
+         "treated as a damaged entry: extracted again (an empty folder is "
+         "replaced by the entry, a non-empty one left alone with one warning)",
+         HANDLED),
 ]
