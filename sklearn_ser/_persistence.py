@@ -179,6 +179,10 @@ def save(estimator, path):
         the step), or a parameter or fitted attribute cannot be stored without
         pickle (e.g. a function passed as ``iterator_train__collate_fn``; the
         message names the parameter).
+    ValueError
+        If the parameters of a network step no longer describe its fitted
+        network (e.g. ``hidden_units`` changed with ``set_params`` after
+        ``fit``): such a file could not be loaded.
     sklearn.exceptions.NotFittedError
         If a step that needs fitting is not fitted (the message names it).
 

@@ -13,7 +13,8 @@ Case = namedtuple("Case", "id entry input behaviour kind")
 
 #: Test modules whose tests cover the cases of :data:`HOSTILE`.
 HOSTILE_MODULES = ("tests.test_hostile_models", "tests.test_hostile_audio",
-                   "tests.test_hostile_cache")
+                   "tests.test_hostile_cache",
+                   "tests.test_hostile_estimators")
 
 HOSTILE = [
     # -- untrusted model files ------------------------------------------------
@@ -103,4 +104,23 @@ HOSTILE = [
          "treated as a damaged entry: extracted again (an empty folder is "
          "replaced by the entry, a non-empty one left alone with one warning)",
          HANDLED),
+    # -- estimators -----------------------------------------------------------
+    Case("clf-bad-class-weight", "SERClassifier",
+         "``class_weight`` with a NaN, inf, negative or non-numeric weight, or "
+         "all weights 0",
+         "``ValueError`` naming the class and the value (no training to NaN)",
+         ERROR),
+    Case("clf-mixed-type-labels", "SERClassifier / evaluate_sessions",
+         "``y`` or ``groups`` mixing strings and numbers",
+         "``TypeError`` naming a sample of each type, suggesting "
+         "``.astype(str)`` (no bare ``'<' not supported``)", ERROR),
+    Case("clf-one-sample-per-group", "SERClassifier",
+         "``groups=np.arange(n)`` (one utterance per group) on a small corpus",
+         "trains: the group-aware validation split uses fewer folds (at most "
+         "the largest class count) instead of failing in scikit-learn", HANDLED),
+    Case("save-params-changed-after-fit", "save",
+         "``set_params(classifier__hidden_units=16)`` on a fitted pipeline, "
+         "then ``save``",
+         "``ValueError`` naming the step and the weights whose shapes no "
+         "longer match; no file is written", ERROR),
 ]
