@@ -223,11 +223,23 @@ def write_zip(members, path):
         _write_members(path, members)
         return
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
+    # A symbolic link is written through (the file it points to is replaced,
+    # the link stays); anything but a regular file at the target is refused.
+    real = os.path.realpath(path)
+    if os.path.isdir(real):
+        raise IsADirectoryError(
+            f"Cannot save the model to {path!r}: it is a directory; expected the "
+            "path of a file.")
+    if os.path.exists(real) and not os.path.isfile(real):
+        raise ValueError(
+            f"Cannot save the model to {path!r}: it is not a regular file (a "
+            "device, FIFO or socket); expected the path of a file.")
+    folder = os.path.dirname(real)
     if not os.path.isdir(folder):
         raise FileNotFoundError(
             f"Cannot save the model to {path!r}: the folder {folder!r} does not exist."
         )
+    path = real
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".sklearn_ser_", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

@@ -14,7 +14,8 @@ Case = namedtuple("Case", "id entry input behaviour kind")
 #: Test modules whose tests cover the cases of :data:`HOSTILE`.
 HOSTILE_MODULES = ("tests.test_hostile_models", "tests.test_hostile_audio",
                    "tests.test_hostile_cache",
-                   "tests.test_hostile_estimators")
+                   "tests.test_hostile_estimators",
+                   "tests.test_hostile_cli")
 
 HOSTILE = [
     # -- untrusted model files ------------------------------------------------
@@ -123,4 +124,20 @@ HOSTILE = [
          "then ``save``",
          "``ValueError`` naming the step and the weights whose shapes no "
          "longer match; no file is written", ERROR),
+    # -- command line ---------------------------------------------------------
+    Case("cli-train-interrupted", "sklearn-ser train",
+         "Ctrl-C (SIGINT) during training, over an existing model file",
+         "exit status 130, one line saying no model was written; the existing "
+         "file is unchanged, no temporary file is left", HANDLED),
+    Case("cli-output-checked-first", "sklearn-ser train / evaluate",
+         "``-o`` in a missing or unwritable folder, ``-o`` a directory, "
+         "``--out`` a file or not creatable",
+         "exit status 1, one line naming the path, before the corpus is read "
+         "or anything is trained", ERROR),
+    Case("save-special-targets", "save / sklearn-ser train",
+         "model path that is a symbolic link, a FIFO, a link to ``/dev/null``, "
+         "a directory",
+         "a link is written through (the link stays, its target gets the "
+         "model); a FIFO or device is refused with ``ValueError``, a directory "
+         "with ``IsADirectoryError``, naming the path", ERROR),
 ]
