@@ -11,14 +11,25 @@ import io
 import math
 import os
 import re
+import stat
 from math import gcd
 
 import numpy as np
 
 from ._paper import FRAME_STEP, FRAME_WINDOW
+from ._resample import resample_blocks
 
 BLOCK = 1 << 16
 """Samples decoded from a file, or written to openSMILE, at a time."""
+
+MIN_FILE_RATE, MAX_FILE_RATE = 1000, 768000
+"""Sampling rates (Hz) an audio file may declare. A header outside them is
+damaged or hostile: a 32 KB file that says 1 Hz would be resampled to
+hundreds of millions of samples."""
+
+PCM_DTYPES = (np.dtype(np.int16), np.dtype(np.int32), np.dtype(np.uint8))
+"""Integer waveform types taken as PCM (the types of 16-bit, 32-bit and 8-bit
+WAV samples); the full scale of any other integer type is ambiguous."""
 
 
 def _c_round(x):
@@ -218,6 +229,15 @@ def _validate_array(index, item, sampling_rate):
             f"{label} has dtype {x.dtype}; expected a 1-D waveform of floats in "
             "[-1, 1] or of integer PCM samples."
         )
+    if x.dtype.kind in "iu" and x.dtype not in PCM_DTYPES:
+        raise TypeError(
+            f"{label} has dtype {x.dtype}; integer waveforms are taken as PCM only "
+            "as int16, int32 or uint8 (the types of 16-, 32- and 8-bit WAV "
+            f"samples): the full scale of {x.dtype} is ambiguous (int16 samples "
+            "stored as int64 are common), so it is not guessed. Convert the "
+            "waveform to floats in [-1, 1] yourself, e.g. "
+            "x.astype(np.float32) / 32768 for 16-bit samples."
+        )
     if x.ndim == 2:
         if x.shape[1] == 0:
             raise ValueError(
@@ -272,6 +292,8 @@ class AudioFile:
         source = self.source
         if isinstance(source, bytes):
             source = io.BytesIO(source)
+        else:  # bytes path: names that are not valid UTF-8 open too
+            source = os.fsencode(source)
         try:
             return sf.SoundFile(source)
         except Exception as exc:  # libsndfile reports bad data in many ways
@@ -294,6 +316,12 @@ class AudioFile:
         """Validate every sample and the length; nothing is kept."""
         with self._open() as f:
             self.rate = int(f.samplerate)
+            if not MIN_FILE_RATE <= self.rate <= MAX_FILE_RATE:
+                raise BadInput(
+                    f"{self.label}: the file declares a sampling rate of "
+                    f"{self.rate} Hz; expected {MIN_FILE_RATE} to {MAX_FILE_RATE} "
+                    "Hz (its header is damaged, or it is not a recording)."
+                )
             self.n_file = sum(block.shape[0] for block in self._blocks(f))
         if self.rate == self.sampling_rate:
             self.n = self.n_file
@@ -312,19 +340,38 @@ class AudioFile:
                 for block in self._blocks(f):
                     yield _mixdown(block)
             return
-        from scipy.signal import resample_poly
-
+        x = np.empty(self.n_file, dtype=np.float32)  # mono, filled block by block
+        pos = 0
         with self._open() as f:
-            x = _mixdown(np.concatenate(list(self._blocks(f))))
+            for block in self._blocks(f):
+                x[pos:pos + block.shape[0]] = _mixdown(block)
+                pos += block.shape[0]
         g = gcd(self.rate, self.sampling_rate)
-        x = resample_poly(x, self.sampling_rate // g, self.rate // g)
-        x = np.ascontiguousarray(x, dtype=np.float32)
-        yield from array_blocks(x)
+        yield from resample_blocks(x[:pos], self.sampling_rate // g, self.rate // g)
+
+
+def _not_regular(label, mode):
+    kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO (named pipe)"
+            if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode)
+            or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "not a regular file")
+    if stat.S_ISDIR(mode):
+        return BadInput(f"{label}: is a directory; expected an audio file.")
+    return BadInput(f"{label}: is {kind}, not a regular file; expected an audio "
+                    "file (reading it could block or never end).")
 
 
 def check_file(path, label):
-    """Map the ways a path can fail to open to clear messages."""
+    """Map the ways a path can fail to open to clear messages.
+
+    Only regular files are accepted (a symbolic link counts as its target):
+    a FIFO would block the extraction forever, a device such as
+    ``/dev/zero`` would never end.
+    """
     try:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise _not_regular(label, mode)
         with open(path, "rb"):
             pass
     except FileNotFoundError:
@@ -344,6 +391,9 @@ def read_bytes(path, label):
     check_file(path, label)
     try:
         with open(path, "rb") as f:
+            mode = os.fstat(f.fileno()).st_mode
+            if not stat.S_ISREG(mode):  # replaced since check_file
+                raise _not_regular(label, mode)
             return f.read()
     except OSError as exc:
         raise BadInput(

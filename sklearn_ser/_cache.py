@@ -4,6 +4,7 @@ import functools
 import hashlib
 import os
 import tempfile
+import warnings
 
 import numpy as np
 
@@ -15,9 +16,10 @@ __all__ = ["FeatureCache", "cache_key", "check_memory"]
 # Bump when anything that changes the extracted values changes (decoding,
 # mix-down, resampling, the frame selection), so that old cache entries are
 # never reused.
-_CACHE_FORMAT = "sklearn_ser.LLDExtractor/1"
+_CACHE_FORMAT = "sklearn_ser.LLDExtractor/2"
 
-_MAGIC = b"SKSERLD1"
+_MAGIC = b"SKSERLD2"
+_HEADER = 8 + 8 + 32 + 32  # magic, frames, key, SHA-256 of the features
 
 
 def check_memory(memory):
@@ -98,12 +100,19 @@ class FeatureCache:
 
     With joblib's default file-system store, each entry is a file
     ``<location>/sklearn_ser/LLDExtractor/<key[:2]>/<key>.lld`` (``location``
-    is the store's folder, ``<memory.location>/joblib``): a 16-byte header
-    (``_MAGIC`` and the number of frames, little-endian int64) followed by the
-    ``(n_frames, 32)`` little-endian float32 features. Entries are written
+    is the store's folder, ``<memory.location>/joblib``): an 80-byte header
+    (``_MAGIC``, the number of frames as a little-endian int64, the entry's
+    key and the SHA-256 of the feature bytes, 32 bytes each) followed by the
+    ``(n_frames, 32)`` little-endian float32 features. An entry is used only
+    if its header names its own key and its features match the checksum:
+    a damaged, truncated, shortened or misplaced entry (a flipped byte, a
+    well-formed entry of another input, a folder in its place) counts as
+    missing and is extracted again and overwritten. Entries are written
     atomically (temporary file + rename, safe with concurrent workers) and
-    read without pickle. ``Memory.clear()`` removes them. Other store backends
-    are used through their ``dump_item``/``load_item`` interface.
+    read without pickle; a cache that cannot be written (read-only, full)
+    gives one warning and the features are returned all the same.
+    ``Memory.clear()`` removes the entries. Other store backends are used
+    through their ``dump_item``/``load_item`` interface.
     """
 
     def __init__(self, memory):
@@ -111,6 +120,7 @@ class FeatureCache:
         location = getattr(store, "location", None)
         self.folder = None
         self.store_backend = None
+        self.warned = False
         if type(store).__name__ == "FileSystemStoreBackend" and location:
             self.folder = os.path.join(os.fspath(location), "sklearn_ser",
                                        "LLDExtractor")
@@ -122,18 +132,21 @@ class FeatureCache:
 
     def _read(self, key):
         with open(self._file(key), "rb") as f:
-            header = f.read(16)
-            if len(header) != 16 or header[:8] != _MAGIC:
+            header = f.read(_HEADER)
+            if len(header) != _HEADER or header[:8] != _MAGIC:
                 return None
-            n = int.from_bytes(header[8:], "little", signed=True)
-            if not 0 < n < 2**40:
+            n = int.from_bytes(header[8:16], "little", signed=True)
+            if not 0 < n < 2**40 or header[16:48] != bytes.fromhex(key):
                 return None
             feats = np.empty((n, N_FEATURES), dtype="<f4")
             if f.readinto(memoryview(feats).cast("B")) != feats.nbytes or f.read(1):
                 return None
+        if hashlib.sha256(memoryview(feats).cast("B")).digest() != header[48:]:
+            return None
         return feats.astype(np.float32, copy=False)
 
     def load(self, key):
+        """The features cached under ``key``, or None (missing or damaged)."""
         try:
             if self.folder is not None:
                 feats = self._read(key)
@@ -154,6 +167,21 @@ class FeatureCache:
         return feats
 
     def store(self, key, feats):
+        """Cache ``feats`` under ``key``; a write that fails only warns (once)."""
+        try:
+            self._store(key, feats)
+        except OSError as exc:
+            if not self.warned:
+                self.warned = True
+                where = self.folder if self.folder is not None else "the store"
+                warnings.warn(
+                    f"The feature cache {where!r} cannot be written "
+                    f"({type(exc).__name__}: {exc}); the features are computed "
+                    "and returned without caching.",
+                    UserWarning, stacklevel=2,
+                )
+
+    def _store(self, key, feats):
         if self.folder is None:  # pragma: no cover
             path = ["sklearn_ser", "LLDExtractor", key[:2], key]
             self.store_backend.dump_item(path, feats, verbose=0)
@@ -161,12 +189,18 @@ class FeatureCache:
         target = self._file(key)
         folder = os.path.dirname(target)
         os.makedirs(folder, exist_ok=True)
+        data = np.ascontiguousarray(feats, dtype="<f4")
+        header = (_MAGIC + int(feats.shape[0]).to_bytes(8, "little", signed=True)
+                  + bytes.fromhex(key)
+                  + hashlib.sha256(memoryview(data).cast("B")).digest())
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=key[:8], suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(_MAGIC + int(feats.shape[0]).to_bytes(8, "little", signed=True))
-                f.write(np.ascontiguousarray(feats, dtype="<f4").tobytes())
+                f.write(header)
+                f.write(data.tobytes())
             os.chmod(tmp, default_file_mode())
+            if os.path.isdir(target) and not os.path.islink(target):
+                os.rmdir(target)  # an (empty) folder in the entry's place
             os.replace(tmp, target)
         except BaseException:
             try:
@@ -174,4 +208,3 @@ class FeatureCache:
             except OSError:
                 pass
             raise
-

@@ -510,8 +510,21 @@ def _check_state(step, check):
                "classes_inferred_ must be a 1-D array of at least 2 distinct labels")
     weight = getattr(step, "class_weight_", None)
     check.need(weight is None or (isinstance(weight, np.ndarray)
-                                  and weight.shape == classes.shape),
-               "class_weight_ must be None or one weight per class")
+                                  and weight.shape == classes.shape
+                                  and weight.dtype.kind == "f"
+                                  and np.isfinite(weight).all()
+                                  and (weight >= 0).all()),
+               "class_weight_ must be None or one finite, non-negative weight per "
+               "class")
+    for name in ("hidden_units", "lstm_units", "attention_units"):
+        value = getattr(step, name)
+        check.need(value <= MAX_LOADED_UNITS,
+                   f"{name}={value} is above the {MAX_LOADED_UNITS} units a model "
+                   "file may describe")
+
+
+#: The most units per layer a model file may describe (the paper uses 256).
+MAX_LOADED_UNITS = 16384
 
 
 register(

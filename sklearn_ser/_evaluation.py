@@ -8,6 +8,7 @@ from sklearn.model_selection import GroupKFold
 from sklearn.utils import _safe_indexing, check_consistent_length
 from sklearn.utils.validation import _check_method_params
 
+from ._training import check_one_type
 from ._validation import is_dataframe
 from .metrics import unweighted_accuracy, weighted_accuracy
 
@@ -377,6 +378,8 @@ def evaluate_sessions(estimator, X, y, groups, *, speakers=None, n_splits=5,
     if speakers is not None:
         X = with_speakers(X, speakers)
     check_consistent_length(X, y, groups)
+    check_one_type(y, "y")
+    check_one_type(groups, "groups")
     n_groups = len(np.unique(groups))
     if isinstance(n_splits, bool) or not isinstance(n_splits, (int, np.integer)):
         raise TypeError(f"n_splits must be an int, got {n_splits!r}.")

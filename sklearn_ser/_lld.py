@@ -161,8 +161,12 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         ``cross_validate``. Entries are written as soon as each input is
         extracted (so an interrupted or failed call keeps what it extracted),
         one file per input under ``<location>/joblib/sklearn_ser/LLDExtractor``
-        (raw float32 with a small header, read without pickle; a damaged entry
-        is extracted again). The folder may be shared by parallel workers, and
+        (raw float32 with a header holding the entry's key and a SHA-256 of
+        the features, read without pickle; an entry that is damaged, cut
+        short or belongs to another input is extracted again). A cache that
+        cannot be written (read-only, full) gives one warning and the
+        features are still returned. The folder may be shared by parallel
+        workers, and
         ``joblib.Memory(location).clear()`` empties it. ``None``
         (or a ``joblib.Memory`` without location) disables caching.
     verbose : bool or int, default=False
@@ -189,7 +193,11 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     are resampled to ``sampling_rate``. A waveform is a 1-D array sampled at
     ``sampling_rate``: floats in [-1, 1], or integer PCM scaled by the full
     scale of its dtype (``int16`` by 32768, ``int32`` by 2**31, ``uint8``
-    as offset binary around 128). A 2-D waveform is taken as
+    as offset binary around 128); other integer types (``int64``, a list of
+    ints, ...) are refused with a :class:`TypeError`, since their full scale
+    is ambiguous: convert them, e.g. ``x.astype(np.float32) / 32768`` for
+    16-bit samples. Files must be regular files (not a FIFO, a device or a
+    directory) declaring 1000 to 768000 Hz. A 2-D waveform is taken as
     ``(n_samples, n_channels)``, the layout of ``soundfile.read``, and mixed
     down to mono by averaging the channels; a 2-D numeric array ``X`` is a
     batch whose rows are 1-D waveforms.

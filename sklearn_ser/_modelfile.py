@@ -21,6 +21,7 @@ unpickled and no class is looked up by name outside the registry.
 import contextlib
 import io
 import json
+import math
 import numbers
 import os
 import tempfile
@@ -40,6 +41,20 @@ METADATA = "metadata.json"
 ARRAYS = "arrays.npz"
 WEIGHTS = "weights.npz"
 MEMBERS = (METADATA, ARRAYS, WEIGHTS)
+
+#: The most bytes each member may hold once decompressed. A model file of the
+#: paper's network holds about 4 MB of weights; a file whose members declare,
+#: or inflate to, more than these is refused before (or while) it is read, so
+#: a small file cannot make ``load`` allocate gigabytes (a zip bomb).
+MEMBER_LIMITS = {
+    METADATA: 8 * 2**20,
+    ARRAYS: 64 * 2**20,
+    WEIGHTS: 256 * 2**20,
+}
+#: Arrays one ``.npz`` member may hold (a step has a handful of fitted
+#: arrays; the paper's network has 26 weights).
+MAX_ARRAYS = 4096
+_CHUNK = 2**20
 
 ARRAY_KINDS = "biufU"
 _TAGS = ("__tuple__", "__dict__", "__ndarray__", "__class__", "__device__")
@@ -208,11 +223,23 @@ def write_zip(members, path):
         _write_members(path, members)
         return
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
+    # A symbolic link is written through (the file it points to is replaced,
+    # the link stays); anything but a regular file at the target is refused.
+    real = os.path.realpath(path)
+    if os.path.isdir(real):
+        raise IsADirectoryError(
+            f"Cannot save the model to {path!r}: it is a directory; expected the "
+            "path of a file.")
+    if os.path.exists(real) and not os.path.isfile(real):
+        raise ValueError(
+            f"Cannot save the model to {path!r}: it is not a regular file (a "
+            "device, FIFO or socket); expected the path of a file.")
+    folder = os.path.dirname(real)
     if not os.path.isdir(folder):
         raise FileNotFoundError(
             f"Cannot save the model to {path!r}: the folder {folder!r} does not exist."
         )
+    path = real
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".sklearn_ser_", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -253,7 +280,14 @@ class Reader:
         self.zf.close()
 
     def check_members(self):
-        names = self.zf.namelist()
+        infos = self.zf.infolist()
+        if len(infos) > 2 * len(MEMBERS):
+            raise self.error(
+                f"holds {len(infos)} members; a sklearn-ser model file holds only "
+                f"{list(MEMBERS)}. It was not written by sklearn_ser.save or it "
+                "was altered, and it is refused."
+            )
+        names = [info.filename for info in infos]
         unexpected = sorted(set(names) - set(MEMBERS))
         if unexpected:
             raise self.error(
@@ -266,24 +300,35 @@ class Reader:
             raise self.error(f"lacks the member(s) {missing}; it is damaged.")
         if len(names) != len(set(names)):
             raise self.error("holds duplicate members; it was altered and is refused.")
-        try:
-            bad = self.zf.testzip()
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error) as exc:
-            raise self.error(f"is damaged (truncated?): {exc}.") from None
-        if bad is not None:
-            raise self.error(f"is damaged: member {bad!r} fails its CRC check.")
+        for info in infos:
+            _check_declared(info, MEMBER_LIMITS[info.filename], self.error, "")
 
     def read(self, name):
+        """The bytes of a member, decompressed in a stream of bounded size.
+
+        The member's CRC is checked at its end (by :mod:`zipfile`); reading
+        stops with a ``ValueError`` as soon as more bytes come out than the
+        member declares or than :data:`MEMBER_LIMITS` allows.
+        """
         try:
-            return self.zf.read(name)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error) as exc:
+            info = self.zf.getinfo(name)
+            _check_declared(info, MEMBER_LIMITS[name], self.error, "")
+            return _read_bounded(self.zf, info, MEMBER_LIMITS[name], self.error, "")
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error,
+                NotImplementedError, RuntimeError) as exc:
+            if str(exc).startswith("Model file "):
+                raise
             raise self.error(f"is damaged (truncated?): {exc}.") from None
 
     def metadata(self):
         try:
-            meta = json.loads(self.read(METADATA).decode("utf-8"))
+            meta = json.loads(bytes(self.read(METADATA)).decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise self.error(f"has an unreadable {METADATA} ({exc}).") from None
+        except RecursionError:
+            raise self.error(
+                f"has a {METADATA} nested too deeply to be a model's metadata; "
+                "it is refused.") from None
         if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
             raise self.error(
                 f"is not a sklearn-ser model file ({METADATA} does not name the "
@@ -303,33 +348,111 @@ class Reader:
         return meta
 
     def arrays(self, name):
+        """``{key: array}`` of an ``.npz`` member, read without pickle.
+
+        The inner archive is checked like the outer one (member count,
+        declared and actual sizes within the member's limit), and each
+        ``.npy`` header is checked against the bytes that follow it before
+        any array is made: the arrays are views of the bytes read.
+        """
+        data = self.read(name)
         try:
-            npz = np.load(io.BytesIO(self.read(name)), allow_pickle=False)
-        except ValueError as exc:
+            inner = zipfile.ZipFile(io.BytesIO(data))
+        except (zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
             raise self.error(
                 f"has a {name} member that is not a plain numpy archive ({exc}); "
                 "it is refused."
             ) from None
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise self.error(f"has a damaged {name} member ({exc}).") from None
-        if not isinstance(npz, np.lib.npyio.NpzFile):
-            raise self.error(f"has a {name} member that is not a numpy .npz archive.")
-        out = {}
-        with npz:
-            for key in npz.files:
+        limit = MEMBER_LIMITS[name]
+        with inner:
+            infos = inner.infolist()
+            if len(infos) > MAX_ARRAYS:
+                raise self.error(f"has {len(infos)} arrays in {name}, more than the "
+                                 f"{MAX_ARRAYS} a model file may hold; refused.")
+            total = sum(info.file_size for info in infos)
+            if total > limit:
+                raise self.error(
+                    f"has arrays in {name} that declare {total} bytes in all, more "
+                    f"than the {limit} bytes a model file may hold there; refused.")
+            out = {}
+            for info in infos:
+                key = info.filename[:-4] if info.filename.endswith(".npy") else None
+                if not key or key in out:
+                    raise self.error(f"has a {name} member that is not a plain numpy "
+                                     f"archive (member {info.filename!r}); refused.")
                 try:
-                    out[key] = npz[key]
-                except ValueError as exc:
-                    raise self.error(
-                        f"has an array {key!r} in {name} that cannot be read without "
-                        f"pickle ({exc}); it is refused."
-                    ) from None
-                except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                    raw = _read_bounded(inner, info, limit, self.error, f" in {name}")
+                except (zipfile.BadZipFile, EOFError, OSError, zlib.error,
+                        NotImplementedError, RuntimeError) as exc:
                     raise self.error(f"has a damaged array {key!r} ({exc}).") from None
-                if out[key].dtype.kind not in ARRAY_KINDS:
-                    raise self.error(
-                        f"has an array {key!r} of dtype {out[key].dtype}; refused.")
+                out[key] = _npy_view(raw, f"array {key!r} in {name}", self.error)
         return out
+
+
+def _check_declared(info, limit, error, where):
+    """Refuse a zip member that declares more than ``limit`` bytes."""
+    if info.file_size > limit:
+        raise error(
+            f"has a member {info.filename!r}{where} that declares {info.file_size} "
+            f"bytes, more than the {limit} bytes a model file may hold there; it is "
+            "refused (a decompression bomb, or not a sklearn-ser model file)."
+        )
+
+
+def _read_bounded(zf, info, limit, error, where):
+    """Decompress a member into a ``bytearray``, never past ``limit`` bytes."""
+    size = info.file_size
+    _check_declared(info, limit, error, where)
+    out = bytearray(size)
+    view = memoryview(out)
+    pos = 0
+    with zf.open(info) as f:
+        while True:
+            chunk = f.read(min(_CHUNK, size - pos + 1))
+            if not chunk:
+                break
+            if pos + len(chunk) > size:
+                raise error(
+                    f"has a member {info.filename!r}{where} that inflates to more "
+                    f"than the {size} bytes it declares; it is refused.")
+            view[pos:pos + len(chunk)] = chunk
+            pos += len(chunk)
+    view.release()
+    if pos != size:
+        raise error(f"is damaged (truncated?): member {info.filename!r}{where} "
+                    f"holds {pos} of the {size} bytes it declares.")
+    return out
+
+
+def _npy_view(raw, what, error):
+    """The array of a ``.npy`` file held in ``raw``, checked before it is made."""
+    head = io.BytesIO(bytes(raw[:min(len(raw), 65536)]))
+    try:
+        version = np.lib.format.read_magic(head)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(head)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(head)
+        else:
+            raise ValueError(f"unsupported .npy format version {version}")
+    except (ValueError, EOFError, SyntaxError, TypeError) as exc:
+        raise error(f"has an {what} that is not a plain numpy array ({exc}); it "
+                    "is refused.") from None
+    if dtype.hasobject:
+        raise error(f"has an {what} of dtype {dtype} that cannot be read without "
+                    "pickle; it is refused.")
+    if dtype.kind not in ARRAY_KINDS or dtype.itemsize == 0:
+        raise error(f"has an {what} of dtype {dtype}; refused.")
+    offset = head.tell()
+    count = math.prod(shape)
+    if count * dtype.itemsize != len(raw) - offset:
+        raise error(
+            f"has an {what} whose header declares shape {shape} ({dtype}, "
+            f"{count * dtype.itemsize} bytes) but holds {len(raw) - offset} bytes; "
+            "it is damaged or was altered."
+        )
+    array = np.frombuffer(raw, dtype=dtype, count=count, offset=offset)
+    return array.reshape(shape, order="F" if fortran else "C")
 
 
 def field(mapping, key, types, where):

@@ -52,6 +52,17 @@ def network_weights(label, step, index, weights):
             )
         weights[f"{index}/{key}"] = array
         specs.append(key)
+    try:
+        details = _mismatch(step, {key: weights[f"{index}/{key}"] for key in specs})
+    except (TypeError, ValueError, AttributeError) as exc:
+        details = f"the network cannot be built from them: {exc}"
+    if details:
+        raise ValueError(
+            f"Cannot save {label}: its parameters no longer match its fitted "
+            f"network ({details}), so the file could not be loaded. Were they "
+            "changed with set_params after fit? Set them back, or fit again, "
+            "before saving."
+        )
     return specs
 
 
@@ -67,7 +78,13 @@ def restore_network(step, entry, index, weights, where):
         if array.dtype.kind != "f":
             raise ValueError(f"{where}: weight {key!r} has dtype {array.dtype}; "
                              "expected floats.")
-        state[key] = torch.from_numpy(np.array(array))
+        if not np.isfinite(array).all():
+            raise ValueError(f"{where}: weight {key!r} holds NaN or infinite values; "
+                             "a trained network has finite weights.")
+        state[key] = array
+    _check_shapes(step, state, where)
+    state = {key: torch.from_numpy(np.ascontiguousarray(array))
+             for key, array in state.items()}
     try:
         with torch.random.fork_rng(devices=[]):
             step.initialize()  # random weights, replaced right below
@@ -86,3 +103,40 @@ def restore_network(step, entry, index, weights, where):
     if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
         raise ValueError(f"{where}: history must be a list of per-epoch records.")
     step.history_ = History(history)
+
+
+def _mismatch(step, state):
+    """How ``state`` differs from the network the parameters describe, or "".
+
+    The network is built on PyTorch's ``meta`` device, which gives every
+    weight its shape without allocating it: parameters that describe a huge
+    network (``lstm_units=9000``) cost nothing here.
+    """
+    kwargs = step.get_params_for("module")
+    with torch.random.fork_rng(devices=[]), torch.device("meta"):
+        module = step.initialized_instance(step.module, kwargs)
+    expected = {key: tuple(t.shape) for key, t in module.state_dict().items()}
+    missing = sorted(set(expected) - set(state))
+    extra = sorted(set(state) - set(expected))
+    wrong = [(key, expected[key], tuple(state[key].shape)) for key in sorted(expected)
+             if key in state and tuple(state[key].shape) != expected[key]]
+    details = [f"missing {missing[:3]}" if missing else "",
+               f"unexpected {extra[:3]}" if extra else ""]
+    details += [f"{key!r} has shape {got}, the parameters give {shape}"
+                for key, shape, got in wrong[:3]]
+    return "; ".join(d for d in details if d)
+
+
+def _check_shapes(step, state, where):
+    """Refuse saved weights that do not fit the network (before building it)."""
+    try:
+        details = _mismatch(step, state)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(
+            f"{where}: the network cannot be built from the saved parameters ({exc})."
+        ) from None
+    if details:
+        raise ValueError(
+            f"{where}: the saved weights do not fit the network its parameters "
+            f"describe ({details})."
+        )

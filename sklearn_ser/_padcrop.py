@@ -178,8 +178,16 @@ def _strip_nan_tail(seq):
     return seq[: idx[-1] + 1] if idx.size else seq[:0]
 
 
+#: The most frames a loaded model may pad to (1000 s of speech at 10 ms): a
+#: file asking for more would make every prediction allocate gigabytes.
+MAX_LOADED_FRAMES = 100_000
+
+
 def _check_state(step, check):
     check.count("n_features_in_")
+    check.need(step.n_frames <= MAX_LOADED_FRAMES,
+               f"n_frames={step.n_frames} is above the {MAX_LOADED_FRAMES} frames a "
+               "model file may ask for")
 
 
 register(PadCrop, check_state=_check_state)

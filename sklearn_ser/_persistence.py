@@ -179,6 +179,10 @@ def save(estimator, path):
         the step), or a parameter or fitted attribute cannot be stored without
         pickle (e.g. a function passed as ``iterator_train__collate_fn``; the
         message names the parameter).
+    ValueError
+        If the parameters of a network step no longer describe its fitted
+        network (e.g. ``hidden_units`` changed with ``set_params`` after
+        ``fit``): such a file could not be loaded.
     sklearn.exceptions.NotFittedError
         If a step that needs fitting is not fitted (the message names it).
 
@@ -306,6 +310,14 @@ def _build_step(entry, index, arrays, weights, device):
         )
     registry_entry = entry_of_class(cls)
     raw = field(entry, "params", dict, where)
+    for key in raw:
+        if any(key == d or key.startswith(f"{d}__")
+               for d in registry_entry.dropped_params):
+            raise ValueError(
+                f"{where} sets the parameter {key!r}, which sklearn_ser.save never "
+                "stores (it names a place of the machine that trained the model); "
+                "the file was altered and is refused."
+            )
     params = {key: decode(value, f"parameter {name}__{key}") for key, value in raw.items()}
     if registry_entry.network and device is not None:
         params["device"] = device
@@ -346,7 +358,7 @@ def _usable_device(saved):
         warnings.warn(
             f"The model was saved with device={saved!r}, but CUDA is not available "
             "here; it is loaded on the CPU.",
-            UserWarning, stacklevel=4,
+            UserWarning, stacklevel=5,
         )
         return "cpu"
     return saved
@@ -388,9 +400,13 @@ def load(path, *, device=None):
         If ``path`` does not exist.
     ValueError
         If the file is not a sklearn-ser model file, is damaged or truncated,
-        holds anything outside the format, or has a format version this
+        holds anything outside the format, has a format version this
         version of the library does not read (the message names both
-        versions).
+        versions), or would cost more than a bounded amount of memory: a
+        member that declares or inflates to more than its limit (8 MiB of
+        metadata, 64 MiB of arrays, 256 MiB of weights), an architecture
+        that does not match the stored weights (checked before any network
+        is built), non-finite weights. Every message names the file.
 
     See Also
     --------
@@ -412,37 +428,48 @@ def load(path, *, device=None):
         raise TypeError(f"device must be None, a str or a torch.device, got {device!r}.")
     reader = Reader(path)
     try:
-        reader.check_members()
-        meta = reader.metadata()
-        arrays = reader.arrays(ARRAYS)
-        weights = reader.arrays(WEIGHTS)
-    finally:
-        reader.close()
-    try:
-        check_keys(meta, METADATA_KEYS, "metadata")
-        kind = field(meta, "kind", str, "metadata")
-        entries = field(meta, "steps", list, "metadata")
-        if kind not in ("pipeline", "estimator") or not entries or (
-            kind == "estimator" and len(entries) != 1
-        ):
-            raise ValueError("metadata: unexpected kind or number of steps.")
-        steps = [_build_step(entry, i, arrays, weights, device)
-                 for i, entry in enumerate(entries)]
-        leftover = sorted(arrays) + sorted(weights)
-        if leftover:
-            raise ValueError(f"arrays {leftover[:5]} belong to no step; refused.")
-        if kind == "estimator":
-            return steps[0][1]
-        raw = field(meta, "pipeline_params", dict, "metadata")
-        params = {k: decode(v, f"Pipeline parameter {k}") for k, v in raw.items()}
-        if "steps" in params or "memory" in params:
-            raise ValueError("metadata: Pipeline parameters must not set steps or "
-                             "memory.")
-        try:
-            return Pipeline(steps, **params)
-        except TypeError as exc:
-            raise ValueError(f"invalid Pipeline parameters ({exc}).") from None
+        return _load(reader, device)
     except ValueError as exc:
         if str(exc).startswith("Model file "):
             raise
         raise reader.error(f"is invalid: {exc}") from None
+    except MemoryError:
+        raise reader.error("is refused: reading it ran out of memory.") from None
+    except (TypeError, AttributeError, KeyError, IndexError, OverflowError,
+            RuntimeError) as exc:  # RecursionError is a RuntimeError
+        raise reader.error(
+            f"is invalid: {type(exc).__name__} while rebuilding the model ({exc})."
+        ) from None
+    finally:
+        reader.close()
+
+
+def _load(reader, device):
+    """The estimator of an open model file (errors are named by :func:`load`)."""
+    reader.check_members()
+    meta = reader.metadata()
+    arrays = reader.arrays(ARRAYS)
+    weights = reader.arrays(WEIGHTS)
+    check_keys(meta, METADATA_KEYS, "metadata")
+    kind = field(meta, "kind", str, "metadata")
+    entries = field(meta, "steps", list, "metadata")
+    if kind not in ("pipeline", "estimator") or not entries or (
+        kind == "estimator" and len(entries) != 1
+    ):
+        raise ValueError("metadata: unexpected kind or number of steps.")
+    steps = [_build_step(entry, i, arrays, weights, device)
+             for i, entry in enumerate(entries)]
+    leftover = sorted(arrays) + sorted(weights)
+    if leftover:
+        raise ValueError(f"arrays {leftover[:5]} belong to no step; refused.")
+    if kind == "estimator":
+        return steps[0][1]
+    raw = field(meta, "pipeline_params", dict, "metadata")
+    params = {k: decode(v, f"Pipeline parameter {k}") for k, v in raw.items()}
+    if "steps" in params or "memory" in params:
+        raise ValueError("metadata: Pipeline parameters must not set steps or "
+                         "memory.")
+    try:
+        return Pipeline(steps, **params)
+    except TypeError as exc:
+        raise ValueError(f"invalid Pipeline parameters ({exc}).") from None

@@ -5,6 +5,7 @@ device and the seeding of torch; each a function of the data and the
 classifier's parameters.
 """
 
+import numbers
 from contextlib import contextmanager
 
 import numpy as np
@@ -196,6 +197,7 @@ def encode_target(y, n_samples, classes=None, fitted_classes=None):
             f"{int(np.flatnonzero(missing)[0])} ({int(missing.sum())} in all); "
             "every sample needs a class label."
         )
+    check_one_type(y, "y")
     if fitted_classes is None:
         labels = np.asarray(classes) if classes is not None else np.unique(y)
         if labels.size < 2:
@@ -215,6 +217,41 @@ def encode_target(y, n_samples, classes=None, fitted_classes=None):
             f"not among the classes {labels.tolist()}."
         )
     return labels, encoded.astype(np.int64)
+
+
+def _kind(value):
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, (numbers.Number, np.number, np.bool_)):
+        return "number"
+    return type(value).__name__
+
+
+def check_one_type(values, name):
+    """Refuse an object array that mixes strings, numbers and other types.
+
+    Such labels or groups cannot be sorted (numpy fails with a bare
+    ``'<' not supported``); the message names the first sample of each kind.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples,)
+        The labels or groups.
+    name : str
+        How the message names them (``"y"``, ``"groups"``).
+    """
+    if values.dtype != object:
+        return
+    first = {}
+    for i, value in enumerate(values):
+        first.setdefault(_kind(value), i)
+    if len(first) > 1:
+        examples = ", ".join(f"{name}[{i}] is {values[i]!r} ({type(values[i]).__name__})"
+                             for i in sorted(first.values())[:3])
+        raise TypeError(
+            f"{name} mixes values of different types ({examples}); use one type "
+            f"for all of them, e.g. strings: np.asarray({name}).astype(str)."
+        )
 
 
 def validation_split(y, groups, fraction, rng):
@@ -246,6 +283,7 @@ def validation_split(y, groups, fraction, rng):
             raise ValueError(
                 f"groups has {groups.shape[0]} entries but X has {n} samples."
             )
+        check_one_type(groups, "groups")
         n_groups = np.unique(groups).size
         if n_groups < 2:
             raise ValueError(
@@ -253,7 +291,17 @@ def validation_split(y, groups, fraction, rng):
                 "needs at least 2 groups. Pass more groups or set "
                 "validation_fraction=None."
             )
-        n_splits = int(min(max(2, round(1 / fraction)), n_groups))
+        # StratifiedGroupKFold needs a class with at least n_splits samples:
+        # with few samples per group (one utterance each) a smaller number of
+        # folds holds out a larger share, rather than failing.
+        largest_class = int(np.bincount(y).max())
+        n_splits = int(min(max(2, round(1 / fraction)), n_groups, largest_class))
+        if n_splits < 2:
+            raise ValueError(
+                f"validation_fraction={fraction} with groups: no class has 2 "
+                "samples, so no group-aware validation split can be held out; "
+                "set validation_fraction=None."
+            )
         cv = StratifiedGroupKFold(
             n_splits=n_splits, shuffle=True,
             random_state=rng.randint(np.iinfo(np.int32).max),
@@ -306,9 +354,21 @@ def class_weights(class_weight, classes, y_train):
                 f"class_weight has label(s) {sorted(map(str, unknown))} that are "
                 f"not among the classes {classes.tolist()}."
             )
-        return np.array(
-            [float(class_weight.get(c, 1.0)) for c in classes.tolist()]
-        )
+        weights = []
+        for c in classes.tolist():
+            w = class_weight.get(c, 1.0)
+            ok = (isinstance(w, numbers.Real) and not isinstance(w, (bool, np.bool_))
+                  and np.isfinite(w) and w >= 0)
+            if not ok:
+                raise ValueError(
+                    f"class_weight[{c!r}] is {w!r}; expected a finite, "
+                    "non-negative number."
+                )
+            weights.append(float(w))
+        if not any(weights):
+            raise ValueError("class_weight gives every class a weight of 0; at "
+                             "least one class needs a positive weight.")
+        return np.array(weights)
     counts = np.bincount(y_train, minlength=n_classes)
     if (counts == 0).any():
         missing = classes[counts == 0].tolist()

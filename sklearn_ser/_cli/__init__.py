@@ -42,8 +42,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return args.func(args) or 0
-    except KeyboardInterrupt:
-        print("sklearn-ser: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        detail = f": {exc}" if str(exc) else ""
+        print(f"sklearn-ser {args.command}: interrupted{detail}", file=sys.stderr)
         return 130
     except (CLIError, ValueError, TypeError, OSError) as exc:
         lines = [line.rstrip() for line in str(exc).strip().splitlines()] or [repr(exc)]

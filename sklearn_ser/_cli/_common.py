@@ -1,7 +1,11 @@
 """Options, messages and pipelines shared by the commands."""
 
 import argparse
+import contextlib
 import os
+import signal
+import stat
+import tempfile
 import time
 
 import numpy as np
@@ -169,3 +173,80 @@ def describe_training(pipe):
             + "  ".join(f"{name}={params['classifier__' + name]}"
                         for name in ("hidden_units", "lstm_units", "attention_units",
                                      "lr", "l2", "batch_size", "max_epochs")))
+
+
+def _probe_folder(folder, what):
+    """Refuse a folder that is missing or cannot take a new file."""
+    if not os.path.isdir(folder):
+        raise CLIError(f"{what}: the folder {folder!r} does not exist; create it "
+                       "first (nothing was trained).")
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".sklearn_ser_probe_")
+    except OSError as exc:
+        raise CLIError(f"{what}: cannot write in the folder {folder!r} "
+                       f"({exc.strerror or exc}); nothing was trained.") from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def check_output_file(path, what):
+    """Check, before any work, that a file can be written at ``path``.
+
+    A symbolic link is followed (the file it points to is written); a
+    directory, a FIFO, a device or a socket at ``path`` is refused.
+    """
+    real = os.path.realpath(path)
+    if os.path.exists(real) and not stat.S_ISREG(os.stat(real).st_mode):
+        kind = "a directory" if os.path.isdir(real) else "not a regular file"
+        raise CLIError(f"{what} {path!r} is {kind}; expected the path of a file "
+                       "(nothing was trained).")
+    _probe_folder(os.path.dirname(real) or ".", f"{what} {path!r}")
+
+
+def check_output_dir(path, what):
+    """Create the output folder ``path`` now and check it can be written."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise CLIError(f"{what} {path!r} exists and is not a directory "
+                       "(nothing was trained).")
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        raise CLIError(f"{what} {path!r} cannot be created ({exc.strerror or exc}); "
+                       "nothing was trained.") from None
+    _probe_folder(path, f"{what} {path!r}")
+    for name in ("results.json", "results.csv"):
+        target = os.path.join(path, name)
+        if os.path.exists(target) and not os.path.isfile(target):
+            raise CLIError(f"{what}: {target!r} is not a regular file "
+                           "(nothing was trained).")
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a step that would otherwise swallow it (skorch's fit)."""
+
+
+@contextlib.contextmanager
+def noting_ctrl_c():
+    """Remember a Ctrl-C inside, and raise :class:`Interrupted` after it.
+
+    skorch ends ``fit`` early on Ctrl-C and returns normally, keeping the best
+    weights so far; the command line must not go on as if training had
+    finished (and, e.g., replace a model file with a half-trained one).
+    """
+    pressed = []
+
+    def handler(signum, frame):
+        pressed.append(signum)
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread: signals cannot be caught here
+        previous = None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise Interrupted

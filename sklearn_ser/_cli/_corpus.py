@@ -15,12 +15,16 @@ from .._paper import PAPER_TABLE1
 from ._common import (
     CLIError,
     FoldProgress,
+    Interrupted,
     add_training_options,
     check_dir,
+    check_output_dir,
+    check_output_file,
     collapsed_folds,
     counts,
     describe_training,
     make_pipeline,
+    noting_ctrl_c,
     plural,
     say,
 )
@@ -211,6 +215,8 @@ def _evaluate(pipe, data, X, groups, speakers, n_splits, is_net):
 def _cmd_evaluate(args):
     from .. import make_baseline_pipeline
 
+    if args.out:
+        check_output_dir(args.out, "--out")
     data, name = load_data(args)
     groups, n_splits = _groups(args, data)
     speakers = _speakers(args, data) if args.normalization == "speaker" else None
@@ -314,6 +320,7 @@ def _cmd_train(args):
     from .. import save
     from .._evaluation import with_speakers
 
+    check_output_file(args.output, "Model file")
     data, name = load_data(args)
     speakers = _speakers(args, data)
     pipe = make_pipeline(args, args.attention)
@@ -325,8 +332,15 @@ def _cmd_train(args):
     if args.normalization == "speaker":
         X = with_speakers(X, speakers)
     groups = speakers if speakers is not None else getattr(data, "groups", None)
-    pipe.fit(X, data.target, classifier__groups=groups)
+    try:
+        with noting_ctrl_c():
+            pipe.fit(X, data.target, classifier__groups=groups)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            "training interrupted (Ctrl-C); no model was written"
+            + (f", {args.output} is unchanged" if os.path.exists(args.output) else "")
+        ) from None
     pipe.set_params(classifier__callbacks=None)
-    save(pipe, args.output)
+    save(pipe, args.output)  # a temporary file in the same folder, then renamed
     say(f"Wrote {args.output}")
     return 0

@@ -1,0 +1,143 @@
+"""The robustness cases of hostile input (the docs table lists them all).
+
+``tests/test_robustness.py`` holds the cases of everyday bad input and
+renders the table of ``docs/robustness_table.rst`` from both lists; the
+cases below are checked by the ``tests/test_hostile_*.py`` modules.
+"""
+
+from collections import namedtuple
+
+ERROR, HANDLED, BUG = "clear error", "handled", "bug (xfail)"
+
+Case = namedtuple("Case", "id entry input behaviour kind")
+
+#: Test modules whose tests cover the cases of :data:`HOSTILE`.
+HOSTILE_MODULES = ("tests.test_hostile_models", "tests.test_hostile_audio",
+                   "tests.test_hostile_cache",
+                   "tests.test_hostile_estimators",
+                   "tests.test_hostile_cli")
+
+HOSTILE = [
+    # -- untrusted model files ------------------------------------------------
+    Case("load-bomb-declared", "load",
+         "2 MB model file whose ``metadata.json`` (or ``weights.npz``) declares "
+         "gigabytes",
+         "``ValueError`` naming the file and the member, before anything is "
+         "decompressed; a member may hold at most 8 MiB (metadata), 64 MiB "
+         "(arrays), 256 MiB (weights)", ERROR),
+    Case("load-bomb-lying-header", "load",
+         "member that declares a few bytes but inflates to hundreds of MB",
+         "decompressed in a stream that stops at the declared size: "
+         "``ValueError`` naming the file (damaged)", ERROR),
+    Case("load-npy-header-lies", "load",
+         "array whose ``.npy`` header declares 1 GiB (or an inner archive that "
+         "declares more than the member limit)",
+         "``ValueError`` naming the file and the array, checked before the "
+         "array is made", ERROR),
+    Case("load-huge-architecture", "load",
+         "metadata with ``lstm_units=9000`` (or ``hidden_units``) beside small "
+         "weights",
+         "``ValueError`` naming the weight and both shapes; the shapes are "
+         "compared on PyTorch's meta device, before any network is built; at "
+         "most 16384 units", ERROR),
+    Case("load-huge-n-frames", "load", "``PadCrop`` ``n_frames=10**8``",
+         "``ValueError`` naming ``n_frames`` and the bound (100000 frames)",
+         ERROR),
+    Case("load-planted-memory", "load",
+         "metadata that sets the ``memory`` folder of ``LLDExtractor``",
+         "``ValueError`` naming the parameter: ``save`` never stores it; a "
+         "pipeline saved with a cache loads with ``memory=None``", ERROR),
+    Case("load-nan-weights", "load / sklearn-ser predict",
+         "network weights holding NaN or inf",
+         "``ValueError`` naming the weight; ``predict`` exits 1 and prints no "
+         "label", ERROR),
+    Case("load-deep-json", "load", "``metadata.json`` nested 100000 deep",
+         "``ValueError`` naming the file: nested too deeply "
+         "(no ``RecursionError``)", ERROR),
+    Case("load-unexpected-exceptions", "load",
+         "file setting a read-only attribute (``classes_``), or a network "
+         "build that fails with ``RuntimeError`` or ``MemoryError``",
+         "``ValueError`` naming the file and the exception", ERROR),
+    Case("load-bounded-cost", "load",
+         "any of the hostile files above, under 10 MB",
+         "loaded or refused in a subprocess whose peak RSS stays under 1 GiB "
+         "and within 10 s", HANDLED),
+    # -- audio ----------------------------------------------------------------
+    Case("audio-rate-1hz", "LLDExtractor",
+         "32 KB WAV file whose header says 1 Hz (or 10 MHz)",
+         "``ValueError`` naming the file and the rate: 1000 to 768000 Hz "
+         "expected (nothing is resampled)", ERROR),
+    Case("audio-fifo", "LLDExtractor",
+         "path of a FIFO (named pipe), with and without a cache",
+         "``ValueError`` naming the file: not a regular file (no hang)", ERROR),
+    Case("audio-device-symlink", "LLDExtractor",
+         "symbolic link to ``/dev/zero``, with and without a cache",
+         "``ValueError`` naming the file: a device, not a regular file", ERROR),
+    Case("audio-wide-int", "LLDExtractor",
+         "``int64`` waveform (``x16.astype(int)``), a list of ints, ``int8``, "
+         "``uint16``",
+         "``TypeError`` naming ``X[i]`` and the dtype, saying how to convert "
+         "(``x.astype(np.float32) / 32768``); never scaled by a guess", ERROR),
+    Case("audio-long-resample", "LLDExtractor",
+         "2-minute 48 kHz stereo WAV file",
+         "resampled in blocks: Python-side peak below 1.5 x the file size "
+         "(the whole signal in float64 before); same samples as "
+         "``resample_poly`` within 1e-6", HANDLED),
+    Case("audio-non-utf8-name", "LLDExtractor",
+         "valid WAV file whose name is not valid UTF-8",
+         "read with the cache off as with it on; same features", HANDLED),
+    # -- feature cache --------------------------------------------------------
+    Case("cache-flipped-byte", "LLDExtractor(memory=...)",
+         "cache entry with one flipped bit in its features",
+         "the SHA-256 of the features does not match: extracted again, the "
+         "entry overwritten", HANDLED),
+    Case("cache-foreign-entry", "LLDExtractor(memory=...)",
+         "well-formed, shorter entry of another input in an entry's place, or "
+         "an entry cut short with its frame count edited",
+         "the key stored in the entry (or the checksum) does not match: "
+         "extracted again", HANDLED),
+    Case("cache-read-only", "LLDExtractor(memory=...)",
+         "cache folder that cannot be written (read-only, full)",
+         "one ``UserWarning`` naming the folder and the reason; the features "
+         "are computed and returned", HANDLED),
+    Case("cache-entry-directory", "LLDExtractor(memory=...)",
+         "folder in place of a cache entry",
+         "treated as a damaged entry: extracted again (an empty folder is "
+         "replaced by the entry, a non-empty one left alone with one warning)",
+         HANDLED),
+    # -- estimators -----------------------------------------------------------
+    Case("clf-bad-class-weight", "SERClassifier",
+         "``class_weight`` with a NaN, inf, negative or non-numeric weight, or "
+         "all weights 0",
+         "``ValueError`` naming the class and the value (no training to NaN)",
+         ERROR),
+    Case("clf-mixed-type-labels", "SERClassifier / evaluate_sessions",
+         "``y`` or ``groups`` mixing strings and numbers",
+         "``TypeError`` naming a sample of each type, suggesting "
+         "``.astype(str)`` (no bare ``'<' not supported``)", ERROR),
+    Case("clf-one-sample-per-group", "SERClassifier",
+         "``groups=np.arange(n)`` (one utterance per group) on a small corpus",
+         "trains: the group-aware validation split uses fewer folds (at most "
+         "the largest class count) instead of failing in scikit-learn", HANDLED),
+    Case("save-params-changed-after-fit", "save",
+         "``set_params(classifier__hidden_units=16)`` on a fitted pipeline, "
+         "then ``save``",
+         "``ValueError`` naming the step and the weights whose shapes no "
+         "longer match; no file is written", ERROR),
+    # -- command line ---------------------------------------------------------
+    Case("cli-train-interrupted", "sklearn-ser train",
+         "Ctrl-C (SIGINT) during training, over an existing model file",
+         "exit status 130, one line saying no model was written; the existing "
+         "file is unchanged, no temporary file is left", HANDLED),
+    Case("cli-output-checked-first", "sklearn-ser train / evaluate",
+         "``-o`` in a missing or unwritable folder, ``-o`` a directory, "
+         "``--out`` a file or not creatable",
+         "exit status 1, one line naming the path, before the corpus is read "
+         "or anything is trained", ERROR),
+    Case("save-special-targets", "save / sklearn-ser train",
+         "model path that is a symbolic link, a FIFO, a link to ``/dev/null``, "
+         "a directory",
+         "a link is written through (the link stays, its target gets the "
+         "model); a FIFO or device is refused with ``ValueError``, a directory "
+         "with ``IsADirectoryError``, naming the path", ERROR),
+]
