@@ -9,7 +9,7 @@ Four tables, each on recordings assembled from the synthetic corpus
   on them), end to end (reading, features, windows, network), as a multiple
   of real time, best of ``--repeats``;
 * **memory**: the peak-memory growth of ``predict_timeline`` on a file of
-  ``--long-hours`` hours, measured in a fresh process (``ru_maxrss`` after a
+  ``--long-hours`` hours, measured in a fresh process (``VmHWM`` after a
   warm-up on a short file, then after the long one);
 * **agreement**: a network of the ``fast`` recipe trained on ``--train``
   utterances; on a recording of held-out utterances, the share of
@@ -128,18 +128,26 @@ def _torch_threads():
 
 
 _MEMORY_CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 from sklearn_ser import load, predict_timeline
+
+
+def status(key):
+    # This interpreter's own memory (VmHWM is its peak; ru_maxrss would also
+    # hold the parent's at the exec, which Linux keeps across exec).
+    with open("/proc/self/status") as f:
+        return [int(line.split()[1]) for line in f if line.startswith(key + ":")][0]
+
+
 model, short, long = sys.argv[1:4]
 pipe = load(model)
 predict_timeline(pipe, short, segmentation="fixed")
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-with open("/proc/self/status") as f:
-    rss = [int(line.split()[1]) for line in f if line.startswith("VmRSS:")][0]
+before = status("VmHWM")
+rss = status("VmRSS")
 t0 = time.perf_counter()
 table = predict_timeline(pipe, long, segmentation="fixed")
 elapsed = time.perf_counter() - t0
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after = status("VmHWM")
 print(json.dumps({"before_kib": before, "after_kib": after, "rss_kib": rss,
                   "segments": len(table),
                   "seconds": elapsed}))

@@ -197,7 +197,14 @@ _LOAD_SCRIPT = textwrap.dedent("""
     except BaseException as exc:
         outcome, message = type(exc).__name__, str(exc)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM is the peak of this interpreter's own memory; ru_maxrss would
+    # also hold the parent's at the exec (Linux keeps it across exec).
+    try:
+        with open("/proc/self/status") as f:
+            hwm = [line for line in f if line.startswith("VmHWM:")]
+        peak = int(hwm[0].split()[1]) / 1024
+    except (OSError, IndexError, ValueError):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"outcome": outcome, "message": message[:500],
                       "seconds": seconds, "peak_mib": peak}))
 """)
