@@ -412,3 +412,14 @@ def test_multiline_errors_keep_their_details(monkeypatch, capsys):
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "sklearn-ser demo: error: 2 of 3 inputs could not be used:"
     assert err[1:] == ["  a.wav: bad", "  b.wav: worse"]
+
+
+def test_epoch_selection_follows_the_recipe():
+    from sklearn_ser import make_ser_pipeline
+    from sklearn_ser._cli._common import epoch_selection
+
+    fast = epoch_selection(make_ser_pipeline(recipe="fast"))
+    assert fast == "trained on all the training speakers, the last epoch is kept"
+    paper = epoch_selection(make_ser_pipeline(recipe="paper"), "training groups")
+    assert paper == ("best epoch chosen on a validation split (10%) of the training "
+                     "groups")

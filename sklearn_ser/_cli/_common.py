@@ -175,6 +175,15 @@ def describe_training(pipe):
                                      "lr", "l2", "batch_size", "max_epochs")))
 
 
+def epoch_selection(pipe, groups="training speakers"):
+    """How a pipeline's classifier chooses its epoch, in words."""
+    fraction = pipe.get_params().get("classifier__validation_fraction")
+    if not fraction:
+        return f"trained on all the {groups}, the last epoch is kept"
+    return (f"best epoch chosen on a validation split ({fraction:.0%}) of the "
+            f"{groups}")
+
+
 def _probe_folder(folder, what):
     """Refuse a folder that is missing or cannot take a new file."""
     if not os.path.isdir(folder):

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._network import ATTENTIONS
 from .._pipeline import NORMALIZATIONS
-from ._common import collapsed_folds, counts, positive_int, say
+from ._common import collapsed_folds, counts, epoch_selection, positive_int, say
 
 
 def add_parsers(sub):
@@ -74,8 +74,8 @@ def _cmd_demo(args):
     say("Network: the paper's architecture with the library's fast recipe "
            "(paper values in brackets):")
     say("  " + _describe_recipe(net, paper))
-    say(f"  attention={args.attention}  normalization={args.normalization}  best "
-           "epoch chosen on a validation split of the training speakers")
+    say(f"  attention={args.attention}  normalization={args.normalization}  "
+        f"{epoch_selection(net)}")
     say("Extracting features (openSMILE, 32 LLDs per 10 ms frame)...")
     make_baseline_pipeline(memory=str(cache))[0].set_params(verbose=True).transform(
         list(data.data))  # fills the cache once for every model and fold
