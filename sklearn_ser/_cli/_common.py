@@ -175,6 +175,15 @@ def describe_training(pipe):
                                      "lr", "l2", "batch_size", "max_epochs")))
 
 
+def check_model_file(path):
+    """Refuse a model path that is a folder or does not exist, before loading."""
+    if os.path.isdir(path):
+        raise CLIError(f"model {path!r} is a directory; give the model file "
+                       "written by 'train'")
+    if not os.path.isfile(path):
+        raise CLIError(f"model file {path!r} does not exist")
+
+
 def epoch_selection(pipe, groups="training speakers"):
     """How a pipeline's classifier chooses its epoch, in words."""
     fraction = pipe.get_params().get("classifier__validation_fraction")

@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from ._common import CLIError, device_name, say
+from ._common import CLIError, check_model_file, device_name, say
 
 _FORMATS = ("text", "csv", "json")
 
@@ -132,11 +132,7 @@ def _classify(pipe, good, speaker, failed):
 def _cmd_predict(args):
     from .. import load
 
-    if os.path.isdir(args.model):
-        raise CLIError(f"model {args.model!r} is a directory; give the model file "
-                       "written by 'train'")
-    if not os.path.isfile(args.model):
-        raise CLIError(f"model file {args.model!r} does not exist")
+    check_model_file(args.model)
     pipe = load(args.model, device=args.device)
     from .._lld import LLDExtractor
 

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 
-from ._common import CLIError, device_name, say
+from ._common import CLIError, check_model_file, device_name, say
 
 _FORMATS = ("table", "csv", "json")
 
@@ -60,11 +60,7 @@ def add_parsers(sub):
 def _cmd_timeline(args):
     from .. import load, predict_timeline
 
-    if os.path.isdir(args.model):
-        raise CLIError(f"model {args.model!r} is a directory; give the model file "
-                       "written by 'train'")
-    if not os.path.isfile(args.model):
-        raise CLIError(f"model file {args.model!r} does not exist")
+    check_model_file(args.model)
     if os.path.isdir(args.file):
         raise CLIError(f"{args.file!r} is a directory; give one audio file")
     if not os.path.isfile(args.file):
