@@ -15,16 +15,7 @@ from scipy.signal import resample_poly
 from sklearn_ser import LLDExtractor
 from sklearn_ser._audio import AudioFile
 
-from .test_robustness import covers
-
-SR = 16000
-
-
-def _voice(seconds=1.0, sr=SR, seed=0):
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(seconds * sr)) / sr
-    x = 0.3 * np.sin(2 * np.pi * 180 * t) + 0.1 * np.sin(2 * np.pi * 360 * t)
-    return (x + 0.01 * rng.standard_normal(t.size)).astype(np.float32)
+from .test_robustness import SR, _voice, covers
 
 
 def _finishes(func, timeout=30):
