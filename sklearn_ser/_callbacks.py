@@ -1,4 +1,4 @@
-"""Training callbacks of SERClassifier: epoch selection and the learning rate."""
+"""Training callbacks of the networks: epoch selection and the learning rate."""
 
 import copy
 import warnings
@@ -13,7 +13,7 @@ from skorch.callbacks import (
 )
 from skorch.utils import to_numpy
 
-from .metrics import wa_ua_score
+from .metrics import concordance_correlation_coefficient, wa_ua_score
 
 
 def valid_wa_ua(net, X, y):
@@ -23,6 +23,24 @@ def valid_wa_ua(net, X, y):
         # A group-aware split may lack a class that the network predicts.
         warnings.filterwarnings("ignore", "y_pred contains classes not in y_true")
         return wa_ua_score(np.asarray(y), logits.argmax(axis=1))
+
+
+def valid_ccc(net, X, y):
+    """Mean CCC over the targets of the module's outputs on the validation split.
+
+    The network predicts standardised targets; the CCC does not change when
+    the same affine map is applied to the truth and the prediction, so it is
+    the CCC of the predictions in the targets' own units.
+    """
+    outputs = to_numpy(net.forward(X)).astype(np.float64)
+    return concordance_correlation_coefficient(np.asarray(y, dtype=np.float64),
+                                               outputs.reshape(len(outputs), -1))
+
+
+#: Best-epoch selection of SERClassifier: (history key, score, label).
+WA_UA_SELECTION = ("valid_wa_ua", valid_wa_ua, "validation WA + UA")
+#: Best-epoch selection of SERRegressor.
+CCC_SELECTION = ("valid_ccc", valid_ccc, "validation CCC")
 
 
 class BestEpoch(Callback):
@@ -111,20 +129,29 @@ class CosineSchedule(Callback):
         self._epoch += 1
 
 
-def default_callbacks(lr_schedule):
-    """The callbacks of SERClassifier, as ``[(name, callback), ...]``.
+def default_callbacks(lr_schedule, monitor="valid_wa_ua", scoring=valid_wa_ua,
+                      label="validation WA + UA"):
+    """The callbacks of a network estimator, as ``[(name, callback), ...]``.
 
-    SERClassifier sets the ``patience`` of ``"best_epoch"`` at each fit.
+    Parameters
+    ----------
+    lr_schedule : {"constant", "cosine"}
+        The ``lr_schedule`` parameter.
+    monitor : str, default="valid_wa_ua"
+        History key of the validation score that picks the best epoch.
+    scoring : callable, default=valid_wa_ua
+        ``scoring(net, X_valid, y_valid)``, higher is better.
+    label : str, default="validation WA + UA"
+        How messages name the score.
+
+    The estimator sets the ``patience`` of ``"best_epoch"`` at each fit.
     """
     schedule = [("lr_schedule", CosineSchedule())] if lr_schedule == "cosine" else []
     return schedule + [
         ("epoch_timer", EpochTimer()),
         ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
         ("valid_loss", PassthroughScoring(name="valid_loss")),
-        (
-            "valid_wa_ua",
-            EpochScoring(valid_wa_ua, name="valid_wa_ua", lower_is_better=False),
-        ),
-        ("best_epoch", BestEpoch(monitor="valid_wa_ua", label="validation WA + UA")),
+        (monitor, EpochScoring(scoring, name=monitor, lower_is_better=False)),
+        ("best_epoch", BestEpoch(monitor=monitor, label=label)),
         ("print_log", PrintLog()),
     ]

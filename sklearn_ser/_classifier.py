@@ -1,28 +1,20 @@
 """The BiLSTM attention network of the paper as a skorch classifier."""
 
-import numbers
-
 import numpy as np
 import torch
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
-from skorch import NeuralNet, NeuralNetClassifier
-from skorch.utils import to_numpy, to_tensor
+from sklearn.utils._param_validation import StrOptions
+from skorch import NeuralNetClassifier
 
 from . import _loaders, _paper, _training
-from ._callbacks import BestEpoch, default_callbacks
-from ._network import NORMALIZATIONS, SERNet
+from ._callbacks import WA_UA_SELECTION
+from ._estimator import NETWORK_CONSTRAINTS, SERNetMixin, check_network_state
+from ._network import SERNet
 from ._registry import SKORCH_ATTRIBUTES, TORCH_CLASSES, register
 
 __all__ = ["SERClassifier"]
 
-# Parameters of the network that SERClassifier exposes under their own name.
-_MODULE_PARAMS = ("attention", "hidden_units", "lstm_units", "attention_units",
-                  "attention_normalization", "dropout", "noise_variance")
 
-
-class SERClassifier(_training.AutoDeviceMixin, NeuralNetClassifier):
+class SERClassifier(SERNetMixin, NeuralNetClassifier):
     """BiLSTM network with attention pooling for speech emotion recognition.
 
     The network of the paper [1]_: three frame-wise fully connected ReLU
@@ -212,24 +204,8 @@ class SERClassifier(_training.AutoDeviceMixin, NeuralNetClassifier):
     """
 
     _parameter_constraints = {
-        "attention": [StrOptions(set(_paper.ATTENTIONS))],
-        "hidden_units": [Interval(numbers.Integral, 1, None, closed="left")],
-        "lstm_units": [Interval(numbers.Integral, 1, None, closed="left")],
-        "attention_units": [Interval(numbers.Integral, 1, None, closed="left")],
-        "attention_normalization": [StrOptions(set(NORMALIZATIONS))],
-        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
-        "noise_variance": [Interval(numbers.Real, 0, None, closed="left")],
-        "l2": [Interval(numbers.Real, 0, None, closed="left")],
-        "lr": [Interval(numbers.Real, 0, None, closed="neither")],
-        "lr_schedule": [StrOptions({"constant", "cosine"})],
-        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        **NETWORK_CONSTRAINTS,
         "class_weight": [StrOptions({"balanced"}), dict, None],
-        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left"), None],
-        "patience": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "random_state": ["random_state"],
-        "device": [str, torch.device, None],
-        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -255,71 +231,31 @@ class SERClassifier(_training.AutoDeviceMixin, NeuralNetClassifier):
         verbose=0,
         **kwargs,
     ):
-        kwargs.setdefault("module", SERNet)
-        kwargs.setdefault("criterion", torch.nn.CrossEntropyLoss)
-        kwargs.setdefault("optimizer", torch.optim.Adam)
-        kwargs.setdefault("train_split", None)
-        kwargs.setdefault("iterator_train", _loaders.LengthBucketLoader)
-        kwargs.setdefault("iterator_valid", _loaders.TrimLoader)
-        super().__init__(
-            lr=lr,
-            batch_size=batch_size,
-            max_epochs=max_epochs,
-            device=device,
-            verbose=verbose,
-            **kwargs,
+        self._init_network(
+            kwargs, criterion=torch.nn.CrossEntropyLoss, lr=lr,
+            batch_size=batch_size, max_epochs=max_epochs, device=device,
+            verbose=verbose, attention=attention, hidden_units=hidden_units,
+            lstm_units=lstm_units, attention_units=attention_units,
+            attention_normalization=attention_normalization, dropout=dropout,
+            noise_variance=noise_variance, l2=l2, lr_schedule=lr_schedule,
+            class_weight=class_weight, validation_fraction=validation_fraction,
+            patience=patience, random_state=random_state,
         )
-        self.attention = attention
-        self.hidden_units = hidden_units
-        self.lstm_units = lstm_units
-        self.attention_units = attention_units
-        self.attention_normalization = attention_normalization
-        self.dropout = dropout
-        self.noise_variance = noise_variance
-        self.l2 = l2
-        self.lr_schedule = lr_schedule
-        self.class_weight = class_weight
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.random_state = random_state
 
     # -- skorch hooks ---------------------------------------------------------
 
-    @property
-    def _default_callbacks(self):
-        return default_callbacks(getattr(self, "lr_schedule", "constant"))
+    _selection = WA_UA_SELECTION
+
+    def _n_outputs(self):
+        return len(self.classes_)
 
     def get_params_for(self, prefix):
         params = super().get_params_for(prefix)
-        if prefix == "module":
-            params.update(
-                n_features=self.n_features_in_,
-                n_classes=len(self.classes_),
-                **{name: getattr(self, name) for name in _MODULE_PARAMS},
-            )
-        elif prefix == "criterion" and getattr(self, "class_weight_", None) is not None:
+        if prefix == "criterion" and getattr(self, "class_weight_", None) is not None:
             params["weight"] = torch.as_tensor(self.class_weight_, dtype=torch.float32)
         return params
 
-    def get_params_for_optimizer(self, prefix, named_parameters):
-        args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
-        if prefix == "optimizer":
-            kwargs["weight_decay"] = self.l2
-        return args, kwargs
-
-    def check_data(self, X, y):
-        # Input is validated by fit; y reaches skorch already encoded.
-        pass
-
-    def get_split_datasets(self, X, y=None, **fit_params):
-        if self.train_split is not None:
-            return super().get_split_datasets(X, y, **fit_params)
-        return _loaders.split_datasets(self.get_dataset(X, y), self.validation_indices_)
-
     # -- fitting --------------------------------------------------------------
-
-    def _check_params(self):
-        _training.check_params(self, _MODULE_PARAMS)
 
     def fit(self, X, y, groups=None, **fit_params):
         """Train the network, keeping the epoch with the best validation WA + UA.
@@ -373,55 +309,21 @@ class SERClassifier(_training.AutoDeviceMixin, NeuralNetClassifier):
         """
         return self._fit(X, y, groups, fit_params, routing_method="partial_fit")
 
-    def _fit(self, X, y, groups, fit_params, routing_method):
-        self._check_params()
-        fresh = (
-            routing_method == "fit" and not self.warm_start
-        ) or not self.initialized_
-        Xz, lengths = _loaders.prepare_input(
-            X, n_features=None if fresh else self.n_features_in_
-        )
+    def _encode_target(self, y, n_samples, fresh):
         labels, y_enc = _training.encode_target(
-            y, Xz.shape[0], classes=self.classes,
+            y, n_samples, classes=self.classes,
             fitted_classes=None if fresh else self.classes_,
         )
         if fresh:
             self.classes_inferred_ = labels
-            self.n_features_in_ = Xz.shape[2]
-        rng = check_random_state(self.random_state)
-        self.validation_indices_ = _training.validation_split(
-            y_enc, groups, self.validation_fraction, rng
-        )
-        train = np.ones(len(y_enc), dtype=bool)
-        train[self.validation_indices_] = False
+        return y_enc, y_enc
+
+    def _fit_target(self, y_enc, train, fresh):
         self.class_weight_ = _training.class_weights(self.class_weight, self.classes_,
-                                           y_enc[train])
-        seed = rng.randint(np.iinfo(np.int32).max)
-        with _training.seeded_torch(seed, self.device):
-            if fresh:
-                self.initialize()
-            else:
-                self._initialize_criterion()
-            best = dict(self.callbacks_).get("best_epoch")
-            if isinstance(best, BestEpoch):
-                best.patience = self.patience  # the value of this call
-            NeuralNet.partial_fit(
-                self, {"x": Xz, "lengths": lengths}, y_enc,
-                _routing_method=routing_method, **fit_params,
-            )
-        self.best_epoch_ = (
-            best.best_epoch_ if isinstance(best, BestEpoch)
-            and best.best_epoch_ is not None
-            else self.history_[-1, "epoch"]
-        )
-        return self
+                                                     y_enc[train])
+        return y_enc
 
     # -- prediction -----------------------------------------------------------
-
-    def _sorted_dataset(self, X):
-        check_is_fitted(self)
-        Xz, lengths = _loaders.prepare_input(X, n_features=self.n_features_in_)
-        return (*_loaders.sorted_dataset(Xz, lengths), lengths)
 
     def predict_proba(self, X):
         """Class probabilities.
@@ -438,15 +340,7 @@ class SERClassifier(_training.AutoDeviceMixin, NeuralNetClassifier):
             Probabilities (float64) in the order of ``classes_``; each row sums
             to one.
         """
-        dataset, order, _ = self._sorted_dataset(X)
-        nonlin = self._get_predict_nonlinearity()
-        chunks = []
-        for logits in self.forward_iter(dataset, training=False):
-            logits = logits[0] if isinstance(logits, tuple) else logits
-            chunks.append(to_numpy(nonlin(logits.double())))
-        proba = np.empty((order.size, len(self.classes_)), dtype=np.float64)
-        proba[order] = np.concatenate(chunks)
-        return proba
+        return self._network_outputs(X, self._get_predict_nonlinearity())
 
     def predict(self, X):
         """Class labels.
@@ -464,46 +358,9 @@ class SERClassifier(_training.AutoDeviceMixin, NeuralNetClassifier):
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(axis=1)]
 
-    def attention_weights(self, X):
-        """Weight of each valid frame in the pooling.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_frames, n_features)
-            Frame features with NaN padding.
-
-        Returns
-        -------
-        weights : list of ndarray of shape (length_i,)
-            For each sample, one weight per valid frame: the attention weights
-            ``alpha_t`` for ``"zhou"``, ``"yang"`` and ``"lstm"``, ``1 /
-            length`` for ``"mean"``.
-        """
-        dataset, order, lengths = self._sorted_dataset(X)
-        self._set_training(False)
-        chunks = []
-        with torch.no_grad():
-            for Xi, _ in self.get_iterator(dataset, training=False):
-                Xi = to_tensor(Xi, device=self.device)
-                alpha = self.module_.attention_weights(**Xi)
-                chunks.extend(to_numpy(alpha.double()))
-        weights = [None] * order.size
-        for i, alpha in zip(order, chunks, strict=True):
-            weights[i] = alpha[: lengths[i]]
-        return weights
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.three_d_array = True
-        tags.input_tags.allow_nan = True
-        tags.target_tags.required = True
-        tags.non_deterministic = self.random_state is None
-        return tags
-
 
 def _check_state(step, check):
-    check.count("n_features_in_")
+    check_network_state(step, check)
     classes = getattr(step, "classes_inferred_", None)
     check.need(isinstance(classes, np.ndarray) and classes.ndim == 1
                and classes.size >= 2 and np.unique(classes).size == classes.size,
@@ -516,15 +373,6 @@ def _check_state(step, check):
                                   and (weight >= 0).all()),
                "class_weight_ must be None or one finite, non-negative weight per "
                "class")
-    for name in ("hidden_units", "lstm_units", "attention_units"):
-        value = getattr(step, name)
-        check.need(value <= MAX_LOADED_UNITS,
-                   f"{name}={value} is above the {MAX_LOADED_UNITS} units a model "
-                   "file may describe")
-
-
-#: The most units per layer a model file may describe (the paper uses 256).
-MAX_LOADED_UNITS = 16384
 
 
 register(

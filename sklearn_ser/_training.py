@@ -115,12 +115,12 @@ class AutoDeviceMixin:
 
 
 def check_params(net, module_params):
-    """Validate the parameters of SERClassifier ``net``.
+    """Validate the parameters of the network estimator ``net``.
 
     Parameters
     ----------
-    net : SERClassifier
-        The classifier.
+    net : SERClassifier or SERRegressor
+        The estimator.
     module_params : tuple of str
         The network parameters it exposes under their own names: setting them
         as ``module__<name>`` is refused, as is ``optimizer__weight_decay``
@@ -135,8 +135,8 @@ def check_params(net, module_params):
     for name in module_params + ("n_features", "n_classes"):
         if hasattr(net, f"module__{name}"):
             raise ValueError(
-                f"Set {name!r} through the SERClassifier parameter of that name, "
-                f"not module__{name}."
+                f"Set {name!r} through the {type(net).__name__} parameter of that "
+                f"name, not module__{name}."
             )
     if hasattr(net, "optimizer__weight_decay"):
         raise ValueError(
