@@ -29,6 +29,7 @@ from ._padcrop import PadCrop
 from ._persistence import load, save
 from ._pipeline import make_baseline_pipeline, make_ser_pipeline
 from ._plotting import AttentionDisplay
+from ._regressor import SERRegressor
 from ._scaler import NeutralStandardScaler
 from ._speaker import SpeakerStandardScaler
 from ._streaming import StreamingRecognizer
@@ -36,7 +37,10 @@ from ._timeline import predict_timeline
 from ._timeline_plot import TimelineDisplay
 from ._version import __version__
 from .metrics import (
+    CCC_SCORING,
     SCORING,
+    ccc_scorer,
+    concordance_correlation_coefficient,
     ua_scorer,
     unweighted_accuracy,
     wa_scorer,
@@ -46,6 +50,7 @@ from .metrics import (
 )
 
 __all__ = [
+    "CCC_SCORING",
     "SCORING",
     "AttentionDisplay",
     "Functionals",
@@ -53,11 +58,14 @@ __all__ = [
     "NeutralStandardScaler",
     "PadCrop",
     "SERClassifier",
+    "SERRegressor",
     "SessionEvaluation",
     "SpeakerStandardScaler",
     "StreamingRecognizer",
     "TimelineDisplay",
     "__version__",
+    "ccc_scorer",
+    "concordance_correlation_coefficient",
     "evaluate_sessions",
     "export_onnx",
     "load",

@@ -5,11 +5,16 @@ import torch
 from sklearn.utils._param_validation import StrOptions
 from skorch import NeuralNetClassifier
 
-from . import _loaders, _paper, _training
+from . import _paper, _training
 from ._callbacks import WA_UA_SELECTION
-from ._estimator import NETWORK_CONSTRAINTS, SERNetMixin, check_network_state
-from ._network import SERNet
-from ._registry import SKORCH_ATTRIBUTES, TORCH_CLASSES, register
+from ._estimator import (
+    NETWORK_CONSTRAINTS,
+    NETWORK_PARAMETER_CLASSES,
+    SERNetMixin,
+    check_network_state,
+    network_is_fitted,
+)
+from ._registry import SKORCH_ATTRIBUTES, register
 
 __all__ = ["SERClassifier"]
 
@@ -378,12 +383,9 @@ def _check_state(step, check):
 register(
     SERClassifier,
     dropped_params=("callbacks",),  # they act only during training
-    parameter_classes={**TORCH_CLASSES, "sklearn_ser.SERNet": SERNet,
-                       "sklearn_ser.LengthBucketLoader": _loaders.LengthBucketLoader,
-                       "sklearn_ser.TrimLoader": _loaders.TrimLoader},
+    parameter_classes=NETWORK_PARAMETER_CLASSES,
     rebuilt_attributes=SKORCH_ATTRIBUTES,
-    is_fitted=lambda step: bool(getattr(step, "initialized_", False))
-    and hasattr(step, "n_features_in_"),
+    is_fitted=network_is_fitted,
     validate=SERClassifier._check_params,
     check_state=_check_state,
     network=True,

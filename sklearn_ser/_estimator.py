@@ -21,6 +21,7 @@ from skorch.utils import to_numpy, to_tensor
 from . import _loaders, _paper, _training
 from ._callbacks import BestEpoch, default_callbacks
 from ._network import NORMALIZATIONS, SERNet
+from ._registry import TORCH_CLASSES
 
 #: Parameters of the network that the estimators expose under their own name.
 MODULE_PARAMS = ("attention", "hidden_units", "lstm_units", "attention_units",
@@ -222,3 +223,17 @@ def check_network_state(step, check):
         check.need(value <= MAX_LOADED_UNITS,
                    f"{name}={value} is above the {MAX_LOADED_UNITS} units a model "
                    "file may describe")
+
+
+def network_is_fitted(step):
+    """Whether a network step has been fitted (the model-file registry's test)."""
+    return bool(getattr(step, "initialized_", False)) and hasattr(step, "n_features_in_")
+
+
+#: Classes the parameters of a network step may name in a model file.
+NETWORK_PARAMETER_CLASSES = {
+    **TORCH_CLASSES,
+    "sklearn_ser.SERNet": SERNet,
+    "sklearn_ser.LengthBucketLoader": _loaders.LengthBucketLoader,
+    "sklearn_ser.TrimLoader": _loaders.TrimLoader,
+}
