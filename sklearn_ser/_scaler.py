@@ -1,5 +1,7 @@
 """Standardisation with the statistics of the neutral utterances."""
 
+import numbers
+
 import numpy as np
 from sklearn.base import (
     BaseEstimator,
@@ -21,6 +23,15 @@ class NeutralStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
     scaler computes, per feature, the mean and standard deviation over all
     frames of the training samples labelled ``neutral_label`` and applies
     ``(x - mean_) / scale_`` to every sample, whatever its label.
+
+    With dimensional targets (valence, arousal, dominance: a 2-D numeric
+    ``y``, or a 1-D float ``y`` while ``neutral_label`` is not a number)
+    there is no neutral label to select; the statistics then come from all
+    the training samples (``reference_ == "all"``), i.e. a plain
+    standardisation over the training data. To normalise a dimensional
+    model with the neutral utterances instead, fit the scaler on the
+    category labels (e.g. ``load_iemocap(..., target="dimensions").labels``)
+    and use it outside the pipeline, or choose speaker normalisation.
 
     Works on 2-D ``(n_samples, n_features)`` and 3-D
     ``(n_samples, n_frames, n_features)`` arrays. NaN values (the padding frames
@@ -55,7 +66,11 @@ class NeutralStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of features seen during :meth:`fit` (2-D DataFrame input only).
     n_neutral_samples_ : int
-        Number of neutral samples the statistics were computed from.
+        Number of samples the statistics were computed from (all of them
+        when ``reference_ == "all"``).
+    reference_ : {"neutral", "all"}
+        Which samples gave the statistics: those labelled
+        ``neutral_label``, or all of them (dimensional targets).
 
     See Also
     --------
@@ -115,8 +130,10 @@ class NeutralStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         X : array-like of shape (n_samples, n_features) or \
                 (n_samples, n_frames, n_features)
             Training data; NaN values are ignored.
-        y : array-like of shape (n_samples,)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Emotion labels; only samples equal to ``neutral_label`` are used.
+            Dimensional targets (2-D numeric, or 1-D float with a
+            non-numeric ``neutral_label``) use every sample.
 
         Returns
         -------
@@ -132,6 +149,13 @@ class NeutralStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
             )
         X = self._validate(X, reset=True)
         y = np.asarray(y)
+        if _is_dimensional(y, self.neutral_label):
+            if y.shape[0] != X.shape[0]:
+                raise ValueError(
+                    f"y has {y.shape[0]} rows of targets but X has {X.shape[0]} "
+                    "samples; give one row per sample."
+                )
+            return self._fit_statistics(X, np.ones(X.shape[0], dtype=bool), "all")
         if y.ndim != 1 or y.shape[0] != X.shape[0]:
             raise ValueError(
                 f"y must be 1-D with one label per sample ({X.shape[0]}), got shape "
@@ -145,12 +169,17 @@ class NeutralStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
                 f"labels seen in y are: {seen}. Set neutral_label to the label of "
                 "the neutral class."
             )
-        values = X[neutral].reshape(-1, X.shape[-1])
+        return self._fit_statistics(X, neutral, "neutral")
+
+    def _fit_statistics(self, X, reference, kind):
+        """Mean and scale over the rows ``reference`` of ``X``."""
+        values = X[reference].reshape(-1, X.shape[-1])
         counts = np.sum(~np.isnan(values), axis=0)
         if np.any(counts == 0):
             bad = np.flatnonzero(counts == 0).tolist()
+            where = "neutral samples" if kind == "neutral" else "training samples"
             raise ValueError(
-                f"All values of feature(s) {bad} are NaN in the neutral samples; "
+                f"All values of feature(s) {bad} are NaN in the {where}; "
                 "cannot compute their mean and standard deviation."
             )
         values = values.astype(np.float64, copy=False)
@@ -165,7 +194,8 @@ class NeutralStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
             self.scale_ = scale
         else:
             self.scale_ = None
-        self.n_neutral_samples_ = int(np.sum(neutral))
+        self.n_neutral_samples_ = int(np.sum(reference))
+        self.reference_ = kind
         return self
 
     def transform(self, X, copy=None):
@@ -225,6 +255,16 @@ class NeutralStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         tags.target_tags.required = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _is_dimensional(y, neutral_label):
+    """Whether ``y`` holds dimensional targets rather than class labels."""
+    if y.dtype.kind not in "biuf":
+        return False
+    if y.ndim == 2:
+        return True
+    label_is_number = isinstance(neutral_label, (numbers.Number, np.number))
+    return y.ndim == 1 and y.dtype.kind == "f" and not label_is_number
 
 
 def _is_3d(X):
