@@ -28,6 +28,21 @@ COMMON_LABELS = {
 
 DEFAULT_CLASSES = ("ang", "hap", "neu", "sad")
 
+#: The values of the ``target`` parameter of the corpora with dimensional
+#: ratings, and the dimensions in the order of IEMOCAP's ``[V, A, D]`` triple
+#: (IEMOCAP calls arousal "activation").
+TARGETS = ("category", "dimensions")
+DIMENSIONS = ("valence", "arousal", "dominance")
+
+
+def check_target(target):
+    """Validate the ``target`` parameter (``"category"`` or ``"dimensions"``)."""
+    if not isinstance(target, str) or target not in TARGETS:
+        raise ValueError(
+            f"target must be one of {list(TARGETS)}, got {target!r}."
+        )
+    return target
+
 
 def check_root(root, *, expected):
     """Return ``root`` as an existing directory ``Path``.
