@@ -8,7 +8,7 @@ from sklearn.utils import Bunch, check_random_state
 
 from .._audio import frame_params
 from .._audio import n_frames as count_frames
-from ._base import check_classes, count_sections
+from ._base import DIMENSIONS, check_classes, check_target, count_sections
 
 # Per-emotion prosody, relative to the speaker's neutral voice:
 #   f0_shift  F0 level shift in semitones
@@ -48,6 +48,39 @@ _EMOTIONS = {
 }
 
 SYNTHETIC_CLASSES = tuple(_EMOTIONS)
+
+#: Mean (valence, arousal, dominance) of each emotion on IEMOCAP's 1-5 scale:
+#: plausible values in the manner of IEMOCAP's per-class means, rounded to
+#: 0.1 (not measured on the corpus; "cal" and "bor", which IEMOCAP lacks,
+#: follow the same scale).
+DIMENSION_MEANS = {
+    "ang": (1.9, 3.7, 3.8),
+    "hap": (3.9, 3.1, 3.1),
+    "exc": (3.8, 3.6, 3.4),
+    "neu": (2.9, 2.6, 2.8),
+    "sad": (2.1, 2.4, 2.5),
+    "fru": (2.2, 3.2, 3.3),
+    "fea": (2.1, 3.4, 2.4),
+    "sur": (3.4, 3.6, 2.9),
+    "dis": (2.0, 3.2, 3.4),
+    "cal": (3.2, 2.0, 2.8),
+    "bor": (2.4, 1.8, 2.4),
+}
+#: Standard deviation of the per-utterance Gaussian noise on each dimension.
+DIMENSION_NOISE = 0.5
+# Tag of the random stream of the dimensional noise: the stream is seeded from
+# the per-utterance seeds and this tag, and draws nothing from the generator
+# of the audio, labels, speakers and ids (which stay those of earlier
+# versions).
+_DIMENSION_STREAM = 0x564144
+
+
+def _draw_dimensions(seeds, labels):
+    """The (n, 3) valence, arousal and dominance of the utterances."""
+    rng = np.random.default_rng([*(int(x) for x in seeds), _DIMENSION_STREAM])
+    means = np.array([DIMENSION_MEANS[label] for label in labels], dtype=np.float64)
+    noise = rng.normal(0.0, DIMENSION_NOISE, size=(len(labels), 3))
+    return np.round(np.clip(means.reshape(-1, 3) + noise, 1.0, 5.0), 4)
 
 # Vowel formants (Hz) of an adult male voice (Peterson & Barney style), and
 # the bandwidths of the four formants.
@@ -287,6 +320,7 @@ def make_emotional_speech(
     n_sessions=5,
     classes=("ang", "hap", "neu", "sad"),
     sampling_rate=16000,
+    target="category",
     random_state=None,
     return_X_y=False,
 ):
@@ -310,6 +344,38 @@ def make_emotional_speech(
     separates the classes, while a model of the prosody does well above chance.
     Durations spread roughly from 1 to 10 s (median about 2.7 s).
 
+    Every utterance also has dimensional ratings (valence, arousal,
+    dominance) on IEMOCAP's 1-5 scale: the mean of its emotion (table
+    below) plus Gaussian noise of standard deviation 0.5 on each dimension,
+    independent across utterances and dimensions, clipped to [1, 5] and
+    rounded to 4 decimals (IEMOCAP's values are averages of the evaluators'
+    ratings, written with 4 decimals). The noise is independent of the audio:
+    the ratings follow the emotion only, not how loud or high this
+    utterance happens to be, so the best prediction from the audio is the
+    class mean (simple, and it keeps the audio of every corpus unchanged).
+
+    =======  =======  =======  =========
+    emotion  valence  arousal  dominance
+    =======  =======  =======  =========
+    ang      1.9      3.7      3.8
+    hap      3.9      3.1      3.1
+    exc      3.8      3.6      3.4
+    neu      2.9      2.6      2.8
+    sad      2.1      2.4      2.5
+    fru      2.2      3.2      3.3
+    fea      2.1      3.4      2.4
+    sur      3.4      3.6      2.9
+    dis      2.0      3.2      3.4
+    cal      3.2      2.0      2.8
+    bor      2.4      1.8      2.4
+    =======  =======  =======  =========
+
+    The means are plausible values in the manner of IEMOCAP's per-class
+    means (rounded to 0.1, not measured on that corpus). The noise comes
+    from its own random stream, derived from the seed: the waveforms,
+    labels, speakers, sessions and ids are the same whatever ``target`` is,
+    and the same as before the ratings existed.
+
     Parameters
     ----------
     n_samples : int, default=400
@@ -327,10 +393,16 @@ def make_emotional_speech(
         :mod:`sklearn_ser.datasets`).
     sampling_rate : int, default=16000
         Sampling rate in Hz, at least 8000.
+    target : {"category", "dimensions"}, default="category"
+        What ``target`` holds: the emotion of each utterance, or its
+        ``(valence, arousal, dominance)`` ratings (as in
+        :func:`load_iemocap`). Both are always in ``labels`` and
+        ``dimensions``.
     random_state : int, RandomState instance or None, default=None
         Seed of the generator; an int gives the same corpus on every call.
     return_X_y : bool, default=False
-        If True, return ``(data, target)`` instead of a Bunch.
+        If True, return ``(data, target)`` instead of a Bunch (``target``
+        as chosen by the ``target`` parameter).
 
     Returns
     -------
@@ -339,8 +411,18 @@ def make_emotional_speech(
 
         data : list of ndarray of shape (n_samples_i,), dtype float32
             The waveforms, values in [-1, 1].
-        target : ndarray of shape (n_samples,), dtype str
-            The emotion of each utterance.
+        target : ndarray of shape (n_samples,) or (n_samples, 3)
+            With ``target="category"``, the emotion of each utterance (dtype
+            str, the same as ``labels``); with ``target="dimensions"``, its
+            valence, arousal and dominance (float64, the same as
+            ``dimensions``).
+        labels : ndarray of shape (n_samples,), dtype str
+            The emotion of each utterance, whatever the target.
+        dimensions : ndarray of shape (n_samples, 3), dtype float64
+            Valence, arousal and dominance of each utterance, in [1, 5] with
+            4 decimals (the emotion's mean plus noise, see above), whatever
+            the target. :func:`write_iemocap_layout` writes them in the
+            EmoEvaluation files.
         groups : ndarray of shape (n_samples,), dtype int64
             The session (1 to ``n_sessions``) of each utterance, for
             :class:`~sklearn.model_selection.GroupKFold`.
@@ -361,13 +443,16 @@ def make_emotional_speech(
             and its value is the F0 at its centre); 0 where the frame is not
             entirely inside a voiced segment. The cycle-to-cycle jitter is
             not included.
-        target_names : ndarray of shape (n_classes,), dtype str
-            The classes, in the order of ``classes``.
+        target_names : ndarray of shape (n_classes,) or (3,), dtype str
+            The classes, in the order of ``classes``, with
+            ``target="category"``; ``["valence", "arousal", "dominance"]``
+            with ``target="dimensions"``.
         DESCR : str
             Description of the corpus.
 
     (data, target) : tuple if ``return_X_y`` is True
-        The waveforms (list) and the labels.
+        The waveforms (list) and the labels, or the ``(n_samples, 3)``
+        ratings with ``target="dimensions"``.
 
     Raises
     ------
@@ -376,7 +461,8 @@ def make_emotional_speech(
     ValueError
         If ``n_samples`` is smaller than ``2 * n_sessions`` (the message
         names the minimum), ``n_sessions`` is below 1, ``sampling_rate``
-        below 8000 Hz, or a class is unknown.
+        below 8000 Hz, a class is unknown, or ``target`` is neither
+        ``"category"`` nor ``"dimensions"``.
 
     See Also
     --------
@@ -393,6 +479,12 @@ def make_emotional_speech(
     ['ang', 'hap', 'neu', 'sad']
     >>> sorted(set(data.speakers.tolist())), sorted(set(data.groups.tolist()))
     (['Ses01F', 'Ses01M', 'Ses02F', 'Ses02M'], [1, 2])
+    >>> dims = make_emotional_speech(n_samples=8, n_sessions=2, random_state=0,
+    ...                              target="dimensions")
+    >>> dims.target.shape, dims.target_names.tolist()
+    ((8, 3), ['valence', 'arousal', 'dominance'])
+    >>> bool((dims.labels == data.target).all())
+    True
     """
     if not isinstance(n_samples, numbers.Integral) or isinstance(n_samples, bool):
         raise TypeError(f"n_samples must be an int, got {n_samples!r}.")
@@ -425,6 +517,7 @@ def make_emotional_speech(
         raise ValueError(
             f"classes must be a sequence of names among {list(SYNTHETIC_CLASSES)}."
         )
+    check_target(target)
     n_samples, n_sessions = int(n_samples), int(n_sessions)
     sr = int(sampling_rate)
     rng = check_random_state(random_state)
@@ -482,7 +575,10 @@ def make_emotional_speech(
         data.append(wave)
         f0.append(contour)
 
-    target = np.array([classes[k] for k in label_idx], dtype=str)
+    labels = np.array([classes[k] for k in label_idx], dtype=str)
+    dimensions = _draw_dimensions(seeds, labels)
+    dimensional = target == "dimensions"
+    target = dimensions.copy() if dimensional else labels.copy()
     if return_X_y:
         return data, target
     durations = np.array([w.size / sr for w in data])
@@ -497,17 +593,22 @@ def make_emotional_speech(
         "loudness, spectral tilt, jitter, breathiness and pauses.\n"
         f"Durations: min {durations.min():.2f} s, median "
         f"{np.median(durations):.2f} s, max {durations.max():.2f} s.\n"
-        + count_sections(("class", target, classes))
+        "Dimensions (valence, arousal, dominance; 1-5 scale): the emotion's "
+        f"mean plus Gaussian noise (sd {DIMENSION_NOISE}), clipped to [1, 5]"
+        f"; target: {'dimensions' if dimensional else 'category'}.\n"
+        + count_sections(("class", labels, classes))
     )
     return Bunch(
         data=data,
         target=target,
+        labels=labels,
+        dimensions=dimensions,
         groups=sessions.astype(np.int64),
         speakers=np.array([speakers[s]["id"] for s in speaker_idx], dtype=str),
         utterance_ids=utt_ids.astype(str),
         dialogs=dialogs.astype(str),
         sampling_rate=sr,
         f0=f0,
-        target_names=np.array(classes, dtype=str),
+        target_names=np.array(DIMENSIONS if dimensional else classes, dtype=str),
         DESCR=descr,
     )
