@@ -9,8 +9,9 @@ import numpy as np
 
 from ._iemocap import _UTTERANCE_ID, IEMOCAP_LABELS
 
-# Valence, activation and dominance (1-5 scale) written for each label, and the
-# category name the evaluator lines use.
+# Valence, activation and dominance (1-5 scale) written for each label of a
+# bunch without a 'dimensions' field, and the category name the evaluator lines
+# use.
 _VAD = {
     "ang": (1.5, 4.0, 4.0),
     "hap": (4.0, 3.0, 3.0),
@@ -83,18 +84,25 @@ def write_iemocap_layout(bunch, root):
     evaluator lines starting with ``C-`` and ``A-``), so that
     :func:`load_iemocap` and the command line can run end to end without the
     real corpus: ``load_iemocap(root, classes=None)`` returns the same
-    labels, groups and speakers.
+    labels, groups and speakers, and ``load_iemocap(root,
+    target="dimensions")`` the same ``dimensions``.
 
     Parameters
     ----------
     bunch : :class:`~sklearn.utils.Bunch`
         A corpus such as the one of :func:`make_emotional_speech`, with
         ``data`` (1-D waveforms, values in [-1, 1]), ``sampling_rate``,
-        ``target`` (IEMOCAP labels) and ``groups`` (session numbers), and
+        ``target`` (IEMOCAP labels; when ``target`` holds the dimensions, a
+        2-D array, the labels are taken from ``labels``) and ``groups``
+        (session numbers), and
         either ``utterance_ids`` and ``dialogs`` (IEMOCAP-style, as
         :func:`make_emotional_speech` gives them) or ``speakers`` ending with
         the speaker's F/M letter (dialogs and ids are then made up,
-        alternating improvised and scripted dialogs per session).
+        alternating improvised and scripted dialogs per session). If it has
+        ``dimensions`` (an ``(n_samples, 3)`` array of valence, arousal and
+        dominance, as :func:`make_emotional_speech` gives it), these are
+        written as each line's ``[V, A, D]`` triple with 4 decimals;
+        without it a fixed triple per label is written.
     root : str or path-like
         Folder to write to; created if needed. Existing files of the same
         names are overwritten.
@@ -108,7 +116,8 @@ def write_iemocap_layout(bunch, root):
     ------
     ValueError
         If a field is missing or inconsistent (lengths, a label that is not an
-        IEMOCAP label, an utterance id whose session differs from its group).
+        IEMOCAP label, an utterance id whose session differs from its group,
+        ``dimensions`` that are not ``(n_samples, 3)`` finite numbers).
 
     Examples
     --------
@@ -120,17 +129,29 @@ def write_iemocap_layout(bunch, root):
     >>> data = load_iemocap(root)
     >>> len(data.filenames), sorted(set(data.groups.tolist()))
     (12, [1, 2])
+    >>> dims = load_iemocap(root, target="dimensions")
+    >>> index = {u: i for i, u in enumerate(corpus.utterance_ids)}
+    >>> order = [index[u] for u in dims.utterance_ids]
+    >>> bool((dims.target == corpus.dimensions[order]).all())
+    True
     """
     import soundfile as sf
 
     data = _field(bunch, "data")
     sr = _field(bunch, "sampling_rate")
+    # the labels are the target, or 'labels' when the target holds the
+    # dimensions (a 2-D array)
     target = _field(bunch, "target")
+    label_field = "target"
+    if (target is not None and np.ndim(target) == 2
+            and _field(bunch, "labels") is not None):
+        label_field = "labels"
+        target = _field(bunch, "labels")
     groups = _field(bunch, "groups")
     if data is None or sr is None or target is None or groups is None:
         raise ValueError(
             "bunch must have the fields 'data' (waveforms), 'sampling_rate', "
-            "'target' and 'groups' (sessions), like the corpus of "
+            "'target' (or 'labels') and 'groups' (sessions), like the corpus of "
             "make_emotional_speech."
         )
     if not isinstance(sr, numbers.Integral) or isinstance(sr, bool) or sr <= 0:
@@ -142,18 +163,39 @@ def write_iemocap_layout(bunch, root):
     groups = [int(g) for g in groups]
     if len(target) != n or len(groups) != n:
         raise ValueError(
-            f"bunch.data has {n} waveforms but target has {len(target)} and "
-            f"groups {len(groups)} entries; expected one per waveform."
+            f"bunch.data has {n} waveforms but {label_field} has {len(target)} "
+            f"and groups {len(groups)} entries; expected one per waveform."
         )
     for i, (label, g) in enumerate(zip(target, groups, strict=True)):
         if label not in IEMOCAP_LABELS:
             raise ValueError(
-                f"bunch.target[{i}] = {label!r} is not an IEMOCAP label; expected "
-                f"one of {list(IEMOCAP_LABELS)}."
+                f"bunch.{label_field}[{i}] = {label!r} is not an IEMOCAP label; "
+                f"expected one of {list(IEMOCAP_LABELS)}."
             )
         if g < 1:
             raise ValueError(
                 f"bunch.groups[{i}] = {g} is not a session number (1, 2, ...)."
+            )
+
+    dimensions = _field(bunch, "dimensions")
+    if dimensions is not None:
+        try:
+            dimensions = np.asarray(dimensions, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                "bunch.dimensions must be numbers: an (n_samples, 3) array of "
+                "valence, arousal and dominance."
+            ) from None
+        if dimensions.shape != (n, 3):
+            raise ValueError(
+                f"bunch.dimensions has shape {dimensions.shape}; expected "
+                f"({n}, 3): valence, arousal and dominance of each waveform."
+            )
+        bad = np.flatnonzero(~np.isfinite(dimensions).all(axis=1))
+        if bad.size:
+            raise ValueError(
+                f"bunch.dimensions[{bad[0]}] = {dimensions[bad[0]].tolist()} is "
+                "not finite; expected numbers (IEMOCAP's 1-5 scale)."
             )
 
     utt_ids = _field(bunch, "utterance_ids")
@@ -223,7 +265,10 @@ def write_iemocap_layout(bunch, root):
             start, end = t, t + wave.size / sr
             t = end + 0.7
             label = target[i]
-            v, a, d = _VAD[label]
+            if dimensions is None:
+                v, a, d = _VAD[label]
+            else:
+                v, a, d = (float(x) for x in dimensions[i])
             lines.append(
                 f"[{start:.4f} - {end:.4f}]\t{utt_ids[i]}\t{label}\t"
                 f"[{v:.4f}, {a:.4f}, {d:.4f}]\n"
