@@ -19,6 +19,7 @@ import sklearn_ser
 from sklearn_ser import datasets
 from sklearn_ser._audio import n_frames
 from sklearn_ser.datasets import (
+    _synthetic,
     load_emodb,
     load_iemocap,
     load_ravdess,
@@ -77,10 +78,10 @@ FIXTURE = {
 _HEADER = "% [START_TIME - END_TIME] TURN_NAME EMOTION [V, A, D]\n\n"
 
 
-def _turn_block(i, utt, label):
+def _turn_block(i, utt, label, vad="2.5000, 2.5000, 2.5000"):
     return (
         f"[{6.2901 + 3 * i:.4f} - {8.2357 + 3 * i:.4f}]\t{utt}\t{label}\t"
-        "[2.5000, 2.5000, 2.5000]\n"
+        f"[{vad}]\n"
         "C-E2:\tNeutral;\t()\n"
         "C-E3:\tNeutral;\t()\n"
         "C-F1:\tNeutral;\t(curious)\n"
@@ -90,8 +91,13 @@ def _turn_block(i, utt, label):
     )
 
 
-def write_fixture(root, fixture=FIXTURE, *, skip_wav=()):
-    """Write ``fixture`` as an IEMOCAP tree (empty wav files) under ``root``."""
+def write_fixture(root, fixture=FIXTURE, *, skip_wav=(), vad=None):
+    """Write ``fixture`` as an IEMOCAP tree (empty wav files) under ``root``.
+
+    ``vad`` maps utterance ids to the text inside their ``[V, A, D]`` bracket
+    (default: ``2.5000, 2.5000, 2.5000``).
+    """
+    vad = {} if vad is None else vad
     for session, dialogs in fixture.items():
         sdir = root / f"Session{session}"
         eval_dir = sdir / "dialog" / "EmoEvaluation"
@@ -100,7 +106,8 @@ def write_fixture(root, fixture=FIXTURE, *, skip_wav=()):
         (eval_dir / "Categorical" / "ignored_cat.txt").write_text("garbage\n")
         for dialog, turns in dialogs.items():
             text = _HEADER + "".join(
-                _turn_block(i, utt, label) for i, (utt, label) in enumerate(turns)
+                _turn_block(i, utt, label, *([vad[utt]] if utt in vad else []))
+                for i, (utt, label) in enumerate(turns)
             )
             (eval_dir / f"{dialog}.txt").write_text(text)
             (eval_dir / f"._{dialog}.txt").write_bytes(b"\x00\x05\x16\x07")
@@ -165,7 +172,7 @@ def test_load_iemocap_fields(iemocap_root):
     data = load_iemocap(iemocap_root)
     assert set(data) == {
         "filenames", "target", "groups", "speakers", "utterance_ids",
-        "target_names", "DESCR",
+        "target_names", "DESCR", "labels", "dimensions",
     }
     assert data.groups.dtype == np.int64
     assert sorted(set(data.groups.tolist())) == [1, 2, 3]
@@ -329,6 +336,163 @@ def test_load_iemocap_fast(tmp_path):
     assert len(data.target) == 5 * 20 * 68
 
 
+# -- load_iemocap: dimensional targets ------------------------------------------
+
+
+def _known_triples():
+    """A distinct ``[V, A, D]`` text per fixture utterance, in IEMOCAP's styles."""
+    rng = np.random.default_rng(7)
+    out = {}
+    for dialogs in FIXTURE.values():
+        for turns in dialogs.values():
+            for utt, _ in turns:
+                v, a, d = rng.integers(3, 16, 3) / 3  # averages of 3 ratings
+                out[utt] = f"{v:.4f}, {a:.4f}, {d:.4f}"
+    # other spellings of numbers the parser accepts
+    out["Ses01F_impro01_F000"] = "2.5,3,  4.0000"
+    out["Ses02M_impro03_F001"] = " 1.0000 , 5.0000 , 3.3333 "
+    return out
+
+
+def _triple(text):
+    return [float(x) for x in text.split(",")]
+
+
+@pytest.fixture
+def vad_root(tmp_path):
+    return write_fixture(tmp_path / "vad", vad=_known_triples())
+
+
+def test_load_iemocap_dimensions_equal_the_files(vad_root):
+    known = _known_triples()
+    data = load_iemocap(vad_root, target="dimensions")
+    # every label is kept, also exc, fru and xxx
+    everything = load_iemocap(vad_root, classes=None)
+    assert data.utterance_ids.tolist() == everything.utterance_ids.tolist()
+    assert data.labels.tolist() == everything.target.tolist()
+    assert set(data.labels.tolist()) == {"ang", "hap", "neu", "sad", "exc",
+                                         "fru", "xxx"}
+    assert data.target.shape == (len(everything.target), 3)
+    assert data.target.dtype == np.float64
+    expected = np.array([_triple(known[u]) for u in data.utterance_ids])
+    np.testing.assert_array_equal(data.target, expected)
+    np.testing.assert_array_equal(data.dimensions, expected)
+    assert data.target_names.tolist() == ["valence", "arousal", "dominance"]
+    assert set(data) == set(everything)
+    for key in ("filenames", "groups", "speakers", "utterance_ids"):
+        np.testing.assert_array_equal(data[key], everything[key])
+    assert "valence" in data.DESCR and "arousal" in data.DESCR
+
+
+def test_load_iemocap_category_carries_labels_and_dimensions(tmp_path, vad_root):
+    known = _known_triples()
+    data = load_iemocap(vad_root)
+    assert data.target.dtype.kind == "U"
+    np.testing.assert_array_equal(data.labels, data.target)
+    assert data.target_names.tolist() == ["ang", "hap", "neu", "sad"]
+    np.testing.assert_array_equal(
+        data.dimensions, [_triple(known[u]) for u in data.utterance_ids]
+    )
+    # the triples do not change the category loading
+    plain_root = write_fixture(tmp_path / "plain")
+    plain = load_iemocap(plain_root)
+    for key in ("target", "groups", "speakers", "utterance_ids", "target_names"):
+        np.testing.assert_array_equal(plain[key], data[key])
+    assert plain.DESCR.replace(str(plain_root), "") == data.DESCR.replace(
+        str(vad_root), ""
+    )
+
+
+def test_load_iemocap_dimensions_selection(vad_root):
+    known = _known_triples()
+    picked = load_iemocap(vad_root, target="dimensions", classes=("sad", "xxx"))
+    assert set(picked.labels.tolist()) == {"sad", "xxx"}
+    np.testing.assert_array_equal(
+        picked.target, [_triple(known[u]) for u in picked.utterance_ids]
+    )
+    assert picked.target_names.tolist() == ["valence", "arousal", "dominance"]
+    plain = load_iemocap(vad_root, target="dimensions")
+    merged = load_iemocap(vad_root, target="dimensions", merge_excited=True)
+    np.testing.assert_array_equal(merged.target, plain.target)
+    np.testing.assert_array_equal(
+        merged.labels, np.where(plain.labels == "exc", "hap", plain.labels)
+    )
+    impro = load_iemocap(vad_root, target="dimensions", subset="improvised")
+    everything_impro = load_iemocap(vad_root, subset="improvised", classes=None)
+    assert impro.labels.tolist() == everything_impro.target.tolist()
+    assert all("impro" in u for u in impro.utterance_ids)
+    X, y = load_iemocap(vad_root, target="dimensions", return_X_y=True)
+    assert y.shape == (len(X), 3) and y.dtype == np.float64
+    np.testing.assert_array_equal(X, plain.filenames)
+    np.testing.assert_array_equal(y, plain.target)
+    for bad in ("dimension", "Category", None, 3):
+        with pytest.raises(ValueError, match="target must be one of"):
+            load_iemocap(vad_root, target=bad)
+
+
+@pytest.mark.parametrize(
+    "bracket, match",
+    [
+        ("[2.5000, 2.5000]", "2 value"),
+        ("[2.5, 2.5, 2.5, 2.5]", "4 value"),
+        ("[]", "1 value"),
+        ("[a, 2, 3]", "valence 'a'.*not a number"),
+        ("[2, 3, x3]", "dominance 'x3'.*not a number"),
+        ("[nan, 2, 3]", "valence 'nan'.*not finite"),
+        ("[2, inf, 3]", "arousal 'inf'.*not finite"),
+    ],
+)
+def test_load_iemocap_bad_triple(iemocap_root, bracket, match):
+    path = iemocap_root / "Session2" / "dialog" / "EmoEvaluation"
+    path = path / "Ses02M_impro03.txt"
+    text = path.read_text()
+    lineno = text.count("\n") + 1
+    path.write_text(text + f"[1.0 - 2.0]\tSes02M_impro03_M009\tsad\t{bracket}\n")
+    wav_dir = iemocap_root / "Session2" / "sentences" / "wav" / "Ses02M_impro03"
+    (wav_dir / "Ses02M_impro03_M009.wav").write_bytes(b"")
+    with pytest.raises(ValueError, match=match) as info:
+        load_iemocap(iemocap_root, target="dimensions")
+    message = str(info.value)
+    assert f"Ses02M_impro03.txt, line {lineno}:" in message
+    assert "Ses02M_impro03_M009" in message and "[VALENCE, AROUSAL" in message
+    # the category loading accepts the line, as before; its triple is NaN
+    data = load_iemocap(iemocap_root)
+    where = data.utterance_ids.tolist().index("Ses02M_impro03_M009")
+    assert data.target[where] == "sad"
+    assert np.isnan(data.dimensions[where]).all()
+    assert np.isfinite(np.delete(data.dimensions, where, axis=0)).all()
+    assert "1 utterance(s) have no valid [V, A, D] triple" in data.DESCR
+
+
+@pytest.mark.parametrize("target", ["category", "dimensions"])
+@pytest.mark.parametrize("tail", ["", "\t2.5, 2.5, 2.5", "\t[2.5, 2.5, 2.5"])
+def test_load_iemocap_missing_bracket(iemocap_root, target, tail):
+    path = iemocap_root / "Session1" / "dialog" / "EmoEvaluation"
+    path = path / "Ses01F_impro01.txt"
+    text = path.read_text()
+    lineno = text.count("\n") + 1
+    path.write_text(text + f"[1.0 - 2.0]\tSes01F_impro01_M009\tneu{tail}\n")
+    with pytest.raises(ValueError) as info:
+        load_iemocap(iemocap_root, target=target)
+    message = str(info.value)
+    assert f"Ses01F_impro01.txt, line {lineno}:" in message
+    assert "[V, A, D]" in message
+
+
+def test_parse_emo_evaluation_with_dimensions(vad_root):
+    from sklearn_ser.datasets._iemocap import parse_emo_evaluation
+
+    known = _known_triples()
+    path = vad_root / "Session1" / "dialog" / "EmoEvaluation" / "Ses01F_impro01.txt"
+    plain = parse_emo_evaluation(path)
+    full = parse_emo_evaluation(path, with_dimensions=True)
+    assert [len(t) for t in plain] == [5] * 5
+    assert [t[:5] for t in full] == plain
+    assert [t[1] for t in plain] == [u for u, _ in FIXTURE[1]["Ses01F_impro01"]]
+    for turn in full:
+        assert list(turn[5]) == _triple(known[turn[1]])
+
+
 # -- make_emotional_speech ---------------------------------------------------------
 
 
@@ -465,6 +629,82 @@ def test_make_emotional_speech_assignment_is_stable(kwargs, digest):
     text = "|".join(f"{t},{s},{u}" for t, s, u in zip(
         data.target, data.speakers, data.utterance_ids, strict=True))
     assert hashlib.sha256(text.encode()).hexdigest()[:16] == digest
+
+
+@pytest.fixture(scope="module")
+def corpus40():
+    return make_emotional_speech(n_samples=40, random_state=2)
+
+
+def test_make_emotional_speech_dimensions(corpus40):
+    data = corpus40
+    assert data.dimensions.shape == (40, 3) and data.dimensions.dtype == np.float64
+    assert (data.dimensions >= 1.0).all() and (data.dimensions <= 5.0).all()
+    # 4 decimals, as in IEMOCAP's files
+    np.testing.assert_array_equal(np.round(data.dimensions, 4), data.dimensions)
+    np.testing.assert_array_equal(data.labels, data.target)
+    assert data.target_names.tolist() == ["ang", "hap", "neu", "sad"]
+    # the ratings vary within a class (noise), and follow the class means
+    assert (data.dimensions[data.labels == "ang"].std(axis=0) > 0).all()
+    means = {c: data.dimensions[data.labels == c].mean(axis=0)
+             for c in data.target_names}
+    assert means["ang"][1] > means["sad"][1]  # arousal
+    assert means["hap"][0] > means["ang"][0]  # valence
+    assert means["ang"][2] > means["sad"][2]  # dominance
+    # every pair of classes whose documented means differ by at least 1
+    # is in the documented order
+    documented = _synthetic.DIMENSION_MEANS
+    for j in range(3):
+        for a in data.target_names:
+            for b in data.target_names:
+                if documented[a][j] >= documented[b][j] + 1.0:
+                    assert means[a][j] > means[b][j], (a, b, j)
+
+
+def test_make_emotional_speech_dimensional_target(corpus40):
+    dims = make_emotional_speech(n_samples=40, random_state=2, target="dimensions")
+    # the dimensional target changes the target only
+    for u, v in zip(dims.data, corpus40.data, strict=True):
+        np.testing.assert_array_equal(u, v)
+    for key in ("labels", "dimensions", "groups", "speakers", "utterance_ids",
+                "dialogs"):
+        np.testing.assert_array_equal(dims[key], corpus40[key])
+    np.testing.assert_array_equal(dims.target, corpus40.dimensions)
+    assert dims.target_names.tolist() == ["valence", "arousal", "dominance"]
+    X, y = make_emotional_speech(n_samples=10, n_sessions=2, random_state=2,
+                                 target="dimensions", return_X_y=True)
+    assert len(X) == 10 and y.shape == (10, 3) and y.dtype == np.float64
+    for bad in ("dimension", None):
+        with pytest.raises(ValueError, match="target must be one of"):
+            make_emotional_speech(n_samples=10, n_sessions=2, target=bad)
+
+
+def test_make_emotional_speech_dimensions_are_seeded():
+    a = make_emotional_speech(n_samples=6, n_sessions=2, random_state=3)
+    rs = np.random.RandomState(3)
+    b = make_emotional_speech(n_samples=6, n_sessions=2, random_state=rs)
+    c = make_emotional_speech(n_samples=6, n_sessions=2, random_state=4)
+    np.testing.assert_array_equal(a.dimensions, b.dimensions)
+    assert not np.array_equal(a.dimensions, c.dimensions)
+    # the ratings draw nothing from the generator of the audio
+    rs_after = np.random.RandomState(3)
+    reference = rs_after.get_state()[1].copy()
+    assert not np.array_equal(rs.get_state()[1], reference)  # it was used
+    rs_again = np.random.RandomState(3)
+    make_emotional_speech(n_samples=6, n_sessions=2, random_state=rs_again,
+                          target="dimensions")
+    np.testing.assert_array_equal(rs_again.get_state()[1], rs.get_state()[1])
+
+
+def test_make_emotional_speech_documented_means():
+    # the docstring's table is the module constant
+    rows = {}
+    for line in make_emotional_speech.__doc__.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[0] in _synthetic.DIMENSION_MEANS:
+            rows[parts[0]] = tuple(float(x) for x in parts[1:])
+    assert rows == _synthetic.DIMENSION_MEANS
+    assert set(rows) == set(_synthetic.SYNTHETIC_CLASSES)
 
 
 @pytest.fixture(scope="module")
@@ -656,6 +896,52 @@ def test_write_iemocap_layout_bad_input(tmp_path):
     bad = dict(corpus, target=corpus.target[:3])
     with pytest.raises(ValueError, match="one per waveform"):
         write_iemocap_layout(bad, tmp_path)
+
+
+def test_write_iemocap_layout_dimensions_roundtrip(tmp_path):
+    corpus = make_emotional_speech(
+        n_samples=20, n_sessions=2, classes=("ang", "hap", "neu", "sad", "exc"),
+        random_state=4,
+    )
+    root = write_iemocap_layout(corpus, tmp_path / "tree")
+    text = next((root / "Session1" / "dialog" / "EmoEvaluation").glob("*.txt"))
+    turn = text.read_text().splitlines()[2].split("\t")
+    assert turn[3].startswith("[") and len(turn[3].split(", ")[0]) == 7  # [x.xxxx
+    data = load_iemocap(root, target="dimensions")
+    index = {u: i for i, u in enumerate(corpus.utterance_ids)}
+    order = [index[u] for u in data.utterance_ids]
+    assert sorted(order) == list(range(20))
+    np.testing.assert_array_equal(data.target, corpus.dimensions[order])
+    np.testing.assert_array_equal(data.labels, corpus.labels[order])
+    # a bunch of the dimensional target writes its labels and dimensions too
+    dims = make_emotional_speech(
+        n_samples=20, n_sessions=2, classes=("ang", "hap", "neu", "sad", "exc"),
+        random_state=4, target="dimensions",
+    )
+    again = load_iemocap(write_iemocap_layout(dims, tmp_path / "again"),
+                         target="dimensions")
+    np.testing.assert_array_equal(again.target, data.target)
+    np.testing.assert_array_equal(again.labels, data.labels)
+
+
+def test_write_iemocap_layout_dimensions_table_and_bad_input(tmp_path):
+    from sklearn_ser.datasets._layout import _VAD
+
+    corpus = make_emotional_speech(n_samples=4, n_sessions=1, random_state=0)
+    bare = {k: v for k, v in corpus.items() if k != "dimensions"}
+    data = load_iemocap(write_iemocap_layout(bare, tmp_path / "bare"),
+                        target="dimensions")
+    np.testing.assert_array_equal(data.target, [_VAD[lab] for lab in data.labels])
+    bad = dict(corpus, dimensions=corpus.dimensions[:, :2])
+    with pytest.raises(ValueError, match=r"dimensions has shape \(4, 2\).*\(4, 3\)"):
+        write_iemocap_layout(bad, tmp_path / "bad")
+    nan = corpus.dimensions.copy()
+    nan[2, 1] = np.nan
+    with pytest.raises(ValueError, match=r"dimensions\[2\].*not finite"):
+        write_iemocap_layout(dict(corpus, dimensions=nan), tmp_path / "bad")
+    with pytest.raises(ValueError, match="dimensions must be numbers"):
+        write_iemocap_layout(dict(corpus, dimensions=[["a", 2, 3]] * 4),
+                             tmp_path / "bad")
 
 
 # -- EmoDB and RAVDESS ----------------------------------------------------------------
