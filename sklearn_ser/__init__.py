@@ -6,13 +6,15 @@ The pipeline of the library, each step a scikit-learn estimator:
 2. :class:`PadCrop` -- pad/crop to a fixed number of frames (NaN padding),
 3. :class:`NeutralStandardScaler` -- normalise with the neutral utterances
    (or :class:`SpeakerStandardScaler` -- each speaker with its own data),
-4. :class:`SERClassifier` -- BiLSTM network with attention pooling.
+4. :class:`SERClassifier` -- BiLSTM network with attention pooling (or
+   :class:`SERRegressor`, the same network for emotion dimensions such as
+   valence, arousal and dominance).
 
 :func:`make_ser_pipeline` chains them; :func:`make_baseline_pipeline` builds
 the reference beside it (:class:`Functionals` of the same LLDs and a
 scikit-learn classifier); :func:`evaluate_sessions` runs the
-leave-one-session-out protocol with the WA/UA metrics of
-:mod:`sklearn_ser.metrics`; :func:`save` and :func:`load` store fitted
+leave-one-session-out protocol with the WA/UA metrics (or the CCC of
+each dimension) of :mod:`sklearn_ser.metrics`; :func:`save` and :func:`load` store fitted
 pipelines without pickle; :func:`predict_timeline` and
 :class:`StreamingRecognizer` turn a fitted pipeline into an emotion timeline
 of a recording of any length, which :class:`TimelineDisplay` draws;
@@ -21,7 +23,7 @@ an emotional speech corpus.
 """
 
 from ._classifier import SERClassifier
-from ._evaluation import SessionEvaluation, evaluate_sessions
+from ._evaluation import RegressionEvaluation, SessionEvaluation, evaluate_sessions
 from ._functionals import Functionals
 from ._lld import LLDExtractor
 from ._onnx import export_onnx
@@ -57,6 +59,7 @@ __all__ = [
     "LLDExtractor",
     "NeutralStandardScaler",
     "PadCrop",
+    "RegressionEvaluation",
     "SERClassifier",
     "SERRegressor",
     "SessionEvaluation",

@@ -1,8 +1,8 @@
-"""Leave-one-session-out evaluation with WA/UA and confusion matrices."""
+"""Leave-one-session-out evaluation: WA/UA and confusion matrices, or CCC."""
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import clone
+from sklearn.base import clone, is_regressor
 from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import GroupKFold
 from sklearn.utils import _safe_indexing, check_consistent_length
@@ -10,7 +10,12 @@ from sklearn.utils.validation import _check_method_params
 
 from ._training import check_one_type
 from ._validation import is_dataframe
-from .metrics import unweighted_accuracy, weighted_accuracy
+from .metrics import (
+    DIMENSIONS,
+    concordance_correlation_coefficient,
+    unweighted_accuracy,
+    weighted_accuracy,
+)
 
 
 class SessionEvaluation:
@@ -246,6 +251,116 @@ class SessionEvaluation:
             ) from None
 
 
+class RegressionEvaluation:
+    """Result of :func:`evaluate_sessions` for a regressor (emotion dimensions).
+
+    Attributes
+    ----------
+    ccc : ndarray of shape (n_splits, n_targets)
+        Concordance correlation coefficient of each target in each fold.
+    ccc_mean, ccc_std : ndarray of shape (n_targets,)
+        Mean and standard deviation of each target's CCC over the folds.
+    target_names : ndarray of shape (n_targets,)
+        Names of the targets (the columns of ``y``).
+    test_groups : list of ndarray
+        Groups (sessions) held out in each fold.
+    n_test : ndarray of shape (n_splits,)
+        Number of test samples of each fold.
+    y_true, y_pred : ndarray of shape (n_samples, n_targets)
+        Targets and out-of-fold predictions of every sample.
+    fold : ndarray of shape (n_samples,)
+        Index of the fold in which each sample was tested.
+    estimators, splits : list
+        As in :class:`SessionEvaluation`, with ``return_estimator=True``.
+    """
+
+    def __init__(self, *, y_true, y_pred, fold, test_groups, target_names):
+        self.y_true = np.asarray(y_true, dtype=np.float64).reshape(len(fold), -1)
+        self.y_pred = np.asarray(y_pred, dtype=np.float64).reshape(self.y_true.shape)
+        self.fold = np.asarray(fold)
+        self.test_groups = list(test_groups)
+        self.target_names = np.asarray(target_names)
+        n_splits = len(self.test_groups)
+        self.ccc = np.array([
+            concordance_correlation_coefficient(
+                self.y_true[self.fold == k], self.y_pred[self.fold == k],
+                multioutput="raw_values")
+            for k in range(n_splits)
+        ])
+        self.n_test = np.array([int((self.fold == k).sum()) for k in range(n_splits)])
+
+    @property
+    def ccc_mean(self):
+        return self.ccc.mean(axis=0)
+
+    @property
+    def ccc_std(self):
+        return self.ccc.std(axis=0)
+
+    @property
+    def n_splits(self):
+        return len(self.ccc)
+
+    def to_dict(self):
+        """Per-fold CCC and summaries as plain Python types (JSON-ready).
+
+        Returns
+        -------
+        result : dict
+            Keys ``folds`` (list of per-fold dicts with ``ccc`` per target),
+            ``target_names``, ``ccc_mean`` and ``ccc_std`` (per target).
+        """
+        names = [str(n) for n in self.target_names]
+        folds = [
+            {
+                "fold": k,
+                "test_groups": [_plain(g) for g in self.test_groups[k]],
+                "n_test": int(self.n_test[k]),
+                "ccc": dict(zip(names, map(float, self.ccc[k]), strict=True)),
+            }
+            for k in range(self.n_splits)
+        ]
+        return {
+            "folds": folds,
+            "target_names": names,
+            "ccc_mean": dict(zip(names, map(float, self.ccc_mean), strict=True)),
+            "ccc_std": dict(zip(names, map(float, self.ccc_std), strict=True)),
+        }
+
+    def __str__(self):
+        names = [str(n)[:10] for n in self.target_names]
+        head = "".join(f"{n:>11}" for n in names)
+        lines = [f"{'fold':>4}  {'test groups':<14}{'n':>6}{head}   (CCC)"]
+        for k in range(self.n_splits):
+            groups = ",".join(str(_plain(g)) for g in self.test_groups[k])
+            values = "".join(f"{v:>11.3f}" for v in self.ccc[k])
+            lines.append(f"{k:>4}  {groups:<14}{self.n_test[k]:>6}{values}")
+        lines.append(f"{'mean':>4}  {'':<14}{int(self.n_test.sum()):>6}"
+                     + "".join(f"{v:>11.3f}" for v in self.ccc_mean))
+        lines.append(f"{'std':>4}  {'':<14}{'':>6}"
+                     + "".join(f"{v:>11.3f}" for v in self.ccc_std))
+        return "\n".join(lines)
+
+    def __repr__(self):
+        means = ", ".join(f"{n}={v:.3f}" for n, v in
+                          zip(self.target_names, self.ccc_mean, strict=True))
+        return f"RegressionEvaluation(n_splits={self.n_splits}, ccc_mean: {means})"
+
+
+def _target_names(target_names, n_targets):
+    if target_names is None:
+        if n_targets == len(DIMENSIONS):
+            return np.array(DIMENSIONS)
+        return np.array([f"target {j}" for j in range(n_targets)])
+    names = np.asarray(target_names).astype(str)
+    if names.ndim != 1 or names.size != n_targets:
+        raise ValueError(
+            f"target_names has {names.size} name(s) but y has {n_targets} target "
+            "column(s); give one name per column."
+        )
+    return names
+
+
 def with_speakers(X, speakers):
     """``X`` and ``speakers`` as the DataFrame that speaker normalisation takes.
 
@@ -293,9 +408,14 @@ def _plain(v):
 
 
 def evaluate_sessions(estimator, X, y, groups, *, speakers=None, n_splits=5,
-                      labels=None, params=None, n_jobs=None, verbose=0,
-                      return_estimator=False):
+                      labels=None, target_names=None, params=None, n_jobs=None,
+                      verbose=0, return_estimator=False):
     """Leave-one-session-out evaluation with WA, UA and confusion matrices.
+
+    For a regressor (e.g. ``make_ser_pipeline(task="regression")`` on
+    emotion dimensions), the result holds the concordance correlation
+    coefficient (CCC) of each target per fold instead
+    (:class:`RegressionEvaluation`).
 
     Splits the data with :class:`~sklearn.model_selection.GroupKFold` on
     ``groups`` (the recording sessions; with 5 sessions and ``n_splits=5``,
@@ -310,8 +430,8 @@ def evaluate_sessions(estimator, X, y, groups, *, speakers=None, n_splits=5,
         Unfitted estimator or pipeline (e.g. :func:`make_ser_pipeline`).
     X : array-like or list of length n_samples
         Audio paths, waveforms or features, whatever ``estimator`` takes.
-    y : array-like of shape (n_samples,)
-        Emotion labels.
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        Emotion labels, or emotion dimensions for a regressor.
     groups : array-like of shape (n_samples,)
         Session (or speaker) of each sample; no group is split between the
         training and test parts of a fold.
@@ -328,7 +448,12 @@ def evaluate_sessions(estimator, X, y, groups, *, speakers=None, n_splits=5,
         Number of folds; at most the number of distinct groups.
     labels : array-like, default=None
         Order of the labels in the confusion matrices; sorted unique ``y``
-        by default.
+        by default. Classifiers only.
+    target_names : sequence of str, default=None
+        Names of the columns of ``y`` for a regressor; None names three
+        columns valence, arousal and dominance (the order of IEMOCAP's
+        annotations and of ``load_iemocap(..., target="dimensions")``),
+        other counts ``"target 0"``, ``"target 1"``, ...
     params : dict, default=None
         Fit parameters passed to ``estimator.fit`` (array-like values of
         length ``n_samples`` are sliced to each training part), e.g.
@@ -345,12 +470,14 @@ def evaluate_sessions(estimator, X, y, groups, *, speakers=None, n_splits=5,
 
     Returns
     -------
-    result : SessionEvaluation
+    result : SessionEvaluation or RegressionEvaluation
         Per-fold ``wa`` and ``ua``, ``wa_mean``, ``ua_mean``, ``wa_std``,
         ``ua_std``, ``confusion_matrices``, ``confusion_matrix`` and
-        ``labels``; ``print(result)`` shows a table. With
-        ``return_estimator=True``, also ``estimators`` (one per fold) and
-        ``splits`` (the train and test indices of each fold).
+        ``labels``; for a regressor per-fold ``ccc`` of each target,
+        ``ccc_mean``, ``ccc_std`` and ``target_names``. ``print(result)``
+        shows a table. With ``return_estimator=True``, also ``estimators``
+        (one per fold) and ``splits`` (the train and test indices of each
+        fold).
 
     Examples
     --------
@@ -388,7 +515,10 @@ def evaluate_sessions(estimator, X, y, groups, *, speakers=None, n_splits=5,
             f"n_splits={n_splits} must be between 2 and the number of distinct "
             f"groups ({n_groups})."
         )
-    if labels is None:
+    regression = is_regressor(estimator)
+    if regression:
+        names = _target_names(target_names, 1 if y.ndim == 1 else y.shape[1])
+    elif labels is None:
         labels = np.unique(y)
     cv = GroupKFold(n_splits=n_splits)
     splits = list(cv.split(np.zeros(len(y)), y, groups))
@@ -402,13 +532,17 @@ def evaluate_sessions(estimator, X, y, groups, *, speakers=None, n_splits=5,
     test_groups = []
     for k, ((_, test), (pred, _)) in enumerate(zip(splits, fitted, strict=True)):
         if y_pred is None:
-            y_pred = np.empty(len(y), dtype=np.asarray(pred).dtype)
+            pred = np.asarray(pred)
+            y_pred = np.empty((len(y),) + pred.shape[1:], dtype=pred.dtype)
         y_pred[test] = pred
         fold[test] = k
         test_groups.append(np.unique(groups[test]))
-    result = SessionEvaluation(
-        y_true=y, y_pred=y_pred, fold=fold, test_groups=test_groups, labels=labels
-    )
+    if regression:
+        result = RegressionEvaluation(y_true=y, y_pred=y_pred, fold=fold,
+                                      test_groups=test_groups, target_names=names)
+    else:
+        result = SessionEvaluation(y_true=y, y_pred=y_pred, fold=fold,
+                                   test_groups=test_groups, labels=labels)
     if return_estimator:
         result.estimators = [est for _, est in fitted]
         result.splits = splits

@@ -1,5 +1,7 @@
 """The library's pipelines: the paper's network and the functionals baseline."""
 
+import numpy as np
+from sklearn.linear_model import RidgeCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
@@ -9,11 +11,19 @@ from ._functionals import Functionals
 from ._lld import LLDExtractor
 from ._padcrop import PadCrop
 from ._paper import N_FRAMES
+from ._regressor import SERRegressor
 from ._scaler import NeutralStandardScaler
 from ._speaker import SpeakerStandardScaler
 
 NORMALIZATIONS = ("neutral", "speaker")
 """Values of the ``normalization`` parameter of the pipeline factories."""
+
+TASKS = ("classification", "regression")
+"""Values of the ``task`` parameter: emotion categories or dimensions."""
+
+#: The step name and the network estimator of each task.
+_NETWORK_STEP = {"classification": ("classifier", SERClassifier),
+                 "regression": ("regressor", SERRegressor)}
 
 #: Training recipes of :func:`make_ser_pipeline`: ``n_frames`` and the
 #: :class:`~sklearn_ser.SERClassifier` parameters that differ from its
@@ -67,7 +77,8 @@ def recipe_params(recipe):
 
 
 def make_ser_pipeline(attention="lstm", *, n_frames=None, normalization="neutral",
-                      recipe="paper", memory=None, n_jobs=None, **classifier_params):
+                      recipe="paper", task="classification", memory=None, n_jobs=None,
+                      **classifier_params):
     """Build the speech emotion recognition pipeline of the paper.
 
     The pipeline of Ramet et al. [1]_ takes audio (wav paths or 1-D waveforms) and labels, and
@@ -96,6 +107,14 @@ def make_ser_pipeline(attention="lstm", *, n_frames=None, normalization="neutral
     (or ``"audio"``) column and the speaker in a ``"speaker"`` column, or
     use ``evaluate_sessions(..., speakers=...)``.
 
+    With ``task="regression"`` the last step is ``regressor``, a
+    :class:`~sklearn_ser.SERRegressor` (the same network with one linear
+    output per target) for emotion dimensions such as valence, arousal and
+    dominance; ``y`` is then an ``(n_samples, n_targets)`` float array. A
+    :class:`~sklearn_ser.NeutralStandardScaler` has no neutral label to
+    select among such targets and standardises with all the training
+    utterances.
+
     Parameters
     ----------
     attention : {"lstm", "mean", "zhou", "yang"}, default="lstm"
@@ -121,6 +140,10 @@ def make_ser_pipeline(attention="lstm", *, n_frames=None, normalization="neutral
         training speakers (``validation_fraction=None``, the last epoch is
         kept); it trains in about two minutes per fold of 800 utterances on
         one CPU core.
+    task : {"classification", "regression"}, default="classification"
+        Emotion categories (:class:`~sklearn_ser.SERClassifier`, step
+        ``classifier``) or dimensions (:class:`~sklearn_ser.SERRegressor`,
+        step ``regressor``); the recipes apply to both.
     memory : str, path or joblib.Memory, default=None
         Feature cache of the extractor. With a cache, every audio file is
         extracted once, whatever the number of folds or of candidates of a
@@ -129,8 +152,9 @@ def make_ser_pipeline(attention="lstm", *, n_frames=None, normalization="neutral
     n_jobs : int, default=None
         Parallel jobs of the feature extraction.
     **classifier_params
-        Parameters of :class:`~sklearn_ser.SERClassifier` (``max_epochs``,
-        ``lr``, ``random_state``, ...); they override the recipe's.
+        Parameters of :class:`~sklearn_ser.SERClassifier` (or
+        :class:`~sklearn_ser.SERRegressor`): ``max_epochs``, ``lr``,
+        ``random_state``, ...; they override the recipe's.
 
     Returns
     -------
@@ -173,15 +197,20 @@ def make_ser_pipeline(attention="lstm", *, n_frames=None, normalization="neutral
     >>> fast = make_ser_pipeline(normalization="speaker", recipe="fast")
     >>> [name for name, _ in fast.steps]
     ['lld', 'scaler', 'padcrop', 'classifier']
+    >>> name, step = make_ser_pipeline(task="regression", recipe="fast").steps[-1]
+    >>> name, type(step).__name__, step.loss
+    ('regressor', 'SERRegressor', 'ccc')
     """
     _check_choice(normalization, "normalization", NORMALIZATIONS)
+    _check_choice(task, "task", TASKS)
     params = recipe_params(recipe)
     recipe_frames = params.pop("n_frames")
     params.update(classifier_params)
     padcrop = ("padcrop", PadCrop(n_frames=recipe_frames if n_frames is None
                                   else n_frames))
     lld = ("lld", LLDExtractor(memory=memory, n_jobs=n_jobs))
-    classifier = ("classifier", SERClassifier(attention=attention, **params))
+    name, network = _NETWORK_STEP[task]
+    classifier = (name, network(attention=attention, **params))
     if normalization == "speaker":
         steps = [lld, ("scaler", SpeakerStandardScaler()), padcrop, classifier]
     else:
@@ -189,8 +218,8 @@ def make_ser_pipeline(attention="lstm", *, n_frames=None, normalization="neutral
     return Pipeline(steps)
 
 
-def make_baseline_pipeline(classifier=None, *, normalization="neutral", memory=None,
-                           n_jobs=None):
+def make_baseline_pipeline(classifier=None, *, normalization="neutral",
+                           task="classification", memory=None, n_jobs=None):
     """Build the functionals baseline: LLDs, their statistics and a classifier.
 
     The reference that every number of the network belongs beside: the same
@@ -217,15 +246,23 @@ def make_baseline_pipeline(classifier=None, *, normalization="neutral", memory=N
     (:class:`~sklearn.preprocessing.StandardScaler`) and ``classifier``.
     The speakers travel with ``X`` as for :func:`make_ser_pipeline`.
 
+    With ``task="regression"`` the last step is named ``regressor`` and
+    predicts emotion dimensions.
+
     Parameters
     ----------
-    classifier : scikit-learn classifier or None, default=None
-        Any classifier taking ``(n_samples, n_features)`` input. None uses
+    classifier : scikit-learn estimator or None, default=None
+        Any classifier (or, with ``task="regression"``, regressor) taking
+        ``(n_samples, n_features)`` input. None uses
         ``SVC(class_weight="balanced")``, a support vector machine with an
         RBF kernel and balanced class weights (the usual openSMILE baseline
-        of the field).
+        of the field); for regression ``RidgeCV(alphas=np.logspace(-2, 4,
+        13))``, ridge regression whose penalty is chosen by efficient
+        leave-one-out cross-validation on the training data only.
     normalization : {"neutral", "speaker"}, default="neutral"
         As in :func:`make_ser_pipeline`.
+    task : {"classification", "regression"}, default="classification"
+        Emotion categories or dimensions, as in :func:`make_ser_pipeline`.
     memory : str, path or joblib.Memory, default=None
         Feature cache of the extractor; give the same one as to
         :func:`make_ser_pipeline` and a comparison extracts each file once.
@@ -251,21 +288,26 @@ def make_baseline_pipeline(classifier=None, *, normalization="neutral", memory=N
     >>> pipe = make_baseline_pipeline(LogisticRegression(), normalization="speaker")
     >>> [name for name, _ in pipe.steps]
     ['lld', 'scaler', 'functionals', 'standardize', 'classifier']
+    >>> make_baseline_pipeline(task="regression").steps[-1][0]
+    'regressor'
     """
     _check_choice(normalization, "normalization", NORMALIZATIONS)
+    _check_choice(task, "task", TASKS)
     if classifier is None:
-        classifier = SVC(class_weight="balanced")
+        classifier = (SVC(class_weight="balanced") if task == "classification"
+                      else RidgeCV(alphas=np.logspace(-2, 4, 13)))
     elif not (hasattr(classifier, "fit") and hasattr(classifier, "predict")):
         raise TypeError(
-            "classifier must be a scikit-learn classifier (with fit and predict), "
+            "classifier must be a scikit-learn estimator (with fit and predict), "
             f"got {classifier!r}."
         )
+    last = _NETWORK_STEP[task][0]
     lld = ("lld", LLDExtractor(memory=memory, n_jobs=n_jobs))
     if normalization == "speaker":
         steps = [lld, ("scaler", SpeakerStandardScaler()),
                  ("functionals", Functionals()), ("standardize", StandardScaler()),
-                 ("classifier", classifier)]
+                 (last, classifier)]
     else:
         steps = [lld, ("functionals", Functionals()),
-                 ("scaler", NeutralStandardScaler()), ("classifier", classifier)]
+                 ("scaler", NeutralStandardScaler()), (last, classifier)]
     return Pipeline(steps)

@@ -195,3 +195,60 @@ def test_speakers_travel_with_the_samples():
         evaluate_sessions(SpeakerEcho(), frame, y, groups, speakers=speakers)
     with pytest.raises(TypeError, match="one speaker per sample"):
         evaluate_sessions(SpeakerEcho(), X_rows, y, groups, speakers="spk1")
+
+
+# ---------------------------------------------------------------------------
+# Regressors: CCC per dimension
+# ---------------------------------------------------------------------------
+
+
+def _dimensional_data(n=100, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, 3))
+    y = np.c_[3 + X[:, 0], 3 + 0.5 * X[:, 1] + 0.3 * rng.normal(size=n),
+              3 + rng.normal(size=n)]
+    return X, y, np.repeat([1, 2, 3, 4, 5], n // 5)
+
+
+def test_regressor_gets_ccc_per_fold_and_dimension():
+    from sklearn.linear_model import Ridge
+
+    from sklearn_ser import RegressionEvaluation
+    from sklearn_ser.metrics import concordance_correlation_coefficient
+
+    X, y, sessions = _dimensional_data()
+    result = evaluate_sessions(Ridge(), X, y, sessions)
+    assert isinstance(result, RegressionEvaluation)
+    assert result.ccc.shape == (5, 3)
+    assert list(result.target_names) == ["valence", "arousal", "dominance"]
+    expected = cross_val_predict(Ridge(), X, y, groups=sessions, cv=GroupKFold(5))
+    np.testing.assert_allclose(result.y_pred, expected)
+    for k in range(5):
+        test = result.fold == k
+        assert set(sessions[test]) == set(result.test_groups[k])
+        np.testing.assert_allclose(
+            result.ccc[k], concordance_correlation_coefficient(
+                y[test], expected[test], multioutput="raw_values"))
+    np.testing.assert_allclose(result.ccc_mean, result.ccc.mean(axis=0))
+    np.testing.assert_allclose(result.ccc_std, result.ccc.std(axis=0))
+    assert result.ccc_mean[0] > 0.9 and abs(result.ccc_mean[2]) < 0.3
+    table = str(result)
+    assert "valence" in table and "dominance" in table and "mean" in table
+    record = json.loads(json.dumps(result.to_dict()))
+    assert record["ccc_mean"]["arousal"] == pytest.approx(result.ccc_mean[1])
+    assert len(record["folds"]) == 5 and set(record["folds"][0]["ccc"]) == {
+        "valence", "arousal", "dominance"}
+    assert "valence=" in repr(result)
+
+
+def test_regressor_with_one_target_and_own_names():
+    from sklearn.linear_model import Ridge
+
+    X, y, sessions = _dimensional_data()
+    one = evaluate_sessions(Ridge(), X, y[:, 0], sessions, n_splits=2)
+    assert one.ccc.shape == (2, 1) and list(one.target_names) == ["target 0"]
+    named = evaluate_sessions(Ridge(), X, y[:, :2], sessions,
+                              target_names=["val", "aro"])
+    assert list(named.target_names) == ["val", "aro"]
+    with pytest.raises(ValueError, match="target_names has 1 name"):
+        evaluate_sessions(Ridge(), X, y, sessions, target_names=["valence"])

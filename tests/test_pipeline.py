@@ -138,7 +138,8 @@ def test_speaker_pipeline_steps_and_recipes():
 @pytest.mark.parametrize(
     "kwargs, match",
     [(dict(normalization="global"), "normalization must be one of"),
-     (dict(recipe="slow"), "recipe must be one of")],
+     (dict(recipe="slow"), "recipe must be one of"),
+     (dict(task="dimensions"), "task must be one of")],
 )
 def test_bad_pipeline_options(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -263,3 +264,57 @@ def test_dataframe_input_keeps_the_index_and_the_other_columns(corpus):
         LLDExtractor(audio_column="path").fit_transform(frame)
     with pytest.raises(ValueError, match="already has an 'lld' column"):
         LLDExtractor().fit_transform(frame.assign(lld=1))
+
+
+# ---------------------------------------------------------------------------
+# Regression: emotion dimensions
+# ---------------------------------------------------------------------------
+
+
+def _class_dimensions(target, seed=0):
+    """Valence/arousal/dominance-like targets that follow the labels, with noise."""
+    means = {"ang": (2.0, 4.0, 3.8), "hap": (4.0, 3.4, 3.1),
+             "neu": (3.0, 2.6, 2.8), "sad": (2.2, 2.2, 2.5)}
+    rng = np.random.default_rng(seed)
+    return np.array([means[t] for t in target]) + rng.normal(0, 0.3, (len(target), 3))
+
+
+def test_regression_pipelines_steps():
+    from sklearn.linear_model import RidgeCV
+
+    from sklearn_ser import SERRegressor
+
+    pipe = make_ser_pipeline("mean", task="regression", recipe="fast", max_epochs=3)
+    assert [n for n, _ in pipe.steps] == ["lld", "padcrop", "scaler", "regressor"]
+    reg = pipe["regressor"]
+    assert isinstance(reg, SERRegressor) and reg.attention == "mean"
+    assert reg.lr == recipe_params("fast")["lr"] and reg.max_epochs == 3
+    speaker = make_ser_pipeline(task="regression", normalization="speaker")
+    assert [n for n, _ in speaker.steps] == ["lld", "scaler", "padcrop", "regressor"]
+    base = make_baseline_pipeline(task="regression")
+    assert [n for n, _ in base.steps] == ["lld", "functionals", "scaler", "regressor"]
+    assert isinstance(base["regressor"], RidgeCV)
+    base = make_baseline_pipeline(task="regression", normalization="speaker")
+    assert base.steps[-1][0] == "regressor"
+    with pytest.raises(ValueError, match="task must be one of"):
+        make_baseline_pipeline(task="dimensional")
+
+
+def test_regression_pipelines_fit_and_evaluate(corpus, tmp_path):
+    from sklearn_ser import RegressionEvaluation
+
+    dims = _class_dimensions(corpus.target)
+    audio = list(corpus.data)
+    pipe = make_ser_pipeline("mean", task="regression", n_frames=200, max_epochs=3,
+                             validation_fraction=None, memory=tmp_path, **TINY)
+    pipe.fit(audio, dims)
+    pred = pipe.predict(audio[:4])
+    assert pred.shape == (4, 3) and np.isfinite(pred).all()
+    # neutral normalisation has no label to select: every training utterance
+    assert pipe["scaler"].reference_ == "all"
+    assert pipe["scaler"].n_neutral_samples_ == len(audio)
+    result = evaluate_sessions(make_baseline_pipeline(task="regression",
+                                                      memory=tmp_path),
+                               audio, dims, corpus.groups, n_splits=3)
+    assert isinstance(result, RegressionEvaluation) and result.ccc.shape == (3, 3)
+    assert (result.ccc_mean > 0.2).all()
