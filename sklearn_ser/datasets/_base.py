@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
+from ..metrics import DIMENSIONS  # noqa: F401 (the order of the columns)
+
 #: The common label set of the package (IEMOCAP's three-letter codes, extended
 #: with the emotions of the other corpora). Every loader maps its corpus' labels
 #: onto these names.
@@ -32,7 +34,6 @@ DEFAULT_CLASSES = ("ang", "hap", "neu", "sad")
 #: ratings, and the dimensions in the order of IEMOCAP's ``[V, A, D]`` triple
 #: (IEMOCAP calls arousal "activation").
 TARGETS = ("category", "dimensions")
-DIMENSIONS = ("valence", "arousal", "dominance")
 
 
 def check_target(target):
