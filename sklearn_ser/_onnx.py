@@ -14,6 +14,7 @@ from ._classifier import SERClassifier
 from ._lld import LLDExtractor
 from ._network import SERNet
 from ._padcrop import PadCrop
+from ._regressor import SERRegressor
 from ._scaler import NeutralStandardScaler
 from ._version import __version__
 
@@ -21,10 +22,26 @@ __all__ = ["export_onnx"]
 
 INPUT_NAME = "features"
 OUTPUT_NAMES = ("probabilities", "logits")
+REGRESSION_OUTPUT_NAMES = ("values",)
 METADATA_PREFIX = "sklearn_ser."
+
+#: The estimators whose network export_onnx exports.
+_NETWORKS = (SERClassifier, SERRegressor)
+_EXPECTED = "a SERClassifier or a SERRegressor"
 
 # Parameters of the "packed" BiLSTM and their names in the "masked" one.
 _PACKED_KEY = re.compile(r"^((?:.*\.)?)lstm\.((?:weight|bias)_(?:ih|hh)_l0)(_reverse)?$")
+
+
+def _unpad(features):
+    """Zero-filled features and lengths of NaN-padded ``features``."""
+    nan = torch.isnan(features)
+    valid = ~nan.all(dim=2)
+    steps = torch.arange(1, features.shape[1] + 1, device=features.device)
+    # length = position of the last valid frame + 1 (0 if none)
+    lengths = torch.where(valid, steps.unsqueeze(0), torch.zeros_like(steps)).amax(1)
+    x = torch.where(nan, torch.zeros_like(features), features)
+    return x, lengths
 
 
 class _NaNPaddedNetwork(torch.nn.Module):
@@ -35,29 +52,38 @@ class _NaNPaddedNetwork(torch.nn.Module):
         self.net = net
 
     def forward(self, features):
-        nan = torch.isnan(features)
-        valid = ~nan.all(dim=2)
-        steps = torch.arange(1, features.shape[1] + 1, device=features.device)
-        # length = position of the last valid frame + 1 (0 if none)
-        lengths = torch.where(valid, steps.unsqueeze(0), torch.zeros_like(steps)).amax(1)
-        x = torch.where(nan, torch.zeros_like(features), features)
-        logits = self.net(x, lengths)
+        logits = self.net(*_unpad(features))
         return torch.softmax(logits, dim=1), logits
 
 
+class _NaNPaddedRegressor(torch.nn.Module):
+    """The network on NaN-padded input, its outputs in the targets' units."""
+
+    def __init__(self, net, target_mean, target_scale):
+        super().__init__()
+        self.net = net
+        self.register_buffer("target_scale", torch.tensor(
+            np.asarray(target_scale, dtype=np.float32).reshape(1, -1)))
+        self.register_buffer("target_mean", torch.tensor(
+            np.asarray(target_mean, dtype=np.float32).reshape(1, -1)))
+
+    def forward(self, features):
+        return self.net(*_unpad(features)) * self.target_scale + self.target_mean
+
+
 def _parts(estimator):
-    """``(classifier, padcrop, scaler, lld)`` of a pipeline or a classifier."""
-    if isinstance(estimator, SERClassifier):
+    """``(network estimator, padcrop, scaler, lld)`` of a pipeline or an estimator."""
+    if isinstance(estimator, _NETWORKS):
         return estimator, None, None, None
     if not isinstance(estimator, Pipeline):
         raise TypeError(
-            f"export_onnx expects a fitted Pipeline ending with a SERClassifier or a "
-            f"fitted SERClassifier, got {type(estimator).__name__}."
+            f"export_onnx expects a fitted Pipeline ending with {_EXPECTED}, or a "
+            f"fitted SERClassifier or SERRegressor, got {type(estimator).__name__}."
         )
     clf = estimator.steps[-1][1] if estimator.steps else None
-    if not isinstance(clf, SERClassifier):
+    if not isinstance(clf, _NETWORKS):
         raise TypeError(
-            "export_onnx expects a Pipeline whose last step is a SERClassifier; the "
+            f"export_onnx expects a Pipeline whose last step is {_EXPECTED}; the "
             f"last step is {type(clf).__name__}."
         )
     found = {}
@@ -70,12 +96,16 @@ def _parts(estimator):
 
 
 def _masked_network(clf):
-    """A CPU copy of the classifier's network with the exportable BiLSTM."""
-    if not (getattr(clf, "initialized_", False) and hasattr(clf, "n_features_in_")):
+    """A CPU copy of the estimator's network with the exportable BiLSTM."""
+    fitted = getattr(clf, "initialized_", False) and hasattr(clf, "n_features_in_")
+    if isinstance(clf, SERRegressor):
+        fitted = fitted and all(hasattr(clf, name) for name in (
+            "n_outputs_", "target_mean_", "target_scale_"))
+    if not fitted:
         from sklearn.exceptions import NotFittedError
 
         raise NotFittedError(
-            "This SERClassifier is not fitted yet; fit it before exporting it."
+            f"This {type(clf).__name__} is not fitted yet; fit it before exporting it."
         )
     if not isinstance(clf.module_, SERNet):
         raise TypeError(
@@ -97,16 +127,53 @@ def _masked_network(clf):
     return net.eval()
 
 
-def _metadata(clf, padcrop, scaler, lld):
-    meta = {
-        "version": __version__,
-        "classes": clf.classes_.tolist(),
+def _target_names(clf, target_names):
+    """The checked ``target_names`` of a regressor's outputs, or None."""
+    if target_names is None:
+        return None
+    if not isinstance(clf, SERRegressor):
+        raise ValueError(
+            "target_names names the outputs of a SERRegressor; the outputs of a "
+            "SERClassifier are named by its classes_, leave target_names=None."
+        )
+    if isinstance(target_names, str):
+        raise TypeError(
+            f"target_names must be a sequence of {clf.n_outputs_} str, one per "
+            f"target, got the str {target_names!r}."
+        )
+    names = list(target_names)
+    if len(names) != clf.n_outputs_ or not all(isinstance(n, str) for n in names):
+        raise ValueError(
+            f"target_names must hold {clf.n_outputs_} str, one per target of the "
+            f"SERRegressor, got {names!r}."
+        )
+    return [str(n) for n in names]
+
+
+def _metadata(clf, padcrop, scaler, lld, target_names=None):
+    if isinstance(clf, SERRegressor):
+        meta = {
+            "version": __version__,
+            "task": "regression",
+            "n_outputs": int(clf.n_outputs_),
+            "target_mean": [float(v) for v in clf.target_mean_],
+            "target_scale": [float(v) for v in clf.target_scale_],
+        }
+        if target_names is not None:
+            meta["target_names"] = target_names
+    else:
+        meta = {
+            "version": __version__,
+            "task": "classification",
+            "classes": clf.classes_.tolist(),
+        }
+    meta.update({
         "n_features": int(clf.n_features_in_),
         "input": (
             f"{INPUT_NAME}: float32 (batch, frames, {int(clf.n_features_in_)}), scaled "
             "features; padding frames are all NaN and come after the valid frames"
         ),
-    }
+    })
     if lld is not None:
         meta["sampling_rate"] = int(lld.sampling_rate)
         meta["feature_names"] = lld.get_feature_names_out().tolist()
@@ -122,40 +189,61 @@ def _metadata(clf, padcrop, scaler, lld):
     return {METADATA_PREFIX + k: json.dumps(v) for k, v in meta.items()}
 
 
-def export_onnx(estimator, path, *, opset_version=17):
+def export_onnx(estimator, path, *, opset_version=17, target_names=None):
     """Export the network of a fitted pipeline to an ONNX file.
 
-    The exported graph is the :class:`SERClassifier`'s network after
-    feature extraction and scaling: it maps scaled frame features to class
-    probabilities, with dynamic batch and time axes.
+    The exported graph is the network of the :class:`SERClassifier` or
+    :class:`SERRegressor` after feature extraction and scaling: it maps
+    scaled frame features to class probabilities (a classifier) or to
+    predicted target values (a regressor), with dynamic batch and time axes.
 
     - input ``features``: float32 ``(batch, frames, n_features)``, the output
       of the pipeline's :class:`NeutralStandardScaler`. Utterances of
       different lengths are batched by padding them with frames of NaN
       *after* their valid frames (as :class:`PadCrop` does); each
       utterance's length is the position of its last non-NaN frame and the
-      padding is masked exactly as in :meth:`SERClassifier.predict_proba`.
-      An utterance needs at least one valid frame (an all-NaN row gives NaN
-      probabilities) and its valid frames must be finite.
-    - outputs ``probabilities`` ``(batch, n_classes)`` (softmax, in the order
-      of ``classes_``) and ``logits`` ``(batch, n_classes)``.
+      padding is masked exactly as in :meth:`SERClassifier.predict_proba`
+      and :meth:`SERRegressor.predict`. An utterance needs at least one
+      valid frame (an all-NaN row gives NaN outputs) and its valid frames
+      must be finite.
+    - outputs of a classifier: ``probabilities`` ``(batch, n_classes)``
+      (softmax, in the order of ``classes_``) and ``logits``
+      ``(batch, n_classes)``.
+    - output of a regressor: ``values``, float32 ``(batch, n_outputs)``, in
+      the targets' units: the network's standardised outputs times
+      ``target_scale_`` plus ``target_mean_``, computed inside the graph, so
+      ``values`` equals :meth:`SERRegressor.predict`. A regressor fitted on
+      a 1-D ``y`` is exported with ``n_outputs=1``: ``values`` is
+      ``(batch, 1)`` where ``predict`` returns ``(n_samples,)``.
 
     Parameters
     ----------
-    estimator : sklearn.pipeline.Pipeline or SERClassifier
-        A fitted pipeline ending with a :class:`SERClassifier` (e.g. from
-        :func:`make_ser_pipeline` or :func:`load`), or a fitted classifier.
+    estimator : sklearn.pipeline.Pipeline, SERClassifier or SERRegressor
+        A fitted pipeline whose last step is a :class:`SERClassifier` or a
+        :class:`SERRegressor` (e.g. from :func:`make_ser_pipeline` or
+        :func:`load`), or a fitted classifier or regressor.
     path : str or os.PathLike
         The ``.onnx`` file to write.
     opset_version : int, default=17
         ONNX opset of the graph.
+    target_names : sequence of str, default=None
+        Regressors only: a name for each target (column of ``values``), e.g.
+        ``["valence", "arousal", "dominance"]`` (the ``target_names`` of
+        ``load_iemocap(..., target="dimensions")``), stored in the metadata
+        as ``sklearn_ser.target_names``. A :class:`SERRegressor` does not
+        keep the names of its targets; without this argument the metadata
+        has no ``target_names``.
 
     Raises
     ------
     TypeError
-        If ``estimator`` is not such a pipeline or classifier.
+        If ``estimator`` is not such a pipeline, classifier or regressor, or
+        ``target_names`` is a str.
+    ValueError
+        If ``target_names`` is given for a classifier, or does not hold one
+        str per target of the regressor.
     sklearn.exceptions.NotFittedError
-        If the classifier is not fitted.
+        If the classifier or regressor is not fitted.
     ImportError
         If the ``onnx`` package is not installed.
 
@@ -177,14 +265,23 @@ def export_onnx(estimator, path, *, opset_version=17):
        :class:`PadCrop`, ``crop="end"``), as in training.
     3. *Scale*: ``(x - mean) / scale`` per feature.
     4. *Pad* a batch with NaN frames, run the session, read
-       ``probabilities``; class ``k`` is ``classes[k]``.
+       ``probabilities`` (class ``k`` is ``classes[k]``) or ``values``
+       (column ``j`` is target ``j``, ``target_names[j]`` when given).
 
     Everything these steps need is in the file's ``metadata_props`` as JSON
-    strings under the keys ``sklearn_ser.classes``, ``sklearn_ser.scaler_mean``,
-    ``sklearn_ser.scaler_scale``, ``sklearn_ser.n_frames``, ``sklearn_ser.crop``,
-    ``sklearn_ser.sampling_rate`` and ``sklearn_ser.feature_names`` (the last
-    five only when exported from a pipeline that has these steps). With
-    onnxruntime::
+    strings under keys that start with ``sklearn_ser.``:
+
+    - always: ``version`` (of the library), ``task`` (``"classification"``
+      or ``"regression"``), ``n_features`` and ``input`` (a description);
+    - a classifier: ``classes``;
+    - a regressor: ``n_outputs``, ``target_mean`` and ``target_scale`` (the
+      standardisation of the targets that the graph already undoes, for
+      reference) and ``target_names`` when given;
+    - from a pipeline that has these steps: ``scaler_mean``,
+      ``scaler_scale``, ``n_frames``, ``crop``, ``sampling_rate`` and
+      ``feature_names``.
+
+    With onnxruntime::
 
         session = onnxruntime.InferenceSession(
             "model.onnx", providers=["CPUExecutionProvider"])
@@ -193,6 +290,7 @@ def export_onnx(estimator, path, *, opset_version=17):
         scale = np.array(json.loads(meta["sklearn_ser.scaler_scale"]))
         x = ((lld[:n_frames] - mean) / scale).astype(np.float32)[None]
         proba, = session.run(["probabilities"], {"features": x})
+        # a regressor's file: values, = session.run(["values"], {"features": x})
 
     The same values are in a model file written by :func:`save`
     (``load(path).named_steps["scaler"].mean_`` and ``.scale_``,
@@ -207,7 +305,7 @@ def export_onnx(estimator, path, *, opset_version=17):
     >>> import os, tempfile
     >>> import numpy as np
     >>> import onnxruntime
-    >>> from sklearn_ser import SERClassifier, export_onnx
+    >>> from sklearn_ser import SERClassifier, SERRegressor, export_onnx
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(20, 10, 3)).astype(np.float32)
     >>> X[::2, 6:] = np.nan  # padding
@@ -220,6 +318,17 @@ def export_onnx(estimator, path, *, opset_version=17):
     >>> proba, = session.run(["probabilities"], {"features": X[:4]})
     >>> bool(np.allclose(proba, clf.predict_proba(X[:4]), atol=1e-5))
     True
+
+    A regressor of two targets (e.g. valence and arousal):
+
+    >>> targets = rng.normal(loc=3.0, size=(20, 2))
+    >>> reg = SERRegressor(hidden_units=8, lstm_units=4, attention_units=4,
+    ...                    max_epochs=1, random_state=0, device="cpu").fit(X, targets)
+    >>> export_onnx(reg, path, target_names=["valence", "arousal"])
+    >>> session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+    >>> values, = session.run(["values"], {"features": X[:4]})
+    >>> values.shape, bool(np.allclose(values, reg.predict(X[:4]), atol=1e-5))
+    ((4, 2), True)
     """
     try:
         import onnx
@@ -228,7 +337,14 @@ def export_onnx(estimator, path, *, opset_version=17):
             "export_onnx needs the 'onnx' package: pip install onnx"
         ) from exc
     clf, padcrop, scaler, lld = _parts(estimator)
-    network = _NaNPaddedNetwork(_masked_network(clf)).eval()
+    if isinstance(clf, SERRegressor):
+        network = _NaNPaddedRegressor(_masked_network(clf), clf.target_mean_,
+                                      clf.target_scale_).eval()
+        output_names = REGRESSION_OUTPUT_NAMES
+    else:
+        network = _NaNPaddedNetwork(_masked_network(clf)).eval()
+        output_names = OUTPUT_NAMES
+    names = _target_names(clf, target_names)
     example = torch.zeros((2, 3, int(clf.n_features_in_)), dtype=torch.float32)
     buf = io.BytesIO()
     with warnings.catch_warnings():
@@ -239,16 +355,15 @@ def export_onnx(estimator, path, *, opset_version=17):
             network, (example,), buf,
             dynamo=False,
             input_names=[INPUT_NAME],
-            output_names=list(OUTPUT_NAMES),
+            output_names=list(output_names),
             dynamic_axes={
                 INPUT_NAME: {0: "batch", 1: "frames"},
-                OUTPUT_NAMES[0]: {0: "batch"},
-                OUTPUT_NAMES[1]: {0: "batch"},
+                **{name: {0: "batch"} for name in output_names},
             },
             opset_version=opset_version,
         )
     model = onnx.load_from_string(buf.getvalue())
-    for key, value in _metadata(clf, padcrop, scaler, lld).items():
+    for key, value in _metadata(clf, padcrop, scaler, lld, names).items():
         entry = model.metadata_props.add()
         entry.key, entry.value = key, value
     model.producer_name = "sklearn-ser"
