@@ -101,14 +101,24 @@ def add_training_options(parser, *, normalization=False):
                        help="parallel jobs of the feature extraction")
 
 
+#: The validation score of each network in its history: key, name, scale.
+_VALIDATION_SCORES = (
+    ("valid_wa_ua", "WA+UA", "scale 0-2: WA + UA of the validation split"),
+    ("valid_ccc", "CCC", "scale -1 to 1: the mean over the targets of the CCC of "
+     "the validation split"),
+)
+
+
 def training_summary(history, seconds):
     """One line on a finished fit: epochs, the kept epoch and its score."""
     n = len(history)
-    if n and "valid_wa_ua" in history[-1]:
-        scores = np.asarray(history[:, "valid_wa_ua"], dtype=float)
-        best = int(np.argmax(scores))
-        kept = (f"; kept epoch {history[best, 'epoch']} of {n}, validation WA+UA "
-                f"{scores[best]:.3f} (scale 0-2: WA + UA of the validation split)")
+    score = next((s for s in _VALIDATION_SCORES if n and s[0] in history[-1]), None)
+    if score is not None:
+        key, label, scale = score
+        scores = np.asarray(history[:, key], dtype=float)
+        best = int(np.nanargmax(scores)) if np.isfinite(scores).any() else n - 1
+        kept = (f"; kept epoch {history[best, 'epoch']} of {n}, validation {label} "
+                f"{scores[best]:.3f} ({scale})")
     else:
         kept = "; no validation split, the last epoch is kept"
     loss = (f", last training loss {history[-1, 'train_loss']:.3f}"
@@ -156,21 +166,43 @@ def classifier_params(args):
     return dict(params, device=args.device, random_state=args.seed)
 
 
+#: The values of ``--target`` and the ``task`` of the pipelines they build.
+TARGETS = {"category": "classification", "dimensions": "regression"}
+
+
+def add_target_option(parser):
+    parser.add_argument("--target", choices=tuple(TARGETS), default="category",
+                        help="category: classify the emotion labels (WA, UA); "
+                        "dimensions: regress valence, arousal and dominance (CCC "
+                        "of each) (default: %(default)s)")
+
+
+def is_dimensional(args):
+    return getattr(args, "target", "category") == "dimensions"
+
+
 def make_pipeline(args, attention):
     from .. import make_ser_pipeline
 
     return make_ser_pipeline(
         attention, n_frames=args.n_frames, recipe=args.recipe,
-        normalization=getattr(args, "normalization", "neutral"), memory=args.cache,
+        normalization=getattr(args, "normalization", "neutral"),
+        task=TARGETS[getattr(args, "target", "category")], memory=args.cache,
         n_jobs=args.n_jobs, **classifier_params(args),
     )
 
 
+def network_step(pipe):
+    """Name of the last step of a pipeline: ``classifier`` or ``regressor``."""
+    return pipe.steps[-1][0]
+
+
 def describe_training(pipe):
-    """One line with the training budget of a pipeline's classifier."""
+    """One line with the training budget of a pipeline's network."""
     params = pipe.get_params()
+    step = network_step(pipe)
     return (f"n_frames={params['padcrop__n_frames']}  "
-            + "  ".join(f"{name}={params['classifier__' + name]}"
+            + "  ".join(f"{name}={params[f'{step}__{name}']}"
                         for name in ("hidden_units", "lstm_units", "attention_units",
                                      "lr", "l2", "batch_size", "max_epochs")))
 
@@ -185,8 +217,8 @@ def check_model_file(path):
 
 
 def epoch_selection(pipe, groups="training speakers"):
-    """How a pipeline's classifier chooses its epoch, in words."""
-    fraction = pipe.get_params().get("classifier__validation_fraction")
+    """How a pipeline's network chooses its epoch, in words."""
+    fraction = pipe.get_params().get(f"{network_step(pipe)}__validation_fraction")
     if not fraction:
         return f"trained on all the {groups}, the last epoch is kept"
     return (f"best epoch chosen on a validation split ({fraction:.0%}) of the "

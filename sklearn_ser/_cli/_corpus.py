@@ -1,5 +1,6 @@
 """``sklearn-ser evaluate`` and ``train``: a labelled corpus, the paper's protocol."""
 
+import csv
 import json
 import os
 import platform
@@ -12,10 +13,12 @@ import numpy as np
 
 from .._network import ATTENTIONS
 from .._paper import PAPER_TABLE1
+from . import _dimensions
 from ._common import (
     CLIError,
     FoldProgress,
     Interrupted,
+    add_target_option,
     add_training_options,
     check_dir,
     check_output_dir,
@@ -24,7 +27,9 @@ from ._common import (
     counts,
     describe_training,
     epoch_selection,
+    is_dimensional,
     make_pipeline,
+    network_step,
     noting_ctrl_c,
     plural,
     say,
@@ -70,21 +75,43 @@ def add_data_options(parser):
                        help="--iemocap: relabel 'exc' (excited) as 'hap' (happy), "
                        "a common variant; the paper keeps ang, hap, neu, sad "
                        "without it")
+    add_target_option(group)
+    group.add_argument("--dimension-columns", type=_dimensions.dimension_columns,
+                       default=None, metavar="NAMES",
+                       help="--data with --target dimensions: the columns of the "
+                       "dimensional ratings, separated by commas (default: "
+                       f"{_dimensions.DEFAULT_COLUMNS}); the label column is still "
+                       "read (IEMOCAP's dimensions are the [V, A, D] triple of each "
+                       "utterance line, of all its utterances)")
 
 
 def load_data(args):
-    """The corpus the options name, as a Bunch, and a one-line description."""
+    """The corpus the options name, as a Bunch, and a one-line description.
+
+    With ``--target dimensions`` the Bunch's ``target`` is the ``(n, k)``
+    array of the dimensions and ``target_names`` their names.
+    """
+    dimensional = is_dimensional(args)
     csv_given = [f"--{name.replace('_', '-')}" for name in _CSV_OPTIONS
                  if getattr(args, name) is not None]
+    if args.dimension_columns is not None and not dimensional:
+        raise CLIError("--dimension-columns applies to --target dimensions")
     if args.iemocap is not None:
+        if args.dimension_columns is not None:
+            csv_given.append("--dimension-columns")
         if csv_given:
             raise CLIError(f"{', '.join(csv_given)} apply to --data, not --iemocap")
+        if dimensional and args.merge_excited:
+            raise CLIError("--merge-excited relabels the categories; with --target "
+                           "dimensions it changes nothing (the targets are the "
+                           "[V, A, D] ratings): leave it out")
         from ..datasets import load_iemocap
 
         check_dir(args.iemocap, "IEMOCAP root")
         subset = args.subset or "full"
         data = load_iemocap(args.iemocap, subset=subset,
-                            merge_excited=args.merge_excited)
+                            merge_excited=args.merge_excited,
+                            target="dimensions" if dimensional else "category")
         return data, f"IEMOCAP {subset}"
     given = [flag for flag, value in (("--subset", args.subset),
                                       ("--merge-excited", args.merge_excited or None))
@@ -103,7 +130,13 @@ def load_data(args):
     columns = {name: getattr(args, name) for name in _CSV_OPTIONS
                if getattr(args, name) is not None}
     data = load_csv(args.data, **columns)
-    return data, os.path.basename(args.data)
+    name = os.path.basename(args.data)
+    if dimensional:
+        names = args.dimension_columns or _dimensions.DEFAULT_COLUMNS.split(",")
+        data.labels = data.target
+        data.target = _dimensions.csv_dimensions(data, names, name)
+        data.target_names = np.array(names)
+    return data, name
 
 
 def add_parsers(sub):
@@ -116,7 +149,9 @@ def add_parsers(sub):
         "functionals + SVM baseline on the same folds. The paper recipe "
         "chooses the best epoch on a validation split of the training groups, "
         "the fast recipe keeps the last epoch; --paper-selection also reports "
-        "the paper's selection on the test session (optimistic).",
+        "the paper's selection on the test session (optimistic). With --target "
+        "dimensions: the CCC of valence, arousal and dominance per fold, beside "
+        "a functionals + RidgeCV baseline and chance (the training mean, CCC 0).",
     )
     add_data_options(ev)
     ev.add_argument("--attention", choices=ATTENTIONS, nargs="+", default=["lstm"],
@@ -125,10 +160,11 @@ def add_parsers(sub):
     ev.add_argument("--n-splits", type=int, default=None,
                     help="folds (default: 5, or the number of groups when fewer)")
     ev.add_argument("--no-baseline", action="store_true",
-                    help="skip the functionals + SVM baseline")
+                    help="skip the functionals baseline (SVM; RidgeCV with "
+                    "--target dimensions)")
     ev.add_argument("--paper-selection", action="store_true",
                     help="also report the paper's epoch selection on the test fold "
-                    "(optimistic; for comparison only)")
+                    "(optimistic; for comparison only; categories only)")
     ev.add_argument("--out", default=None,
                     help="directory for results.csv and results.json (every "
                     "parameter, the seed and the versions of the libraries)")
@@ -138,7 +174,8 @@ def add_parsers(sub):
     tr = sub.add_parser(
         "train", help="train a model on IEMOCAP or your corpus and save it",
         description="Fit the pipeline on all the selected utterances and save it "
-        "in the library's safe model format (read by 'predict').",
+        "in the library's safe model format (read by 'predict'). With --target "
+        "dimensions the model regresses valence, arousal and dominance.",
     )
     add_data_options(tr)
     tr.add_argument("-o", "--output", required=True, metavar="MODEL",
@@ -207,21 +244,30 @@ def versions():
 def _evaluate(pipe, data, X, groups, speakers, n_splits, is_net):
     from .. import evaluate_sessions
 
-    params = ({"classifier__groups": speakers if speakers is not None else groups}
+    params = ({f"{network_step(pipe)}__groups":
+               speakers if speakers is not None else groups}
               if is_net else None)
+    names = {"target_names": data.target_names} if data.target.ndim == 2 else {}
     return evaluate_sessions(pipe, X, data.target, groups, speakers=speakers,
-                             n_splits=n_splits, params=params)
+                             n_splits=n_splits, params=params, **names)
 
 
 def _cmd_evaluate(args):
     from .. import make_baseline_pipeline
 
+    if args.paper_selection and is_dimensional(args):
+        raise CLIError("--paper-selection reproduces the paper's epoch selection "
+                       "by WA + UA of the categories; it does not apply to --target "
+                       "dimensions")
     if args.out:
         check_output_dir(args.out, "--out")
     data, name = load_data(args)
     groups, n_splits = _groups(args, data)
     speakers = _speakers(args, data) if args.normalization == "speaker" else None
     X = list(data.filenames)
+    if is_dimensional(args):
+        return _with_cache(args, lambda: _evaluate_dimensions(
+            args, data, name, X, groups, speakers, n_splits))
     labels, n_per_class = np.unique(data.target, return_counts=True)
     chance_wa = n_per_class.max() / n_per_class.sum()
     say(f"{name}: {len(data.target)} utterances, {len(labels)} classes "
@@ -278,6 +324,38 @@ def _cmd_evaluate(args):
     return 0
 
 
+def _with_cache(args, run):
+    """Run ``run()`` with a temporary feature cache unless --cache names one."""
+    if args.cache is not None:
+        return run()
+    with tempfile.TemporaryDirectory(prefix="sklearn_ser_evaluate_") as tmp:
+        args.cache = tmp
+        try:
+            return run()
+        finally:
+            args.cache = None
+
+
+def _evaluate_dimensions(args, data, name, X, groups, speakers, n_splits):
+    results, config = _dimensions.evaluate_dimensions(
+        args, data, name, groups, n_splits, speakers,
+        lambda pipe, is_net: _evaluate(pipe, data, X, groups, speakers, n_splits,
+                                       is_net))
+    if args.out:
+        labels = getattr(data, "labels", None)
+        header, rows = _dimensions.results_csv(results)
+        _write_files(args, {
+            "corpus": name, "target": "dimensions",
+            "n_utterances": int(len(data.target)),
+            "target_names": [str(n) for n in data.target_names],
+            "targets": {str(n): {"mean": float(data.target[:, j].mean()),
+                                 "std": float(data.target[:, j].std())}
+                        for j, n in enumerate(data.target_names)},
+            "classes": counts(labels) if labels is not None else None,
+            "n_splits": n_splits}, results, config, header, rows)
+    return 0
+
+
 def _print_table(rows, chance_wa, chance_ua, with_paper):
     say()
     head = f"{'model':<10}{'run':<28}{'WA %':>14}{'UA %':>14}"
@@ -298,23 +376,32 @@ def _print_table(rows, chance_wa, chance_ua, with_paper):
 
 
 def _write(args, name, data, n_splits, results, config):
+    header = ["model", "selection", "fold", "test_groups", "n_test", "wa", "ua"]
+    rows = [[model, res["selection"], f["fold"],
+             " ".join(str(g) for g in f["test_groups"]), f["n_test"],
+             f"{f['wa']:.6f}", f"{f['ua']:.6f}"]
+            for model, res in results.items() for f in res["folds"]]
+    _write_files(args, {"corpus": name, "n_utterances": int(len(data.target)),
+                        "classes": counts(data.target), "n_splits": n_splits},
+                 results, config, header, rows)
+
+
+def _write_files(args, about, results, config, header, rows):
+    """results.json (``about``, the options, parameters, versions, results) and
+    results.csv (``header``, then ``rows``) in the folder of --out."""
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     options = {k: _jsonable(v) for k, v in sorted(vars(args).items()) if k != "func"}
     with open(out / "results.json", "w") as fh:
-        json.dump({"corpus": name, "n_utterances": int(len(data.target)),
-                   "classes": counts(data.target), "n_splits": n_splits,
+        json.dump({**about,
                    "subset": args.subset or ("full" if args.iemocap else None),
                    "recipe": args.recipe, "normalization": args.normalization,
                    "seed": args.seed, "options": options, "parameters": config,
                    "versions": versions(), "results": results}, fh, indent=2)
-    with open(out / "results.csv", "w") as fh:
-        fh.write("model,selection,fold,test_groups,n_test,wa,ua\n")
-        for model, res in results.items():
-            for f in res["folds"]:
-                groups = " ".join(str(g) for g in f["test_groups"])
-                fh.write(f"{model},{res['selection']},{f['fold']},{groups},"
-                         f"{f['n_test']},{f['wa']:.6f},{f['ua']:.6f}\n")
+    with open(out / "results.csv", "w", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
     say(f"Wrote {out / 'results.json'} and {out / 'results.csv'}")
 
 
@@ -326,9 +413,15 @@ def _cmd_train(args):
     data, name = load_data(args)
     speakers = _speakers(args, data)
     pipe = make_pipeline(args, args.attention)
-    pipe.set_params(classifier__callbacks=[("progress", FoldProgress())])
-    say(f"{name}: training on {len(data.target)} utterances ({counts(data.target)}); "
-        f"recipe={args.recipe}  normalization={args.normalization}  "
+    step = network_step(pipe)
+    pipe.set_params(**{f"{step}__callbacks": [("progress", FoldProgress())]})
+    if is_dimensional(args):
+        what = _dimensions.fit_description(data, [str(n) for n in data.target_names])
+        normalization = _dimensions.normalization_note(args)
+    else:
+        what = f"{len(data.target)} utterances ({counts(data.target)})"
+        normalization = f"normalization={args.normalization}"
+    say(f"{name}: training on {what}; recipe={args.recipe}  {normalization}  "
         f"{describe_training(pipe)}")
     X = list(data.filenames)
     if args.normalization == "speaker":
@@ -336,13 +429,13 @@ def _cmd_train(args):
     groups = speakers if speakers is not None else getattr(data, "groups", None)
     try:
         with noting_ctrl_c():
-            pipe.fit(X, data.target, classifier__groups=groups)
+            pipe.fit(X, data.target, **{f"{step}__groups": groups})
     except KeyboardInterrupt:
         raise Interrupted(
             "training interrupted (Ctrl-C); no model was written"
             + (f", {args.output} is unchanged" if os.path.exists(args.output) else "")
         ) from None
-    pipe.set_params(classifier__callbacks=None)
+    pipe.set_params(**{f"{step}__callbacks": None})
     save(pipe, args.output)  # a temporary file in the same folder, then renamed
     say(f"Wrote {args.output}")
     return 0
