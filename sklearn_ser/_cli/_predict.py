@@ -1,4 +1,4 @@
-"""``sklearn-ser predict``: labels and probabilities of audio files."""
+"""``sklearn-ser predict``: labels and probabilities, or dimensions, of audio files."""
 
 import csv
 import json
@@ -17,7 +17,10 @@ def add_parsers(sub):
     pr = sub.add_parser(
         "predict", help="predict the emotion of audio files with a saved model",
         description="Print the predicted label and the class probabilities of each "
-        "audio file, one line (text, csv) or one record (json) per file. A file "
+        "audio file, one line (text, csv) or one record (json) per file; with a "
+        "regression model (trained with --target dimensions) the predicted value "
+        "of each dimension (valence, arousal, dominance for three targets, else "
+        "target 0, target 1, ...) instead. A file "
         "that cannot be read is reported on stderr with its name and the reason, "
         "and the others are still predicted; the exit status is 1 if any file "
         "failed, else 0. Warnings on stderr flag files longer than the model's "
@@ -27,9 +30,10 @@ def add_parsers(sub):
     pr.add_argument("model", metavar="MODEL", help="model file written by 'train'")
     pr.add_argument("files", metavar="FILE", nargs="+", help="audio files")
     pr.add_argument("--format", choices=_FORMATS, default="text",
-                    help="text: file, label and probabilities separated by tabs; "
-                    "csv: a header and one row per file, with a warning column; "
-                    "json: a list of records (default: %(default)s)")
+                    help="text: file, label and probabilities (or the "
+                    "dimensions) separated by tabs; csv: a header and one row per "
+                    "file, with a warning column; json: a list of records "
+                    "(default: %(default)s)")
     pr.add_argument("--speaker", default=None, metavar="NAME",
                     help="speaker-normalised models: all FILEs are of this speaker "
                     "and are normalised together (without it, each file is "
@@ -98,11 +102,26 @@ def _extract(pipe, files, failed):
     return good
 
 
+def _is_regression_model(pipe):
+    from sklearn.base import is_regressor
+
+    return is_regressor(pipe.steps[-1][1])
+
+
 def _classify(pipe, good, speaker, failed):
-    """Probabilities of the extracted files, one list per file (None: failed)."""
+    """Probabilities (a regression model: the values) of the extracted files.
+
+    One 1-D array per file; None for a file that failed.
+    """
     import pandas as pd
 
     rest = pipe[1:]
+    if _is_regression_model(pipe):
+        def method(X):
+            y = np.asarray(rest.predict(X), dtype=np.float64)
+            return y.reshape(len(y), -1)
+    else:
+        method = rest.predict_proba
     speaker_model = _is_speaker_model(pipe)
 
     def frame(items, speakers):
@@ -115,14 +134,14 @@ def _classify(pipe, good, speaker, failed):
 
     if speaker is not None and good:
         try:
-            return list(rest.predict_proba(frame(good, [speaker] * len(good))))
+            return list(method(frame(good, [speaker] * len(good))))
         except (ValueError, TypeError, RuntimeError) as exc:
             raise CLIError(f"the files of speaker {speaker!r} could not be "
                            f"classified together: {_reason(exc)}") from None
     probas = []
     for item in good:
         try:
-            probas.append(rest.predict_proba(frame([item], [item[0]]))[0])
+            probas.append(method(frame([item], [item[0]]))[0])
         except (ValueError, TypeError, RuntimeError) as exc:
             failed.append((item[0], _reason(exc)))
             probas.append(None)
@@ -149,21 +168,39 @@ def _cmd_predict(args):
     failed = []
     good = _extract(pipe, args.files, failed)
     probas = _classify(pipe, good, args.speaker, failed)
-    classes = [str(c) for c in pipe.classes_]
+    regression = _is_regression_model(pipe)
+    if regression:
+        from ._dimensions import target_names
+
+        n = next((len(p) for p in probas if p is not None), 0)
+        classes = target_names(n)
+    else:
+        classes = [str(c) for c in pipe.classes_]
     records = []
     for (f, _, warnings), p in zip(good, probas, strict=True):
         if p is None:
             continue
-        records.append({
-            "file": f,
-            "label": classes[int(np.argmax(p))],
-            "probabilities": {c: round(float(v), 6) for c, v in zip(classes, p,
-                                                                    strict=True)},
-            "warnings": warnings,
-        })
+        if regression:
+            records.append({
+                "file": f,
+                "values": {c: round(float(v), 6) for c, v in zip(classes, p,
+                                                                 strict=True)},
+                "warnings": warnings,
+            })
+        else:
+            records.append({
+                "file": f,
+                "label": classes[int(np.argmax(p))],
+                "probabilities": {c: round(float(v), 6)
+                                  for c, v in zip(classes, p, strict=True)},
+                "warnings": warnings,
+            })
         for w in warnings:
             say(f"warning: {f}: {w}", file=sys.stderr)
-    _print(records, classes, args.format)
+    if regression:
+        _print_values(records, classes, args.format)
+    else:
+        _print(records, classes, args.format)
     for f, reason in failed:
         say(f"sklearn-ser predict: error: {f}: {reason}", file=sys.stderr)
     if failed:
@@ -188,3 +225,20 @@ def _print(records, classes, fmt):
         for r in records:
             probs = "  ".join(f"{c}={v:.3f}" for c, v in r["probabilities"].items())
             say(f"{r['file']}\t{r['label']}\t{probs}")
+
+
+def _print_values(records, names, fmt):
+    """The records of a regression model: one value per target and file."""
+    if fmt == "json":
+        say(json.dumps(records, indent=2))
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["file", *names, "warning"])
+        for r in records:
+            writer.writerow([r["file"], *(r["values"][n] for n in names),
+                             "; ".join(r["warnings"])])
+        sys.stdout.flush()
+    else:
+        for r in records:
+            say(f"{r['file']}\t" + "  ".join(f"{n}={v:.2f}"
+                                             for n, v in r["values"].items()))

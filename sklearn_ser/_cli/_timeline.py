@@ -71,6 +71,14 @@ def _cmd_timeline(args):
             raise CLIError(f"--plot {args.plot!r}: the folder {folder!r} does not "
                            "exist")
     pipe = load(args.model, device=args.device)
+    from sklearn.base import is_regressor
+
+    if is_regressor(pipe.steps[-1][1]):
+        raise CLIError(f"model {args.model!r} is a regression model (emotion "
+                       "dimensions, trained with --target dimensions); timeline "
+                       "needs a classifier, whose class probabilities it draws: "
+                       "give a category model, or use 'sklearn-ser predict' on "
+                       "the utterances")
     table = predict_timeline(pipe, args.file, window=args.window, hop=args.hop,
                              segmentation=args.segmentation)
     classes = [str(c) for c in table.columns[3:]]
