@@ -9,6 +9,8 @@ the chance reference.
 
 import numpy as np
 
+from .._evaluation import _target_names
+from ..metrics import DIMENSIONS
 from ._common import (
     CLIError,
     FoldProgress,
@@ -20,8 +22,6 @@ from ._common import (
     say,
 )
 
-#: Names of the dimensions of a model or corpus with three targets.
-DIMENSIONS = ("valence", "arousal", "dominance")
 #: ``--dimension-columns`` when not given.
 DEFAULT_COLUMNS = ",".join(DIMENSIONS)
 #: How many bad cells of a dimension column an error lists.
@@ -30,9 +30,7 @@ _SHOWN = 5
 
 def target_names(n_targets):
     """valence, arousal, dominance for three targets, else target 0, 1, ..."""
-    if n_targets == len(DIMENSIONS):
-        return list(DIMENSIONS)
-    return [f"target {j}" for j in range(n_targets)]
+    return _target_names(None, n_targets).tolist()
 
 
 def dimension_columns(text):
