@@ -1,6 +1,7 @@
 """The library's pipelines: the paper's network and the functionals baseline."""
 
 import numpy as np
+from sklearn.feature_selection import VarianceThreshold
 from sklearn.linear_model import RidgeCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -242,9 +243,17 @@ def make_baseline_pipeline(classifier=None, *, normalization="neutral",
     speaker before the functionals, as in :func:`make_ser_pipeline`, and the
     functionals are then standardised over the training data: steps
     ``lld``, ``scaler`` (:class:`~sklearn_ser.SpeakerStandardScaler`),
-    ``functionals``, ``standardize``
+    ``functionals``, ``drop_constant``
+    (:class:`~sklearn.feature_selection.VarianceThreshold` with a threshold
+    of ``1e-10``), ``standardize``
     (:class:`~sklearn.preprocessing.StandardScaler`) and ``classifier``.
-    The speakers travel with ``X`` as for :func:`make_ser_pipeline`.
+    ``drop_constant`` removes the functionals that are constant over the
+    training utterances up to rounding: a per-speaker standardised
+    functional that is constant within each speaker (such as the median of
+    the F0 delta, 0 on most frames) differs between speakers only by
+    rounding errors, and standardising it with that tiny spread would turn
+    a test speaker's value into a number of the order of 1e5. The speakers
+    travel with ``X`` as for :func:`make_ser_pipeline`.
 
     With ``task="regression"`` the last step is named ``regressor`` and
     predicts emotion dimensions.
@@ -287,7 +296,7 @@ def make_baseline_pipeline(classifier=None, *, normalization="neutral",
     ['lld', 'functionals', 'scaler', 'classifier']
     >>> pipe = make_baseline_pipeline(LogisticRegression(), normalization="speaker")
     >>> [name for name, _ in pipe.steps]
-    ['lld', 'scaler', 'functionals', 'standardize', 'classifier']
+    ['lld', 'scaler', 'functionals', 'drop_constant', 'standardize', 'classifier']
     >>> make_baseline_pipeline(task="regression").steps[-1][0]
     'regressor'
     """
@@ -305,7 +314,9 @@ def make_baseline_pipeline(classifier=None, *, normalization="neutral",
     lld = ("lld", LLDExtractor(memory=memory, n_jobs=n_jobs))
     if normalization == "speaker":
         steps = [lld, ("scaler", SpeakerStandardScaler()),
-                 ("functionals", Functionals()), ("standardize", StandardScaler()),
+                 ("functionals", Functionals()),
+                 ("drop_constant", VarianceThreshold(threshold=1e-10)),
+                 ("standardize", StandardScaler()),
                  (last, classifier)]
     else:
         steps = [lld, ("functionals", Functionals()),

@@ -159,12 +159,13 @@ def test_baseline_pipeline_steps():
     assert isinstance(pipe["scaler"], NeutralStandardScaler)
     clf = LogisticRegression()
     pipe = make_baseline_pipeline(clf, normalization="speaker")
-    assert [n for n, _ in pipe.steps] == ["lld", "scaler", "functionals", "standardize",
+    assert [n for n, _ in pipe.steps] == ["lld", "scaler", "functionals", "drop_constant",
+                                          "standardize",
                                           "classifier"]
     assert isinstance(pipe["scaler"], SpeakerStandardScaler)
     assert isinstance(pipe["standardize"], StandardScaler)
     assert pipe["classifier"] is clf
-    with pytest.raises(TypeError, match="must be a scikit-learn classifier"):
+    with pytest.raises(TypeError, match="must be a scikit-learn estimator"):
         make_baseline_pipeline("svm")
     with pytest.raises(ValueError, match="normalization must be one of"):
         make_baseline_pipeline(normalization="per-utterance")
@@ -318,3 +319,33 @@ def test_regression_pipelines_fit_and_evaluate(corpus, tmp_path):
                                audio, dims, corpus.groups, n_splits=3)
     assert isinstance(result, RegressionEvaluation) and result.ccc.shape == (3, 3)
     assert (result.ccc_mean > 0.2).all()
+
+
+def test_speaker_baseline_drops_functionals_constant_up_to_rounding():
+    # Per-speaker standardised, a functional such as the median of the F0
+    # delta is one value in every utterance, equal across the training
+    # speakers up to rounding; standardised with that spread, a new
+    # speaker's value (off by 1e-6) would explode.
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import Pipeline
+
+    rng = np.random.default_rng(0)
+
+    def frames(offset, n):
+        out = []
+        for _ in range(n):
+            x = rng.normal(size=(50, 2))
+            x[:, 1] = offset + rng.normal(scale=1e-13)
+            out.append(x)
+        return out
+
+    train, test = frames(-0.25, 40), frames(-0.25 + 1e-6, 5)
+    y = rng.normal(size=40)
+    pipe = make_baseline_pipeline(Ridge(), task="regression", normalization="speaker")
+    tail = Pipeline(clone(pipe).steps[2:]).fit(train, y)  # from the functionals on
+    assert tail[:-1].transform(test).shape[1] < len(tail["functionals"]
+                                                    .get_feature_names_out())
+    assert np.abs(tail[:-1].transform(test)).max() < 100
+    assert np.abs(tail.predict(test)).max() < 10
+    without = clone(tail).set_params(drop_constant="passthrough").fit(train, y)
+    assert np.abs(without[:-1].transform(test)).max() > 1e3
