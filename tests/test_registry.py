@@ -10,6 +10,7 @@ from sklearn_ser import (
     NeutralStandardScaler,
     PadCrop,
     SERClassifier,
+    SERRegressor,
     SpeakerStandardScaler,
     _registry,
     load,
@@ -19,7 +20,7 @@ from sklearn_ser import (
 
 def test_every_step_of_the_library_is_registered():
     expected = {LLDExtractor, PadCrop, NeutralStandardScaler, SpeakerStandardScaler,
-                Functionals, SERClassifier}
+                Functionals, SERClassifier, SERRegressor}
     assert set(_registry.step_classes().values()) == expected
     entry = _registry.entry_of(SERClassifier())
     assert entry.network and entry.dropped_params == ("callbacks",)

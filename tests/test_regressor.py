@@ -202,3 +202,27 @@ def test_constant_target_keeps_unit_scale():
     reg = clone(SERRegressor(**SMALL_NET)).fit(X, y)
     assert reg.target_scale_[1] == 1.0
     assert np.isfinite(reg.predict(X)).all()
+
+
+def test_a_tampered_target_scale_is_refused(tmp_path):
+    import io
+    import zipfile
+
+    X, y = toy_targets()
+    path = tmp_path / "reg.skser"
+    save(SERRegressor(**SMALL_NET).fit(X, y), path)
+    with zipfile.ZipFile(path) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    with np.load(io.BytesIO(members["arrays.npz"])) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    (key,) = [k for k in arrays if k.endswith("/target_scale_")]
+    arrays[key] = np.zeros_like(arrays[key])
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    members["arrays.npz"] = buf.getvalue()
+    bad = tmp_path / "bad.skser"
+    with zipfile.ZipFile(bad, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(ValueError, match="target_scale_ must be positive"):
+        load(bad)
