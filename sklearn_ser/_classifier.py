@@ -8,9 +8,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet, NeuralNetClassifier
+from skorch.dataset import unpack_data
 from skorch.utils import to_numpy, to_tensor
 
-from . import _loaders, _paper, _training
+from . import _loaders, _paper, _precision, _training
 from ._callbacks import BestEpoch, default_callbacks
 from ._network import NORMALIZATIONS, SERNet
 from ._registry import SKORCH_ATTRIBUTES, TORCH_CLASSES, register
@@ -123,7 +124,21 @@ class SERClassifier(_training.AutoDeviceMixin, NeuralNetClassifier):
         predictions. torch's global random state is left as it was.
     device : str or torch.device, default="auto"
         ``"auto"`` uses CUDA when available, else the CPU; other values are
-        passed to torch (``"cpu"``, ``"cuda"``, ``"cuda:1"``).
+        passed to torch (``"cpu"``, ``"cuda"``, ``"cuda:1"``). On CUDA the
+        batches are built on the host in pinned memory and copied without
+        blocking.
+    precision : {"float32", "bf16", "fp16"}, default="float32"
+        Arithmetic of the forward passes in training and prediction.
+        ``"float32"`` computes in float32 throughout. ``"bf16"`` and
+        ``"fp16"`` run them under :func:`torch.autocast` (matrix products
+        and LSTMs in bfloat16 or float16, the loss in float32); the weights,
+        gradients and optimizer state stay float32, and probabilities come
+        back as float64. On CUDA, ``"fp16"`` training scales the loss with
+        :class:`torch.amp.GradScaler`. They pay off on GPUs and on CPUs with
+        bfloat16 / float16 instructions (AVX-512 BF16, AMX); on other CPUs
+        the LSTMs run in emulated low precision, many times slower than
+        float32. A device or torch build without that autocast raises a
+        ``ValueError`` in :meth:`fit`.
     verbose : int, default=0
         If positive, print a table of the training progress.
     **kwargs
@@ -229,6 +244,7 @@ class SERClassifier(_training.AutoDeviceMixin, NeuralNetClassifier):
         "patience": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
         "device": [str, torch.device, None],
+        "precision": [StrOptions(set(_precision.PRECISIONS))],
         "verbose": ["verbose"],
     }
 
@@ -252,6 +268,7 @@ class SERClassifier(_training.AutoDeviceMixin, NeuralNetClassifier):
         patience=None,
         random_state=None,
         device="auto",
+        precision="float32",
         verbose=0,
         **kwargs,
     ):
@@ -282,6 +299,7 @@ class SERClassifier(_training.AutoDeviceMixin, NeuralNetClassifier):
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.random_state = random_state
+        self.precision = precision
 
     # -- skorch hooks ---------------------------------------------------------
 
@@ -299,7 +317,44 @@ class SERClassifier(_training.AutoDeviceMixin, NeuralNetClassifier):
             )
         elif prefix == "criterion" and getattr(self, "class_weight_", None) is not None:
             params["weight"] = torch.as_tensor(self.class_weight_, dtype=torch.float32)
+        elif prefix in ("iterator_train", "iterator_valid") and self._on_cuda():
+            params.setdefault("pin_memory", True)
         return params
+
+    def _on_cuda(self):
+        device = self.device
+        return device is not None and torch.device(device).type == "cuda"
+
+    def infer(self, x, **fit_params):
+        if self._on_cuda() and isinstance(x, dict):
+            x = {k: v.to(self.device, non_blocking=True) if torch.is_tensor(v) else v
+                 for k, v in x.items()}
+        precision = getattr(self, "precision", "float32")
+        if precision == "float32":
+            return super().infer(x, **fit_params)
+        with _precision.autocast(precision, self.device):
+            return super().infer(x, **fit_params).float()
+
+    def train_step_single(self, batch, **fit_params):
+        scaler = getattr(self, "_grad_scaler_", None)
+        if scaler is None:
+            return super().train_step_single(batch, **fit_params)
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        scaler.scale(loss).backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def _step_optimizer(self, step_fn):
+        scaler = getattr(self, "_grad_scaler_", None)
+        if scaler is None:
+            return super()._step_optimizer(step_fn)
+        step_fn()
+        for name in self._optimizers:
+            scaler.step(getattr(self, name + "_"))
+        scaler.update()
+        return None
 
     def get_params_for_optimizer(self, prefix, named_parameters):
         args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
@@ -320,6 +375,7 @@ class SERClassifier(_training.AutoDeviceMixin, NeuralNetClassifier):
 
     def _check_params(self):
         _training.check_params(self, _MODULE_PARAMS)
+        _precision.check_precision(self.precision, self.device)
 
     def fit(self, X, y, groups=None, **fit_params):
         """Train the network, keeping the epoch with the best validation WA + UA.
@@ -397,6 +453,7 @@ class SERClassifier(_training.AutoDeviceMixin, NeuralNetClassifier):
         self.class_weight_ = _training.class_weights(self.class_weight, self.classes_,
                                            y_enc[train])
         seed = rng.randint(np.iinfo(np.int32).max)
+        self._grad_scaler_ = _precision.grad_scaler(self.precision, self.device)
         with _training.seeded_torch(seed, self.device):
             if fresh:
                 self.initialize()
@@ -482,7 +539,7 @@ class SERClassifier(_training.AutoDeviceMixin, NeuralNetClassifier):
         dataset, order, lengths = self._sorted_dataset(X)
         self._set_training(False)
         chunks = []
-        with torch.no_grad():
+        with torch.no_grad(), _precision.autocast(self.precision, self.device):
             for Xi, _ in self.get_iterator(dataset, training=False):
                 Xi = to_tensor(Xi, device=self.device)
                 alpha = self.module_.attention_weights(**Xi)
