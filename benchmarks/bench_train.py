@@ -28,7 +28,10 @@ frames. Prints these tables:
 8. inference: ``predict_proba`` of one 5 s utterance (500 frames), the
    network only, per pooling variant, and the same network exported with
    :func:`sklearn_ser.export_onnx` and run by ONNX Runtime (when installed)
-   with the same number of threads.
+   with the same number of threads;
+9. only with ``--only accuracy`` (long): UA per leave-one-session-out fold
+   of the fast recipe (speaker normalisation, ``attention="lstm"``) on the
+   synthetic corpus, for each precision.
 
 Run ``python benchmarks/bench_train.py --help`` for the options; the defaults
 take about fifteen minutes on a 2-core CPU. ``--device cuda`` times tables
@@ -51,7 +54,8 @@ from sklearn.utils import check_random_state
 from skorch.callbacks import Callback
 from torch.utils.data import DataLoader, Subset
 
-from sklearn_ser import SERClassifier
+from sklearn_ser import SERClassifier, evaluate_sessions, make_ser_pipeline
+from sklearn_ser._evaluation import with_speakers
 from sklearn_ser._loaders import (
     LengthBucketLoader,
     TrimLoader,
@@ -72,8 +76,10 @@ from sklearn_ser._paper import (
     N_FRAMES,
     NOISE_VARIANCE,
 )
+from sklearn_ser._pipeline import recipe_params
 from sklearn_ser._precision import autocast, check_precision, run_lstm
 from sklearn_ser._training import seeded_torch, validation_split
+from sklearn_ser.datasets import make_emotional_speech
 from sklearn_ser.metrics import wa_ua_score
 
 N_FEATURES = 32
@@ -144,9 +150,9 @@ def length_model_table(n_utterances):
           f"{np.mean(lengths >= N_FRAMES):.0%} cut")
 
 
-def _fold_hours(seconds_per_epoch, n_utterances):
-    """Hours of one fold: ``FOLD_UTTERANCES`` utterances x the paper's epochs."""
-    return seconds_per_epoch * FOLD_UTTERANCES / n_utterances * MAX_EPOCHS / 3600
+def _fold_hours(seconds_per_epoch, n_utterances, epochs=MAX_EPOCHS):
+    """Hours of one fold: ``FOLD_UTTERANCES`` utterances x ``epochs``."""
+    return seconds_per_epoch * FOLD_UTTERANCES / n_utterances * epochs / 3600
 
 
 def _sync(device):
@@ -226,9 +232,21 @@ def _classifier_epoch(X, y, device, **params):
     return clock.wall[0], clock.cpu[0], clf
 
 
+def _fast_epoch(X, y, attention, device):
+    """One epoch of the fast recipe (its network, frames and batches)."""
+    params = recipe_params("fast")
+    X = X[:, : params.pop("n_frames")]
+    params.update(max_epochs=1, validation_fraction=None, attention=attention)
+    clock = _EpochClock()
+    SERClassifier(random_state=0, device=device, callbacks=[clock],
+                  **params).fit(X, y)
+    return clock.wall[0], clock.cpu[0]
+
+
 def pooling_table(X, y, lengths, repeats, device):
     n = len(y)
-    paths = ("naive", "default")
+    paths = ("naive", "default", "fast recipe")
+    fast_epochs = recipe_params("fast")["max_epochs"]
     times = {(a, p): ([], []) for a in ATTENTIONS for p in paths}
     # An untimed warm-up epoch, then the paths alternate, starting with each
     # one in turn.
@@ -238,6 +256,8 @@ def pooling_table(X, y, lengths, repeats, device):
             for path in paths if run % 2 == 0 else paths[::-1]:
                 if path == "naive":
                     wall, cpu = _naive_epoch(X, y, attention, device)
+                elif path == "fast recipe":
+                    wall, cpu = _fast_epoch(X, y, attention, device)
                 else:
                     wall, cpu, _ = _classifier_epoch(X, y, device,
                                                      attention=attention)
@@ -250,10 +270,12 @@ def pooling_table(X, y, lengths, repeats, device):
           f"{torch.get_num_threads()} thread(s); median of {repeats})\n")
     print("naive: bare float32 PyTorch loop, random batches padded to 500 frames; "
           "default: SERClassifier.fit, length-bucketed batches cut to their "
-          "longest utterance. frames/s counts the utterances' frames (the same "
-          f"{frames:,} for both). Fold: {FOLD_UTTERANCES:,} training utterances x "
-          f"{MAX_EPOCHS} epochs, from the wall clock (from CPU seconds in "
-          "brackets).\n")
+          "longest utterance; fast recipe: SERClassifier.fit with the fast "
+          "recipe's network (64/32/32 units), 300 frames and batches of 16. "
+          "frames/s counts the utterances' frames (the same "
+          f"{frames:,} for naive and default). Fold: {FOLD_UTTERANCES:,} training "
+          f"utterances x {MAX_EPOCHS} epochs ({fast_epochs} for the fast recipe), "
+          "from the wall clock (from CPU seconds in brackets).\n")
     print("| pooling | path | wall s / epoch | CPU s / epoch | frames/s | "
           "fold h | speed-up wall | speed-up CPU |")
     print("|---|---|---|---|---|---|---|---|")
@@ -261,15 +283,23 @@ def pooling_table(X, y, lengths, repeats, device):
         base_wall, base_cpu = map(_median, times[attention, "naive"])
         for path in paths:
             wall, cpu = map(_median, times[attention, path])
+            epochs = fast_epochs if path == "fast recipe" else MAX_EPOCHS
+            n_frames = np.minimum(lengths, 300).sum() if path == "fast recipe" \
+                else frames
+            ratios = ("| - | - |" if path == "fast recipe" else
+                      f"| {base_wall / wall:.2f}x | {base_cpu / cpu:.2f}x |")
             print(f"| {attention} | {path} | {wall:.2f} | {cpu:.2f} | "
-                  f"{frames / wall:,.0f} | {_fold_hours(wall, n):.2f} "
-                  f"({_fold_hours(cpu, n):.2f}) | {base_wall / wall:.2f}x | "
-                  f"{base_cpu / cpu:.2f}x |")
-    print(f"\nTable 1 of the paper (4 poolings x 2 subsets x 5 folds), default "
-          "path, from the wall clock: "
-          f"{sum(_fold_hours(_median(times[a, 'default'][0]), n) for a in ATTENTIONS) * 10:.0f}"
-          " h, assuming the improvised subset's folds cost as much as the full "
-          "set's (they hold fewer utterances, so this is an upper bound)")
+                  f"{n_frames / wall:,.0f} | {_fold_hours(wall, n, epochs):.2f} "
+                  f"({_fold_hours(cpu, n, epochs):.2f}) {ratios}")
+    def table1(path, epochs=MAX_EPOCHS):
+        return 10 * sum(_fold_hours(_median(times[a, path][0]), n, epochs)
+                        for a in ATTENTIONS)
+
+    print(f"\nTable 1 of the paper (4 poolings x 2 subsets x 5 folds of "
+          f"{FOLD_UTTERANCES:,} training utterances; an upper bound, the "
+          "improvised subset's folds are smaller), from the wall clock: naive "
+          f"{table1('naive'):.0f} h, default {table1('default'):.0f} h, fast "
+          f"recipe {table1('fast recipe', fast_epochs):.1f} h")
 
 
 # ---------------------------------------------------------------------------
@@ -645,18 +675,61 @@ def inference_table(runs):
                   f"{n_params:,} |")
 
 
+# ---------------------------------------------------------------------------
+# 9. accuracy of each precision
+# ---------------------------------------------------------------------------
+
+
+def accuracy_table(n_samples, device, requested):
+    data = make_emotional_speech(n_samples=n_samples, random_state=0)
+    X = with_speakers(list(data.data), data.speakers)
+    precisions = ["float32"]
+    for precision in [p for p in requested if p != "float32"]:
+        try:
+            check_precision(precision, device)
+            precisions.append(precision)
+        except ValueError as exc:
+            print(f"\n(precision={precision!r} skipped: {exc})")
+    rows = {}
+    with tempfile.TemporaryDirectory() as cache:
+        for precision in precisions:
+            pipe = make_ser_pipeline("lstm", normalization="speaker", recipe="fast",
+                                     memory=cache, random_state=0, device=device,
+                                     precision=precision)
+            start = time.perf_counter(), time.process_time()
+            result = evaluate_sessions(pipe, X, data.target, data.groups, n_splits=5,
+                                       params={"classifier__groups": data.speakers})
+            rows[precision] = (result, time.perf_counter() - start[0],
+                               time.process_time() - start[1])
+    print(f"\n## Accuracy per precision (fast recipe, speaker normalisation, "
+          f"attention='lstm', synthetic corpus of {n_samples} utterances, "
+          f"leave-one-session-out; {device})\n")
+    print("| precision | UA per fold | UA mean | WA mean | UA - UA float32 "
+          "(points) | wall s | CPU s |")
+    print("|---|---|---|---|---|---|---|")
+    base = rows["float32"][0].ua_mean
+    for precision, (result, wall, cpu) in rows.items():
+        folds = ", ".join(f"{u:.3f}" for u in result.ua)
+        print(f"| {precision} | {folds} | {result.ua_mean:.3f} | "
+              f"{result.wa_mean:.3f} | {100 * (result.ua_mean - base):+.1f} | "
+              f"{wall:.0f} | {cpu:.0f} |")
+    print("\nThe first run also extracts the features (cached for the others).")
+
+
 PARTS = ("params", "lengths", "pooling", "options", "kernels", "length",
-         "overhead", "inference")
+         "overhead", "inference", "accuracy")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n-utterances", type=int, default=192,
                         help="utterances per training epoch")
-    parser.add_argument("--option-utterances", type=int, default=96,
+    parser.add_argument("--option-utterances", type=int, default=32,
                         help="utterances per epoch in the training-options table "
                              "(bf16 and fp16 are slow on CPUs without such "
                              "instructions)")
+    parser.add_argument("--option-repeats", type=int, default=2,
+                        help="interleaved repetitions in the training-options table")
     parser.add_argument("--repeats", type=int, default=3,
                         help="interleaved repetitions of each timing")
     parser.add_argument("--epochs", type=int, default=2,
@@ -672,12 +745,19 @@ def main(argv=None):
     parser.add_argument("--device", default="cpu",
                         help="device of the pooling and options tables ('cpu', "
                              "'cuda'); the other tables run on the CPU")
+    parser.add_argument("--accuracy-samples", type=int, default=400,
+                        help="utterances of the synthetic corpus of the accuracy "
+                             "table")
+    parser.add_argument("--accuracy-precisions", nargs="+", default=["bf16"],
+                        choices=["bf16", "fp16"],
+                        help="precisions compared with float32 in the accuracy "
+                             "table")
     parser.add_argument("--only", choices=PARTS, action="append",
                         help="run only these parts (repeatable)")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    parts = args.only or list(PARTS)
+    parts = args.only or [part for part in PARTS if part != "accuracy"]
     gpu = ""
     if torch.device(args.device).type == "cuda":
         gpu = f", {torch.cuda.get_device_name()}"
@@ -692,7 +772,7 @@ def main(argv=None):
         pooling_table(X, y, lengths, args.repeats, args.device)
     if "options" in parts:
         m = args.option_utterances
-        options_table(X[:m], y[:m], lengths[:m], args.repeats, args.device)
+        options_table(X[:m], y[:m], lengths[:m], args.option_repeats, args.device)
     if "kernels" in parts:
         kernel_table(lengths, args.repeats)
     if "length" in parts:
@@ -701,6 +781,8 @@ def main(argv=None):
         overhead_table(X, y, args.epochs, args.overhead_runs)
     if "inference" in parts:
         inference_table(args.inference_runs)
+    if "accuracy" in parts:
+        accuracy_table(args.accuracy_samples, args.device, args.accuracy_precisions)
 
 
 if __name__ == "__main__":
