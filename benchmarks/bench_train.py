@@ -1,30 +1,49 @@
 """Training and inference speed of SERClassifier.
 
-Prints four tables:
+Utterance lengths follow IEMOCAP (see ``DURATION_QUANTILES``), cut at 500
+frames. Prints these tables:
 
 1. parameters of each pooling variant (paper configuration);
-2. length handling: seconds per training epoch on an IEMOCAP-like length
-   distribution (log-normal, median 2.7 s, about 10 % longer than 5 s, cut at
-   500 frames) for naive padding to 500 frames, trimming each batch to its
-   longest utterance, length-bucketed batches (the default) and packed
-   sequences, with the largest difference of the predicted probabilities
-   between the naive path and the default one (same weights);
-3. skorch overhead: epoch time of ``SERClassifier.fit`` against a hand-written
-   PyTorch loop doing the same work (same module, data, batches, seed,
-   validation pass and best-epoch copy);
-4. inference: ``predict_proba`` of one 5 s utterance (500 frames), the
+2. the length model against the published IEMOCAP figures;
+3. per pooling: seconds per training epoch, frames per second and the
+   projected time of one leave-one-session-out fold of the paper's recipe
+   (3,600 training utterances x 200 epochs) for a bare float32 PyTorch loop
+   over random batches padded to 500 frames and for ``SERClassifier.fit``
+   (length-bucketed batches cut to their longest utterance);
+4. training options of the default path (``attention="lstm"``): precision
+   ``"bf16"`` and ``"fp16"``, one torch thread, torch's own LSTM kernels
+   instead of oneDNN's, each against the default in the same run, with the
+   largest difference of the predicted probabilities from float32 (same
+   weights);
+5. one LSTM layer, forward and backward: oneDNN against torch's kernels, one
+   against two threads, and both directions of a BiLSTM run as one call over
+   a doubled batch (what fusing the directions would compute);
+6. length handling: naive padding, trimming each batch to its longest
+   utterance, length-bucketed batches (the default) and packed sequences,
+   with the largest difference of the predicted probabilities between the
+   naive path and the default one (same weights);
+7. skorch overhead: epoch time of ``SERClassifier.fit`` against a
+   hand-written PyTorch loop doing the same work (same module, data,
+   batches, seed, validation pass and best-epoch copy);
+8. inference: ``predict_proba`` of one 5 s utterance (500 frames), the
    network only, per pooling variant, and the same network exported with
    :func:`sklearn_ser.export_onnx` and run by ONNX Runtime (when installed)
-   with the same number of threads.
+   with the same number of threads;
+9. only with ``--only accuracy`` (long): UA per leave-one-session-out fold
+   of the fast recipe (speaker normalisation, ``attention="lstm"``) on the
+   synthetic corpus, for each precision.
 
 Run ``python benchmarks/bench_train.py --help`` for the options; the defaults
-take about ten minutes on a 2-core CPU. Alternatives are timed in the same
-run, interleaved, and medians are reported, both in wall-clock and in process
-CPU seconds: on a shared machine the wall clock also counts the time other
-programs hold the cores, the CPU time does not.
+take about fifteen minutes on a 2-core CPU. ``--device cuda`` times tables
+3 and 4 on a GPU (float32, bf16, fp16; see ``benchmarks/gpu_check.sh``).
+Alternatives are timed in the same run, interleaved, and medians are
+reported, both in wall-clock and in process CPU seconds: on a shared machine
+the wall clock also counts the time other programs hold the cores, the CPU
+time does not.
 """
 
 import argparse
+import contextlib
 import copy
 import tempfile
 import time
@@ -35,7 +54,8 @@ from sklearn.utils import check_random_state
 from skorch.callbacks import Callback
 from torch.utils.data import DataLoader, Subset
 
-from sklearn_ser import SERClassifier
+from sklearn_ser import SERClassifier, evaluate_sessions, make_ser_pipeline
+from sklearn_ser._evaluation import with_speakers
 from sklearn_ser._loaders import (
     LengthBucketLoader,
     TrimLoader,
@@ -52,10 +72,14 @@ from sklearn_ser._paper import (
     L2,
     LR,
     LSTM_UNITS,
+    MAX_EPOCHS,
     N_FRAMES,
     NOISE_VARIANCE,
 )
+from sklearn_ser._pipeline import recipe_params
+from sklearn_ser._precision import autocast, check_precision, run_lstm
 from sklearn_ser._training import seeded_torch, validation_split
+from sklearn_ser.datasets import make_emotional_speech
 from sklearn_ser.metrics import wa_ua_score
 
 N_FEATURES = 32
@@ -64,17 +88,76 @@ PAPER = dict(hidden_units=HIDDEN_UNITS, lstm_units=LSTM_UNITS,
              attention_units=ATTENTION_UNITS)
 
 
+#: Quantiles of the durations (seconds) of the IEMOCAP utterances of the four
+#: classes with excited merged into happy (5,531 utterances, 6.99 h), as
+#: (probability, seconds). The median (3.58 s), the share above 5 s (31.7 %,
+#: i.e. the 68.3 % quantile is 5 s), the 90th percentile (8.69 s) and the
+#: maximum (34.1 s) are the published figures (from the per-utterance
+#: durations that EmoBox publishes); the other points are those of the
+#: log-normal with median 3.58 s and sigma 0.70 that matches them, with the
+#: 95 % and 99 % points lowered so that the mean is the published 4.55 s.
+#: Lengths are drawn by inverse-CDF sampling, log-linear between the points.
+DURATION_QUANTILES = (
+    (0.00, 0.36), (0.01, 0.70), (0.05, 1.13), (0.10, 1.46), (0.20, 1.99),
+    (0.30, 2.48), (0.40, 3.00), (0.50, 3.58), (0.60, 4.27), (0.683, 5.00),
+    (0.70, 5.17), (0.80, 6.45), (0.90, 8.69), (0.95, 11.0), (0.99, 16.0),
+    (1.00, 34.1),
+)
+#: The published figures that the table reproduces.
+IEMOCAP_DURATIONS = {"median s": 3.58, "mean s": 4.55, "90th percentile s": 8.69,
+                     "max s": 34.1, "share above 5 s": 0.317}
+#: Training utterances of one leave-one-session-out fold, and the epochs of the
+#: paper's recipe, for the projected fold time.
+FOLD_UTTERANCES = 3600
+
+
+def iemocap_durations(n, rng):
+    """``n`` utterance durations (seconds) drawn from ``DURATION_QUANTILES``."""
+    p, seconds = np.array(DURATION_QUANTILES).T
+    return np.exp(np.interp(rng.random(n), p, np.log(seconds)))
+
+
 def iemocap_like(n, seed=0):
-    """NaN-padded utterances with IEMOCAP-like lengths (10 ms frames)."""
+    """NaN-padded utterances with IEMOCAP lengths (10 ms frames, cut at 500)."""
     rng = np.random.default_rng(seed)
-    sigma = np.log(500 / 270) / 1.2816  # P(length > 5 s) = 10 %
-    lengths = np.clip(rng.lognormal(np.log(270), sigma, n).astype(int), 50, N_FRAMES)
+    frames = np.round(100 * iemocap_durations(n, rng)).astype(int)
+    lengths = np.clip(frames, 1, N_FRAMES)
     y = np.arange(n) % N_CLASSES
     X = np.full((n, N_FRAMES, N_FEATURES), np.nan, dtype=np.float32)
     for i, length in enumerate(lengths):
         X[i, :length] = rng.normal(size=(length, N_FEATURES))
         X[i, :length, y[i]] += 0.5
     return X, y, lengths
+
+
+def length_model_table(n_utterances):
+    seconds = iemocap_durations(200_000, np.random.default_rng(0))
+    frames = np.clip(np.round(100 * seconds), 1, N_FRAMES)
+    _, _, lengths = iemocap_like(n_utterances)
+    print("\n## Length model (IEMOCAP, 4 classes, excited merged)\n")
+    print("| figure | published | length model (200,000 draws) |")
+    print("|---|---|---|")
+    model = {"median s": np.median(seconds), "mean s": seconds.mean(),
+             "90th percentile s": np.quantile(seconds, 0.9), "max s": seconds.max(),
+             "share above 5 s": np.mean(seconds > 5)}
+    for name, value in IEMOCAP_DURATIONS.items():
+        fmt = "{:.1%}" if "share" in name else "{:.2f}"
+        print(f"| {name} | {fmt.format(value)} | {fmt.format(model[name])} |")
+    print(f"\nframes per utterance after the {N_FRAMES}-frame cut: mean "
+          f"{frames.mean():.0f} (ideal speed-up of cutting each batch to its "
+          f"utterances: {N_FRAMES / frames.mean():.2f}x); the benchmark's "
+          f"{n_utterances} utterances: mean {lengths.mean():.0f}, "
+          f"{np.mean(lengths >= N_FRAMES):.0%} cut")
+
+
+def _fold_hours(seconds_per_epoch, n_utterances, epochs=MAX_EPOCHS):
+    """Hours of one fold: ``FOLD_UTTERANCES`` utterances x ``epochs``."""
+    return seconds_per_epoch * FOLD_UTTERANCES / n_utterances * epochs / 3600
+
+
+def _sync(device):
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize()
 
 
 def _median(values):
@@ -97,24 +180,259 @@ def parameter_table():
 
 
 # ---------------------------------------------------------------------------
-# 2. length handling
+# the bare training loop
 # ---------------------------------------------------------------------------
 
 
-def _train_batches(net, loader, optimizer, criterion, max_batches=None):
+def _train_batches(net, loader, optimizer, criterion, max_batches=None,
+                   device="cpu"):
     """One pass of training; returns (wall seconds, CPU seconds, batches)."""
     net.train()
     n = 0
     start = time.perf_counter(), time.process_time()
     for x, y in loader:
+        x = {k: v.to(device) for k, v in x.items()}
         optimizer.zero_grad()
-        loss = criterion(net(**x), y)
+        loss = criterion(net(**x), y.to(device))
         loss.backward()
         optimizer.step()
         n += 1
         if max_batches is not None and n >= max_batches:
             break
+    _sync(device)
     return time.perf_counter() - start[0], time.process_time() - start[1], n
+
+
+# ---------------------------------------------------------------------------
+# 3. per pooling: naive padding against the default path
+# ---------------------------------------------------------------------------
+
+
+def _naive_epoch(X, y, attention, device):
+    """One epoch of the bare float32 loop: random batches padded to 500 frames."""
+    Xz, lengths = prepare_input(X)
+    loader = DataLoader(make_dataset(Xz, lengths, y), batch_size=BATCH_SIZE,
+                        shuffle=True)
+    torch.manual_seed(0)
+    net = SERNet(N_FEATURES, N_CLASSES, attention=attention,
+                 noise_variance=NOISE_VARIANCE, **PAPER).to(device)
+    optimizer = torch.optim.Adam(net.parameters(), lr=LR, weight_decay=L2)
+    wall, cpu, _ = _train_batches(net, loader, optimizer,
+                                  torch.nn.CrossEntropyLoss(), device=device)
+    return wall, cpu
+
+
+def _classifier_epoch(X, y, device, **params):
+    """Wall and CPU seconds of one training epoch of ``SERClassifier.fit``."""
+    clock = _EpochClock()
+    params = {"attention": "lstm", **params}
+    clf = SERClassifier(max_epochs=1, validation_fraction=None, random_state=0,
+                        device=device, callbacks=[clock], **PAPER, **params)
+    clf.fit(X, y)
+    return clock.wall[0], clock.cpu[0], clf
+
+
+def _fast_epoch(X, y, attention, device):
+    """One epoch of the fast recipe (its network, frames and batches)."""
+    params = recipe_params("fast")
+    X = X[:, : params.pop("n_frames")]
+    params.update(max_epochs=1, validation_fraction=None, attention=attention)
+    clock = _EpochClock()
+    SERClassifier(random_state=0, device=device, callbacks=[clock],
+                  **params).fit(X, y)
+    return clock.wall[0], clock.cpu[0]
+
+
+def pooling_table(X, y, lengths, repeats, device):
+    n = len(y)
+    paths = ("naive", "default", "fast recipe")
+    fast_epochs = recipe_params("fast")["max_epochs"]
+    times = {(a, p): ([], []) for a in ATTENTIONS for p in paths}
+    # An untimed warm-up epoch, then the paths alternate, starting with each
+    # one in turn.
+    _classifier_epoch(X[:BATCH_SIZE], y[:BATCH_SIZE], device)
+    for run in range(repeats):
+        for attention in ATTENTIONS:
+            for path in paths if run % 2 == 0 else paths[::-1]:
+                if path == "naive":
+                    wall, cpu = _naive_epoch(X, y, attention, device)
+                elif path == "fast recipe":
+                    wall, cpu = _fast_epoch(X, y, attention, device)
+                else:
+                    wall, cpu, _ = _classifier_epoch(X, y, device,
+                                                     attention=attention)
+                times[attention, path][0].append(wall)
+                times[attention, path][1].append(cpu)
+    frames = lengths.sum()
+    print(f"\n## Training epoch per pooling ({n} utterances, IEMOCAP lengths, mean "
+          f"{lengths.mean():.0f} frames, {np.mean(lengths >= N_FRAMES):.0%} cut at "
+          f"{N_FRAMES}; paper network; batch {BATCH_SIZE}; {device}, "
+          f"{torch.get_num_threads()} thread(s); median of {repeats})\n")
+    print("naive: bare float32 PyTorch loop, random batches padded to 500 frames; "
+          "default: SERClassifier.fit, length-bucketed batches cut to their "
+          "longest utterance; fast recipe: SERClassifier.fit with the fast "
+          "recipe's network (64/32/32 units), 300 frames and batches of 16. "
+          "frames/s counts the utterances' frames (the same "
+          f"{frames:,} for naive and default). Fold: {FOLD_UTTERANCES:,} training "
+          f"utterances x {MAX_EPOCHS} epochs ({fast_epochs} for the fast recipe), "
+          "from the wall clock (from CPU seconds in brackets).\n")
+    print("| pooling | path | wall s / epoch | CPU s / epoch | frames/s | "
+          "fold h | speed-up wall | speed-up CPU |")
+    print("|---|---|---|---|---|---|---|---|")
+    for attention in ATTENTIONS:
+        base_wall, base_cpu = map(_median, times[attention, "naive"])
+        for path in paths:
+            wall, cpu = map(_median, times[attention, path])
+            epochs = fast_epochs if path == "fast recipe" else MAX_EPOCHS
+            n_frames = np.minimum(lengths, 300).sum() if path == "fast recipe" \
+                else frames
+            ratios = ("| - | - |" if path == "fast recipe" else
+                      f"| {base_wall / wall:.2f}x | {base_cpu / cpu:.2f}x |")
+            print(f"| {attention} | {path} | {wall:.2f} | {cpu:.2f} | "
+                  f"{n_frames / wall:,.0f} | {_fold_hours(wall, n, epochs):.2f} "
+                  f"({_fold_hours(cpu, n, epochs):.2f}) {ratios}")
+    def table1(path, epochs=MAX_EPOCHS):
+        return 10 * sum(_fold_hours(_median(times[a, path][0]), n, epochs)
+                        for a in ATTENTIONS)
+
+    print(f"\nTable 1 of the paper (4 poolings x 2 subsets x 5 folds of "
+          f"{FOLD_UTTERANCES:,} training utterances; an upper bound, the "
+          "improvised subset's folds are smaller), from the wall clock: naive "
+          f"{table1('naive'):.0f} h, default {table1('default'):.0f} h, fast "
+          f"recipe {table1('fast recipe', fast_epochs):.1f} h")
+
+
+# ---------------------------------------------------------------------------
+# 4. training options of the default path
+# ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _threads(n):
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _options(device):
+    """Name -> (SERClassifier parameters, context of the fit and predict)."""
+    options = {"float32 (default)": ({}, contextlib.nullcontext)}
+    for precision in ("bf16", "fp16"):
+        try:
+            check_precision(precision, device)
+        except ValueError as exc:
+            print(f"\n(precision={precision!r} skipped: {exc})")
+            continue
+        options[f"precision={precision!r}"] = ({"precision": precision},
+                                               contextlib.nullcontext)
+    if torch.device(device).type == "cpu":
+        if torch.get_num_threads() > 1:
+            options["1 torch thread"] = ({}, lambda: _threads(1))
+        options["torch LSTM kernels (oneDNN off)"] = (
+            {}, lambda: torch.backends.mkldnn.flags(enabled=False))
+    return options
+
+
+def options_table(X, y, lengths, repeats, device):
+    n = len(y)
+    options = _options(device)
+    times = {name: ([], []) for name in options}
+    fitted = {}
+    _classifier_epoch(X[:BATCH_SIZE], y[:BATCH_SIZE], device)
+    names = list(options)
+    for run in range(repeats):
+        for name in names if run % 2 == 0 else names[::-1]:
+            params, context = options[name]
+            with context():
+                wall, cpu, clf = _classifier_epoch(X, y, device, **params)
+            times[name][0].append(wall)
+            times[name][1].append(cpu)
+            fitted.setdefault(name, clf)
+    # Prediction differences on the weights of the float32 fit.
+    reference = fitted["float32 (default)"]
+    p32 = reference.predict_proba(X)
+    diffs = {}
+    for name, (params, context) in options.items():
+        clf = copy.deepcopy(reference)
+        clf.precision = params.get("precision", "float32")
+        with context():
+            diffs[name] = np.abs(clf.predict_proba(X) - p32).max()
+    base_wall, base_cpu = map(_median, times["float32 (default)"])
+    print(f"\n## Training options (SERClassifier.fit, attention='lstm', paper "
+          f"network, {n} utterances, IEMOCAP lengths; {device}; one epoch, median "
+          f"of {repeats}, interleaved)\n")
+    print("| option | wall s / epoch | CPU s / epoch | frames/s | fold h | "
+          "speed-up wall | speed-up CPU | largest |p - p_float32| |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name in options:
+        wall, cpu = map(_median, times[name])
+        print(f"| {name} | {wall:.2f} | {cpu:.2f} | {lengths.sum() / wall:,.0f} | "
+              f"{_fold_hours(wall, n):.2f} | {base_wall / wall:.2f}x | "
+              f"{base_cpu / cpu:.2f}x | {diffs[name]:.1e} |")
+    print("\nThe prediction difference is that of the trained float32 weights "
+          "predicted with the option; the trained weights of the options differ "
+          "further as their training steps differ.")
+
+
+# ---------------------------------------------------------------------------
+# 5. one LSTM layer
+# ---------------------------------------------------------------------------
+
+
+def _lstm_step(lstm, x, context):
+    x = x.clone().requires_grad_(True)
+    start = time.perf_counter(), time.process_time()
+    with context():
+        out = run_lstm(lstm, x)
+    out.float().sum().backward()
+    return time.perf_counter() - start[0], time.process_time() - start[1]
+
+
+def kernel_table(lengths, repeats):
+    torch.manual_seed(0)
+    n_frames = int(np.mean(lengths))
+    lstm = torch.nn.LSTM(HIDDEN_UNITS, LSTM_UNITS, batch_first=True)
+    x = torch.randn(BATCH_SIZE, n_frames, HIDDEN_UNITS)
+    x2 = torch.randn(2 * BATCH_SIZE, n_frames, HIDDEN_UNITS)
+    variants = {
+        "oneDNN, batch 32 (one direction of the default)": (x, contextlib.nullcontext),
+        "oneDNN, batch 64 (both directions in one call)": (x2, contextlib.nullcontext),
+        "torch kernels (oneDNN off), batch 32": (
+            x, lambda: torch.backends.mkldnn.flags(enabled=False)),
+    }
+    if torch.get_num_threads() > 1:
+        variants["oneDNN, batch 32, 1 thread"] = (x, lambda: _threads(1))
+    for precision in ("bf16", "fp16"):
+        try:
+            check_precision(precision, "cpu")
+        except ValueError:
+            continue
+        variants[f"{precision} autocast, batch 32"] = (
+            x, lambda p=precision: autocast(p, "cpu"))
+    times = {name: ([], []) for name in variants}
+    for _ in range(repeats + 1):  # the first round warms up
+        for name, (inp, context) in variants.items():
+            wall, cpu = _lstm_step(lstm, inp, context)
+            times[name][0].append(wall)
+            times[name][1].append(cpu)
+    print(f"\n## One LSTM layer ({HIDDEN_UNITS} -> {LSTM_UNITS}, {n_frames} frames, "
+          f"forward + backward, {torch.get_num_threads()} thread(s), median of "
+          f"{repeats})\n")
+    print("| kernel | wall ms | CPU ms | wall per sequence vs default |")
+    print("|---|---|---|---|")
+    base = _median(times[next(iter(variants))][0][1:]) / BATCH_SIZE
+    for name, (inp, _) in variants.items():
+        wall, cpu = _median(times[name][0][1:]), _median(times[name][1][1:])
+        print(f"| {name} | {1e3 * wall:.0f} | {1e3 * cpu:.0f} | "
+              f"{wall / inp.shape[0] / base:.2f}x |")
+
+
+# ---------------------------------------------------------------------------
+# 6. length handling
+# ---------------------------------------------------------------------------
 
 
 def length_table(X, y, repeats, packed_batches):
@@ -177,7 +495,7 @@ def length_table(X, y, repeats, packed_batches):
 
 
 # ---------------------------------------------------------------------------
-# 3. skorch overhead
+# 7. skorch overhead
 # ---------------------------------------------------------------------------
 
 
@@ -293,7 +611,7 @@ def overhead_table(X, y, epochs, repeats):
 
 
 # ---------------------------------------------------------------------------
-# 4. inference
+# 8. inference
 # ---------------------------------------------------------------------------
 
 
@@ -357,14 +675,66 @@ def inference_table(runs):
                   f"{n_params:,} |")
 
 
+# ---------------------------------------------------------------------------
+# 9. accuracy of each precision
+# ---------------------------------------------------------------------------
+
+
+def accuracy_table(n_samples, device, requested):
+    data = make_emotional_speech(n_samples=n_samples, random_state=0)
+    X = with_speakers(list(data.data), data.speakers)
+    precisions = ["float32"]
+    for precision in [p for p in requested if p != "float32"]:
+        try:
+            check_precision(precision, device)
+            precisions.append(precision)
+        except ValueError as exc:
+            print(f"\n(precision={precision!r} skipped: {exc})")
+    rows = {}
+    with tempfile.TemporaryDirectory() as cache:
+        for precision in precisions:
+            pipe = make_ser_pipeline("lstm", normalization="speaker", recipe="fast",
+                                     memory=cache, random_state=0, device=device,
+                                     precision=precision)
+            start = time.perf_counter(), time.process_time()
+            result = evaluate_sessions(pipe, X, data.target, data.groups, n_splits=5,
+                                       params={"classifier__groups": data.speakers})
+            rows[precision] = (result, time.perf_counter() - start[0],
+                               time.process_time() - start[1])
+    print(f"\n## Accuracy per precision (fast recipe, speaker normalisation, "
+          f"attention='lstm', synthetic corpus of {n_samples} utterances, "
+          f"leave-one-session-out; {device})\n")
+    print("| precision | UA per fold | UA mean | WA mean | UA - UA float32 "
+          "(points) | wall s | CPU s |")
+    print("|---|---|---|---|---|---|---|")
+    base = rows["float32"][0].ua_mean
+    for precision, (result, wall, cpu) in rows.items():
+        folds = ", ".join(f"{u:.3f}" for u in result.ua)
+        print(f"| {precision} | {folds} | {result.ua_mean:.3f} | "
+              f"{result.wa_mean:.3f} | {100 * (result.ua_mean - base):+.1f} | "
+              f"{wall:.0f} | {cpu:.0f} |")
+    print("\nThe first run also extracts the features (cached for the others).")
+
+
+PARTS = ("params", "lengths", "pooling", "options", "kernels", "length",
+         "overhead", "inference", "accuracy")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n-utterances", type=int, default=320)
+    parser.add_argument("--n-utterances", type=int, default=192,
+                        help="utterances per training epoch")
+    parser.add_argument("--option-utterances", type=int, default=32,
+                        help="utterances per epoch in the training-options table "
+                             "(bf16 and fp16 are slow on CPUs without such "
+                             "instructions)")
+    parser.add_argument("--option-repeats", type=int, default=2,
+                        help="interleaved repetitions in the training-options table")
     parser.add_argument("--repeats", type=int, default=3,
                         help="interleaved repetitions of each timing")
     parser.add_argument("--epochs", type=int, default=2,
                         help="epochs per fit in the skorch-overhead comparison")
-    parser.add_argument("--overhead-runs", type=int, default=6,
+    parser.add_argument("--overhead-runs", type=int, default=4,
                         help="alternating fits of each loop in the skorch-overhead "
                              "comparison")
     parser.add_argument("--packed-batches", type=int, default=2,
@@ -372,22 +742,47 @@ def main(argv=None):
     parser.add_argument("--inference-runs", type=int, default=50)
     parser.add_argument("--threads", type=int, default=None,
                         help="torch threads (default: torch's default)")
-    parser.add_argument("--only", choices=["params", "length", "overhead", "inference"],
-                        action="append", help="run only these parts")
+    parser.add_argument("--device", default="cpu",
+                        help="device of the pooling and options tables ('cpu', "
+                             "'cuda'); the other tables run on the CPU")
+    parser.add_argument("--accuracy-samples", type=int, default=400,
+                        help="utterances of the synthetic corpus of the accuracy "
+                             "table")
+    parser.add_argument("--accuracy-precisions", nargs="+", default=["bf16"],
+                        choices=["bf16", "fp16"],
+                        help="precisions compared with float32 in the accuracy "
+                             "table")
+    parser.add_argument("--only", choices=PARTS, action="append",
+                        help="run only these parts (repeatable)")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    parts = args.only or ["params", "length", "overhead", "inference"]
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s)")
-    X, y, _ = iemocap_like(args.n_utterances)
+    parts = args.only or [part for part in PARTS if part != "accuracy"]
+    gpu = ""
+    if torch.device(args.device).type == "cuda":
+        gpu = f", {torch.cuda.get_device_name()}"
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), CPU "
+          f"capability {torch.backends.cpu.get_cpu_capability()}{gpu}")
+    X, y, lengths = iemocap_like(args.n_utterances)
     if "params" in parts:
         parameter_table()
+    if "lengths" in parts:
+        length_model_table(args.n_utterances)
+    if "pooling" in parts:
+        pooling_table(X, y, lengths, args.repeats, args.device)
+    if "options" in parts:
+        m = args.option_utterances
+        options_table(X[:m], y[:m], lengths[:m], args.option_repeats, args.device)
+    if "kernels" in parts:
+        kernel_table(lengths, args.repeats)
     if "length" in parts:
         length_table(X, y, args.repeats, args.packed_batches)
     if "overhead" in parts:
         overhead_table(X, y, args.epochs, args.overhead_runs)
     if "inference" in parts:
         inference_table(args.inference_runs)
+    if "accuracy" in parts:
+        accuracy_table(args.accuracy_samples, args.device, args.accuracy_precisions)
 
 
 if __name__ == "__main__":

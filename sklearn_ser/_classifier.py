@@ -120,7 +120,21 @@ class SERClassifier(SERNetMixin, NeuralNetClassifier):
         predictions. torch's global random state is left as it was.
     device : str or torch.device, default="auto"
         ``"auto"`` uses CUDA when available, else the CPU; other values are
-        passed to torch (``"cpu"``, ``"cuda"``, ``"cuda:1"``).
+        passed to torch (``"cpu"``, ``"cuda"``, ``"cuda:1"``). On CUDA the
+        batches are built on the host in pinned memory and copied without
+        blocking.
+    precision : {"float32", "bf16", "fp16"}, default="float32"
+        Arithmetic of the forward passes in training and prediction.
+        ``"float32"`` computes in float32 throughout. ``"bf16"`` and
+        ``"fp16"`` run them under :func:`torch.autocast` (matrix products
+        and LSTMs in bfloat16 or float16, the loss in float32); the weights,
+        gradients and optimizer state stay float32, and probabilities come
+        back as float64. On CUDA, ``"fp16"`` training scales the loss with
+        :class:`torch.amp.GradScaler`. They pay off on GPUs and on CPUs with
+        bfloat16 / float16 instructions (AVX-512 BF16, AMX); on other CPUs
+        the LSTMs run in emulated low precision, many times slower than
+        float32. A device or torch build without that autocast raises a
+        ``ValueError`` in :meth:`fit`.
     verbose : int, default=0
         If positive, print a table of the training progress.
     **kwargs
@@ -233,6 +247,7 @@ class SERClassifier(SERNetMixin, NeuralNetClassifier):
         patience=None,
         random_state=None,
         device="auto",
+        precision="float32",
         verbose=0,
         **kwargs,
     ):
@@ -244,7 +259,7 @@ class SERClassifier(SERNetMixin, NeuralNetClassifier):
             attention_normalization=attention_normalization, dropout=dropout,
             noise_variance=noise_variance, l2=l2, lr_schedule=lr_schedule,
             class_weight=class_weight, validation_fraction=validation_fraction,
-            patience=patience, random_state=random_state,
+            patience=patience, random_state=random_state, precision=precision,
         )
 
     # -- skorch hooks ---------------------------------------------------------
@@ -258,6 +273,8 @@ class SERClassifier(SERNetMixin, NeuralNetClassifier):
         params = super().get_params_for(prefix)
         if prefix == "criterion" and getattr(self, "class_weight_", None) is not None:
             params["weight"] = torch.as_tensor(self.class_weight_, dtype=torch.float32)
+        elif prefix in ("iterator_train", "iterator_valid") and self._on_cuda():
+            params.setdefault("pin_memory", True)
         return params
 
     # -- fitting --------------------------------------------------------------

@@ -16,9 +16,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
+from skorch.dataset import unpack_data
 from skorch.utils import to_numpy, to_tensor
 
-from . import _loaders, _paper, _training
+from . import _loaders, _paper, _precision, _training
 from ._callbacks import BestEpoch, default_callbacks
 from ._network import NORMALIZATIONS, SERNet
 from ._registry import TORCH_CLASSES
@@ -45,6 +46,7 @@ NETWORK_CONSTRAINTS = {
     "patience": [Interval(numbers.Integral, 1, None, closed="left"), None],
     "random_state": ["random_state"],
     "device": [str, torch.device, None],
+    "precision": [StrOptions(set(_precision.PRECISIONS))],
     "verbose": ["verbose"],
 }
 
@@ -92,7 +94,46 @@ class SERNetMixin(_training.AutoDeviceMixin):
                 n_classes=self._n_outputs(),
                 **{name: getattr(self, name) for name in MODULE_PARAMS},
             )
+        elif prefix in ("iterator_train", "iterator_valid") and self._on_cuda():
+            params.setdefault("pin_memory", True)
         return params
+
+    # -- device and precision -------------------------------------------------
+
+    def _on_cuda(self):
+        device = self.device
+        return device is not None and torch.device(device).type == "cuda"
+
+    def infer(self, x, **fit_params):
+        if self._on_cuda() and isinstance(x, dict):
+            x = {k: v.to(self.device, non_blocking=True) if torch.is_tensor(v) else v
+                 for k, v in x.items()}
+        precision = getattr(self, "precision", "float32")
+        if precision == "float32":
+            return super().infer(x, **fit_params)
+        with _precision.autocast(precision, self.device):
+            return super().infer(x, **fit_params).float()
+
+    def train_step_single(self, batch, **fit_params):
+        scaler = getattr(self, "_grad_scaler_", None)
+        if scaler is None:
+            return super().train_step_single(batch, **fit_params)
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        scaler.scale(loss).backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def _step_optimizer(self, step_fn):
+        scaler = getattr(self, "_grad_scaler_", None)
+        if scaler is None:
+            return super()._step_optimizer(step_fn)
+        step_fn()
+        for name in self._optimizers:
+            scaler.step(getattr(self, name + "_"))
+        scaler.update()
+        return None
 
     def get_params_for_optimizer(self, prefix, named_parameters):
         args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
@@ -111,6 +152,7 @@ class SERNetMixin(_training.AutoDeviceMixin):
 
     def _check_params(self):
         _training.check_params(self, MODULE_PARAMS)
+        _precision.check_precision(self.precision, self.device)
 
     def _fit(self, X, y, groups, fit_params, routing_method):
         self._check_params()
@@ -131,6 +173,7 @@ class SERNetMixin(_training.AutoDeviceMixin):
         train[self.validation_indices_] = False
         y_fit = self._fit_target(y_fit, train, fresh)
         seed = rng.randint(np.iinfo(np.int32).max)
+        self._grad_scaler_ = _precision.grad_scaler(self.precision, self.device)
         with _training.seeded_torch(seed, self.device):
             if fresh:
                 self.initialize()
@@ -191,7 +234,7 @@ class SERNetMixin(_training.AutoDeviceMixin):
         dataset, order, lengths = self._sorted_dataset(X)
         self._set_training(False)
         chunks = []
-        with torch.no_grad():
+        with torch.no_grad(), _precision.autocast(self.precision, self.device):
             for Xi, _ in self.get_iterator(dataset, training=False):
                 Xi = to_tensor(Xi, device=self.device)
                 alpha = self.module_.attention_weights(**Xi)

@@ -4,6 +4,11 @@ A sample is a NaN-padded ``(T, d)`` frame sequence; the network gets it
 zero-filled, with its number of valid frames (``{"x": frames, "lengths":
 n_valid}``). Batches are cut to their longest sample, and training batches
 group samples of similar length, so the padding costs almost no time.
+
+The loaders gather each batch of a dataset of :func:`make_dataset` (or a
+subset of one) with one indexing of its arrays, without a Python step per
+sample; the batch holds the same values as the one that
+:func:`collate_trim` stacks from the samples.
 """
 
 import numpy as np
@@ -100,8 +105,90 @@ def sorted_dataset(Xz, lengths):
     return Subset(make_dataset(Xz, lengths), order), order
 
 
+class _GatheredBatch:
+    """A batch taken from the arrays of a dataset at once (see ``_ArrayBatches``)."""
+
+    __slots__ = ("x", "lengths", "y")
+
+    def __init__(self, x, lengths, y):
+        self.x, self.lengths, self.y = x, lengths, y
+
+
+def _array_source(dataset):
+    """The arrays and sample indices behind ``dataset``, or None.
+
+    ``dataset`` qualifies when it is a skorch dataset of :func:`make_dataset`
+    (NumPy arrays ``x`` and ``lengths``, labels None or a NumPy array, the
+    stock ``transform``), or a chain of :class:`~torch.utils.data.Subset` of
+    one.
+    """
+    indices = None
+    while isinstance(dataset, Subset):
+        step = np.asarray(dataset.indices)
+        indices = step if indices is None else step[indices]
+        dataset = dataset.dataset
+    if type(dataset) is not Dataset:
+        return None
+    X, y = dataset.X, dataset.y
+    if not (isinstance(X, dict) and set(X) == {"x", "lengths"}
+            and isinstance(X["x"], np.ndarray) and X["x"].ndim == 3
+            and isinstance(X["lengths"], np.ndarray)
+            and (y is None or isinstance(y, np.ndarray))):
+        return None
+    return X["x"], X["lengths"], y, indices
+
+
+class _ArrayBatches(torch.utils.data.Dataset):
+    """View of a dataset of :func:`make_dataset` that hands out whole batches.
+
+    ``__getitems__`` (which :class:`~torch.utils.data.DataLoader` calls with
+    the indices of a batch) gathers the batch with one fancy indexing of the
+    arrays, cut to its longest sample; ``__getitem__`` still gives single
+    samples of the wrapped dataset.
+    """
+
+    def __init__(self, dataset, source):
+        self.dataset = dataset
+        self.x, self.lengths, self.y, self.indices = source
+
+    def __len__(self):
+        return len(self.dataset)
+
+    def __getitem__(self, i):
+        return self.dataset[i]
+
+    def __getitems__(self, indices):
+        index = np.asarray(indices, dtype=np.int64)
+        if self.indices is not None:
+            index = self.indices[index]
+        lengths = self.lengths[index].astype(np.int64)
+        x = self.x[index, : int(lengths.max())]
+        y = None if self.y is None else self.y[index]
+        return _GatheredBatch(x, lengths, y)
+
+
+def _batch_view(dataset, collate_fn):
+    """``dataset`` wrapped to gather whole batches, when ``collate_trim`` collates."""
+    if collate_fn is not collate_trim:
+        return dataset
+    source = _array_source(dataset)
+    return dataset if source is None else _ArrayBatches(dataset, source)
+
+
 def collate_trim(batch):
     """Stack a batch and cut it to the length of its longest sample."""
+    if isinstance(batch, _GatheredBatch):
+        n = len(batch.lengths)
+        # The labels as default_collate builds them from skorch's samples (a
+        # placeholder 0 per sample when there are none).
+        y = (torch.zeros((n, 1)) if batch.y is None
+             else torch.from_numpy(np.ascontiguousarray(batch.y))
+             if batch.y.dtype.kind in "biuf" else default_collate(tuple(batch.y)))
+        return (
+            {"x": torch.from_numpy(np.ascontiguousarray(batch.x)),
+             "lengths": torch.from_numpy(batch.lengths)},
+            y,
+        )
     xs, ys = zip(*batch, strict=True)
     lengths = np.array([int(x["lengths"]) for x in xs], dtype=np.int64)
     n_frames = int(lengths.max())
@@ -199,7 +286,8 @@ class LengthBucketLoader(DataLoader):
         sampler = _LengthBucketSampler(
             dataset_lengths(dataset), batch_size, shuffle=shuffle, bucket=bucket
         )
-        super().__init__(dataset, batch_sampler=sampler, **kwargs)
+        super().__init__(_batch_view(dataset, kwargs["collate_fn"]),
+                         batch_sampler=sampler, **kwargs)
 
 
 class TrimLoader(DataLoader):
@@ -229,5 +317,6 @@ class TrimLoader(DataLoader):
         kwargs.setdefault("collate_fn", collate_trim)
         # An own generator: evaluation leaves torch's global random state alone.
         kwargs.setdefault("generator", torch.Generator())
-        super().__init__(dataset, batch_size=batch_size, **kwargs)
+        super().__init__(_batch_view(dataset, kwargs["collate_fn"]),
+                         batch_size=batch_size, **kwargs)
 

@@ -17,6 +17,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ._paper import ATTENTION_UNITS, ATTENTIONS, DROPOUT, HIDDEN_UNITS, LSTM_UNITS
+from ._precision import run_lstm
 
 NORMALIZATIONS = ("sum", "length", "none")
 RNN_IMPLEMENTATIONS = ("masked", "packed")
@@ -105,9 +106,9 @@ class BiLSTM(nn.Module):
             out, _ = self.lstm(packed)
             out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
             return out
-        out_fwd, _ = self.forward_lstm(x)
+        out_fwd = run_lstm(self.forward_lstm, x)
         index = _reverse_index(lengths, x.shape[1])
-        out_bwd, _ = self.backward_lstm(_take_rows(x, index))
+        out_bwd = run_lstm(self.backward_lstm, _take_rows(x, index))
         return torch.cat([out_fwd, _take_rows(out_bwd, index)], dim=-1)
 
 

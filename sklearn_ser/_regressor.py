@@ -193,6 +193,10 @@ class SERRegressor(SERNetMixin, NeuralNetRegressor):
         Seeds initialisation, batches, dropout, noise and the split.
     device : str or torch.device, default="auto"
         ``"auto"``: CUDA when available, else the CPU.
+    precision : {"float32", "bf16", "fp16"}, default="float32"
+        Arithmetic of the forward passes, as in
+        :class:`~sklearn_ser.SERClassifier` (float32 master weights;
+        predictions come back as float64).
     verbose : int, default=0
         If positive, print a table of the training progress.
     **kwargs
@@ -268,6 +272,7 @@ class SERRegressor(SERNetMixin, NeuralNetRegressor):
         patience=None,
         random_state=None,
         device="auto",
+        precision="float32",
         verbose=0,
         **kwargs,
     ):
@@ -279,7 +284,7 @@ class SERRegressor(SERNetMixin, NeuralNetRegressor):
             attention_normalization=attention_normalization, dropout=dropout,
             noise_variance=noise_variance, l2=l2, lr_schedule=lr_schedule,
             loss=loss, validation_fraction=validation_fraction,
-            patience=patience, random_state=random_state,
+            patience=patience, random_state=random_state, precision=precision,
         )
 
     # -- skorch hooks ---------------------------------------------------------
