@@ -343,6 +343,7 @@ class SERClassifier(_training.AutoDeviceMixin, NeuralNetClassifier):
         Xi, yi = unpack_data(batch)
         y_pred = self.infer(Xi, **fit_params)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        # fp16 on CUDA: the gradients that callbacks see are scaled.
         scaler.scale(loss).backward()
         return {"loss": loss, "y_pred": y_pred}
 
