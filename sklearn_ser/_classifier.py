@@ -273,8 +273,6 @@ class SERClassifier(SERNetMixin, NeuralNetClassifier):
         params = super().get_params_for(prefix)
         if prefix == "criterion" and getattr(self, "class_weight_", None) is not None:
             params["weight"] = torch.as_tensor(self.class_weight_, dtype=torch.float32)
-        elif prefix in ("iterator_train", "iterator_valid") and self._on_cuda():
-            params.setdefault("pin_memory", True)
         return params
 
     # -- fitting --------------------------------------------------------------

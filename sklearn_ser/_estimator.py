@@ -122,6 +122,7 @@ class SERNetMixin(_training.AutoDeviceMixin):
         Xi, yi = unpack_data(batch)
         y_pred = self.infer(Xi, **fit_params)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        # fp16 on CUDA: the gradients that callbacks see are scaled.
         scaler.scale(loss).backward()
         return {"loss": loss, "y_pred": y_pred}
 
