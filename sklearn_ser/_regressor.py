@@ -21,6 +21,7 @@ from ._estimator import (
     network_is_fitted,
 )
 from ._registry import SKORCH_ATTRIBUTES, register
+from ._validation import unit_scale_for_constants
 
 __all__ = ["RegressionLoss", "SERRegressor"]
 
@@ -357,9 +358,8 @@ class SERRegressor(SERNetMixin, NeuralNetRegressor):
     def _fit_target(self, y, train, fresh):
         if fresh:
             mean = y[train].mean(axis=0)
-            scale = y[train].std(axis=0)
-            scale[scale < 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1)] = 1
-            self.target_mean_, self.target_scale_ = mean, scale
+            self.target_mean_ = mean
+            self.target_scale_ = unit_scale_for_constants(y[train].std(axis=0), mean)
         return ((y - self.target_mean_) / self.target_scale_).astype(np.float32)
 
     # -- prediction -----------------------------------------------------------

@@ -12,7 +12,7 @@ from sklearn.base import (
 from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
 
 from ._registry import register
-from ._validation import check_3d_array
+from ._validation import check_3d_array, unit_scale_for_constants
 
 
 class NeutralStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -186,12 +186,7 @@ class NeutralStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         self.mean_ = np.nanmean(values, axis=0)
         self.var_ = np.nanvar(values, axis=0)
         if self.with_std:
-            scale = np.sqrt(self.var_)
-            # Same rule as sklearn.preprocessing.StandardScaler: constant features
-            # (up to rounding) keep their scale.
-            eps = 10 * np.finfo(np.float64).eps
-            scale[scale < eps * np.maximum(np.abs(self.mean_), 1.0)] = 1.0
-            self.scale_ = scale
+            self.scale_ = unit_scale_for_constants(np.sqrt(self.var_), self.mean_)
         else:
             self.scale_ = None
         self.n_neutral_samples_ = int(np.sum(reference))

@@ -7,11 +7,12 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from ._registry import register
-from ._validation import FRAMES_COLUMN, check_sequences, is_dataframe
-
-# Smallest scale kept as is; below it a feature counts as constant (the rule
-# of sklearn.preprocessing.StandardScaler).
-_EPS = 10 * np.finfo(np.float64).eps
+from ._validation import (
+    FRAMES_COLUMN,
+    check_sequences,
+    is_dataframe,
+    unit_scale_for_constants,
+)
 
 
 class SpeakerStandardScaler(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
@@ -233,14 +234,12 @@ class SpeakerStandardScaler(TransformerMixin, BaseEstimator, auto_wrap_output_ke
                 f"at least 2 {unit} of each speaker. Give more data of this "
                 "speaker, or leave the speaker out."
             )
-        mean = np.nanmean(values, axis=0)
-        if not self.with_mean:
-            mean = np.zeros_like(mean)
+        data_mean = np.nanmean(values, axis=0)
+        mean = data_mean if self.with_mean else np.zeros_like(data_mean)
         if not self.with_std:
             return mean, np.ones_like(mean)
-        scale = np.sqrt(np.nanvar(values, axis=0))
-        scale[scale < _EPS * np.maximum(np.abs(np.nanmean(values, axis=0)), 1.0)] = 1.0
-        return mean, scale
+        return mean, unit_scale_for_constants(np.sqrt(np.nanvar(values, axis=0)),
+                                              data_mean)
 
     def _split(self, X, speakers):
         """``(kind, data, {speaker: [indices]}, feature names or None)``."""

@@ -6,6 +6,30 @@ FRAMES_COLUMN = "lld"
 """Column of the frame arrays in the DataFrame that LLDExtractor returns."""
 
 
+def unit_scale_for_constants(scale, mean):
+    """``scale`` with 1 where a feature is constant up to rounding (in place).
+
+    The rule of :class:`sklearn.preprocessing.StandardScaler`: a standard
+    deviation below ``10 * eps * max(|mean|, 1)`` counts as zero, and that
+    feature keeps its scale instead of being divided by it.
+
+    Parameters
+    ----------
+    scale : ndarray of shape (n_features,)
+        Standard deviations; modified in place.
+    mean : ndarray of shape (n_features,)
+        Means of the same features.
+
+    Returns
+    -------
+    scale : ndarray of shape (n_features,)
+        ``scale`` itself.
+    """
+    eps = 10 * np.finfo(np.float64).eps
+    scale[scale < eps * np.maximum(np.abs(mean), 1.0)] = 1.0
+    return scale
+
+
 def is_dataframe(X):
     """Whether ``X`` is a pandas DataFrame (without importing pandas)."""
     return hasattr(X, "columns") and hasattr(X, "iloc") and hasattr(X, "dtypes")
