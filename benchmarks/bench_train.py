@@ -9,7 +9,10 @@ frames. Prints these tables:
    projected time of one leave-one-session-out fold of the paper's recipe
    (3,600 training utterances x 200 epochs) for a bare float32 PyTorch loop
    over random batches padded to 500 frames and for ``SERClassifier.fit``
-   (length-bucketed batches cut to their longest utterance);
+   (length-bucketed batches cut to their longest utterance); then what the
+   hardware allows: the float32 matrix-product rates of the network's shapes
+   measured in the same run, the training FLOPs per frame, and the fold time
+   if every product ran at the measured rate and nothing else took time;
 4. training options of the default path (``attention="lstm"``): precision
    ``"bf16"`` and ``"fp16"``, one torch thread, torch's own LSTM kernels
    instead of oneDNN's, each against the default in the same run, with the
@@ -17,7 +20,9 @@ frames. Prints these tables:
    weights);
 5. one LSTM layer, forward and backward: oneDNN against torch's kernels, one
    against two threads, and both directions of a BiLSTM run as one call over
-   a doubled batch (what fusing the directions would compute);
+   a doubled batch (what fusing the directions would compute), and the two
+   directions run at once in two threads of one torch thread each; then the
+   share of each kind of operator in a training step (torch.profiler);
 6. length handling: naive padding, trimming each batch to its longest
    utterance, length-bucketed batches (the default) and packed sequences,
    with the largest difference of the predicted probabilities between the
@@ -47,6 +52,8 @@ import contextlib
 import copy
 import tempfile
 import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -300,6 +307,117 @@ def pooling_table(X, y, lengths, repeats, device):
           "improvised subset's folds are smaller), from the wall clock: naive "
           f"{table1('naive'):.0f} h, default {table1('default'):.0f} h, fast "
           f"recipe {table1('fast recipe', fast_epochs):.1f} h")
+    ceiling_table(times, lengths, repeats, device)
+
+
+# ---------------------------------------------------------------------------
+# 3b. what the hardware allows
+# ---------------------------------------------------------------------------
+
+#: Projected fold time of the paper's recipe that the throughput goal asks for.
+GOAL_FOLD_HOURS = 2.0
+
+
+def training_flops(attention):
+    """Floating-point operations of one training frame of the paper network.
+
+    Returns ``(total, per_step)``: ``total`` is counted by
+    :class:`torch.utils.flop_counter.FlopCounterMode` over a forward and
+    backward pass with torch's LSTM kernels (oneDNN's are opaque to the
+    counter; both do the same multiplications); ``per_step`` is the part that
+    must run one time step after the other: the recurrent product
+    ``h_{t-1} W_hh`` of the forward pass and its gradient with respect to
+    ``h_{t-1}`` in the backward pass, ``2 x 2 x hidden x 4 hidden`` per frame
+    and unidirectional LSTM. The rest (input projections, fully connected
+    layers, weight gradients) is batched over all frames.
+    """
+    from torch.utils.flop_counter import FlopCounterMode
+
+    torch.manual_seed(0)
+    net = SERNet(N_FEATURES, N_CLASSES, attention=attention, **PAPER)
+    batch, n_frames = 2, 40
+    x = torch.randn(batch, n_frames, N_FEATURES)
+    lengths = torch.full((batch,), n_frames)
+    with warnings.catch_warnings():
+        # Switching oneDNN off warns about TF32 on Intel GPUs.
+        warnings.simplefilter("ignore", UserWarning)
+        with torch.backends.mkldnn.flags(enabled=False), \
+                FlopCounterMode(display=False) as counter:
+            net(x, lengths).sum().backward()
+    total = counter.get_total_flops() / (batch * n_frames)
+    lstms = [(LSTM_UNITS, 2)] + ([(ATTENTION_UNITS, 2)] if attention == "lstm" else [])
+    per_step = sum(count * 2 * 2 * units * 4 * units for units, count in lstms)
+    return total, per_step
+
+
+def _matmul_rate(m, k, n, device, repeats=20):
+    """Median GFLOP/s of a float32 ``(m, k) @ (k, n)`` product."""
+    a = torch.randn(m, k, device=device)
+    b = torch.randn(k, n, device=device)
+    seconds = []
+    for i in range(repeats + 3):
+        _sync(device)
+        start = time.perf_counter()
+        a @ b
+        _sync(device)
+        if i >= 3:
+            seconds.append(time.perf_counter() - start)
+    return 2 * m * k * n / _median(seconds) / 1e9
+
+
+def ceiling_table(times, lengths, repeats, device):
+    """How close the default path is to what this machine's matmuls allow."""
+    n = len(lengths)
+    rows = int(BATCH_SIZE * np.mean(lengths))
+    gates = 4 * LSTM_UNITS
+    batched_shapes = {
+        f"({rows}, {HIDDEN_UNITS}) @ ({HIDDEN_UNITS}, {gates})": (rows, HIDDEN_UNITS, gates),
+        f"({HIDDEN_UNITS}, {rows}) @ ({rows}, {gates})": (HIDDEN_UNITS, rows, gates),
+        f"({rows}, {HIDDEN_UNITS}) @ ({HIDDEN_UNITS}, {HIDDEN_UNITS})": (
+            rows, HIDDEN_UNITS, HIDDEN_UNITS),
+    }
+    step_shapes = {
+        f"({BATCH_SIZE}, {LSTM_UNITS}) @ ({LSTM_UNITS}, {gates})": (
+            BATCH_SIZE, LSTM_UNITS, gates),
+        f"({BATCH_SIZE}, {gates}) @ ({gates}, {LSTM_UNITS})": (
+            BATCH_SIZE, gates, LSTM_UNITS),
+    }
+    rates = {name: _matmul_rate(*shape, device) for name, shape
+             in {**batched_shapes, **step_shapes}.items()}
+    best_batched = max(rates[name] for name in batched_shapes)
+    best_step = max(rates[name] for name in step_shapes)
+    print(f"\n## What the hardware allows (float32 matrix products on {device}, "
+          f"{torch.get_num_threads()} thread(s), median of 20)\n")
+    print("| product | kind | GFLOP/s |")
+    print("|---|---|---|")
+    for name, rate in rates.items():
+        kind = "batched over frames" if name in batched_shapes else "one time step"
+        print(f"| {name} | {kind} | {rate:.1f} |")
+    frames = lengths.sum()
+    fold_frames = frames / n * FOLD_UTTERANCES * MAX_EPOCHS
+    print(f"\nBound: every batched product at {best_batched:.1f} GFLOP/s and "
+          f"every per-step product at {best_step:.1f} GFLOP/s (the fastest "
+          "measured shapes), and nothing else costing time: no gates, "
+          "activations, dropout, masking, optimiser or data handling. The "
+          f"goal of {GOAL_FOLD_HOURS:g} h per fold needs the frames/s of the "
+          "last column.\n")
+    print("| pooling | MFLOP / frame (per-step part) | default GFLOP/s | naive "
+          "GFLOP/s (padded frames) | bound frames/s | bound fold h | default "
+          "share of bound | bound speed-up over naive | frames/s for "
+          f"{GOAL_FOLD_HOURS:g} h |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for attention in ATTENTIONS:
+        total, per_step = training_flops(attention)
+        bound = 1 / ((total - per_step) / (best_batched * 1e9)
+                     + per_step / (best_step * 1e9))
+        default = frames / _median(times[attention, "default"][0])
+        naive_wall = _median(times[attention, "naive"][0])
+        naive = n * N_FRAMES / naive_wall
+        print(f"| {attention} | {total / 1e6:.2f} ({per_step / 1e6:.2f}) | "
+              f"{default * total / 1e9:.1f} | {naive * total / 1e9:.1f} | "
+              f"{bound:,.0f} | {fold_frames / bound / 3600:.2f} | "
+              f"{default / bound:.0%} | {naive_wall / (frames / bound):.2f}x | "
+              f"{fold_frames / (GOAL_FOLD_HOURS * 3600):,.0f} |")
 
 
 # ---------------------------------------------------------------------------
@@ -391,6 +509,26 @@ def _lstm_step(lstm, x, context):
     return time.perf_counter() - start[0], time.process_time() - start[1]
 
 
+def _one_thread_lstm_step(lstm, x):
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _lstm_step(lstm, x, contextlib.nullcontext)
+    finally:
+        torch.set_num_threads(before)
+
+
+def _concurrent_lstm_steps(lstms, inputs, pool):
+    """Two LSTM steps in two threads at once (autograd runs each backward on
+    its own thread); wall and process CPU seconds of both."""
+    start = time.perf_counter(), time.process_time()
+    futures = [pool.submit(_one_thread_lstm_step, lstm, x)
+               for lstm, x in zip(lstms, inputs, strict=True)]
+    for future in futures:
+        future.result()
+    return time.perf_counter() - start[0], time.process_time() - start[1]
+
+
 def kernel_table(lengths, repeats):
     torch.manual_seed(0)
     n_frames = int(np.mean(lengths))
@@ -412,22 +550,90 @@ def kernel_table(lengths, repeats):
             continue
         variants[f"{precision} autocast, batch 32"] = (
             x, lambda p=precision: autocast(p, "cpu"))
+    concurrent = None
+    if torch.get_num_threads() > 1:
+        concurrent = ("two calls of 32 at once, 1 thread each (the directions "
+                      "concurrently)")
+        variants[concurrent] = (x2, None)
+        pool = ThreadPoolExecutor(2)
+        twin = copy.deepcopy(lstm)
     times = {name: ([], []) for name in variants}
     for _ in range(repeats + 1):  # the first round warms up
         for name, (inp, context) in variants.items():
-            wall, cpu = _lstm_step(lstm, inp, context)
+            if name == concurrent:
+                wall, cpu = _concurrent_lstm_steps((lstm, twin), inp.chunk(2), pool)
+            else:
+                wall, cpu = _lstm_step(lstm, inp, context)
             times[name][0].append(wall)
             times[name][1].append(cpu)
+    if concurrent is not None:
+        pool.shutdown()
     print(f"\n## One LSTM layer ({HIDDEN_UNITS} -> {LSTM_UNITS}, {n_frames} frames, "
           f"forward + backward, {torch.get_num_threads()} thread(s), median of "
           f"{repeats})\n")
-    print("| kernel | wall ms | CPU ms | wall per sequence vs default |")
-    print("|---|---|---|---|")
+    print("| kernel | wall ms | CPU ms | wall per sequence vs default | GFLOP/s |")
+    print("|---|---|---|---|---|")
     base = _median(times[next(iter(variants))][0][1:]) / BATCH_SIZE
+    # Forward 2 G (I + H) per frame; backward the gradients of the input, of
+    # h_{t-1} and of both weight matrices, twice that.
+    flops_per_frame = 6 * 4 * LSTM_UNITS * (HIDDEN_UNITS + LSTM_UNITS)
     for name, (inp, _) in variants.items():
         wall, cpu = _median(times[name][0][1:]), _median(times[name][1][1:])
+        rate = flops_per_frame * inp.shape[0] * n_frames / wall / 1e9
         print(f"| {name} | {1e3 * wall:.0f} | {1e3 * cpu:.0f} | "
-              f"{wall / inp.shape[0] / base:.2f}x |")
+              f"{wall / inp.shape[0] / base:.2f}x | {rate:.1f} |")
+
+
+# ---------------------------------------------------------------------------
+# 5b. where a training step's time goes
+# ---------------------------------------------------------------------------
+
+#: Profiler operators -> the groups of the profile table.
+PROFILE_GROUPS = {
+    "aten::mkldnn_rnn_layer": "LSTM forward (oneDNN)",
+    "aten::mkldnn_rnn_layer_backward": "LSTM backward (oneDNN)",
+    "aten::bernoulli_": "dropout masks (random draws)",
+    "aten::normal_": "input noise (random draws)",
+    "aten::mm": "matrix products outside the LSTMs",
+    "aten::addmm": "matrix products outside the LSTMs",
+    "aten::bmm": "matrix products outside the LSTMs",
+}
+
+
+def profile_table(lengths, steps=3):
+    """Share of each kind of operator in training steps of the lstm network."""
+    from torch.profiler import ProfilerActivity, profile
+
+    torch.manual_seed(0)
+    n_frames = int(np.mean(lengths))
+    net = SERNet(N_FEATURES, N_CLASSES, attention="lstm",
+                 noise_variance=NOISE_VARIANCE, **PAPER).train()
+    optimizer = torch.optim.Adam(net.parameters(), lr=LR, weight_decay=L2)
+    x = torch.randn(BATCH_SIZE, n_frames, N_FEATURES)
+    batch_lengths = torch.full((BATCH_SIZE,), n_frames)
+    y = torch.arange(BATCH_SIZE) % N_CLASSES
+
+    def step():
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(net(x, batch_lengths), y).backward()
+        optimizer.step()
+
+    step()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(steps):
+            step()
+    shares = {}
+    for event in prof.key_averages():
+        group = PROFILE_GROUPS.get(event.key, "everything else")
+        shares[group] = shares.get(group, 0.0) + event.self_cpu_time_total
+    total = sum(shares.values())
+    print(f"\n## Where a training step goes (attention='lstm', paper network, "
+          f"batch {BATCH_SIZE} x {n_frames} frames, forward, backward and Adam; "
+          f"self CPU time of {steps} steps under torch.profiler)\n")
+    print("| operators | share |")
+    print("|---|---|")
+    for group, value in sorted(shares.items(), key=lambda item: -item[1]):
+        print(f"| {group} | {value / total:.1%} |")
 
 
 # ---------------------------------------------------------------------------
@@ -716,7 +922,7 @@ def accuracy_table(n_samples, device, requested):
     print("\nThe first run also extracts the features (cached for the others).")
 
 
-PARTS = ("params", "lengths", "pooling", "options", "kernels", "length",
+PARTS = ("params", "lengths", "pooling", "options", "kernels", "profile", "length",
          "overhead", "inference", "accuracy")
 
 
@@ -775,6 +981,8 @@ def main(argv=None):
         options_table(X[:m], y[:m], lengths[:m], args.option_repeats, args.device)
     if "kernels" in parts:
         kernel_table(lengths, args.repeats)
+    if "profile" in parts:
+        profile_table(lengths)
     if "length" in parts:
         length_table(X, y, args.repeats, args.packed_batches)
     if "overhead" in parts:
