@@ -307,7 +307,7 @@ def pooling_table(X, y, lengths, repeats, device):
           "improvised subset's folds are smaller), from the wall clock: naive "
           f"{table1('naive'):.0f} h, default {table1('default'):.0f} h, fast "
           f"recipe {table1('fast recipe', fast_epochs):.1f} h")
-    ceiling_table(times, lengths, repeats, device)
+    ceiling_table(times, lengths, device)
 
 
 # ---------------------------------------------------------------------------
@@ -365,7 +365,7 @@ def _matmul_rate(m, k, n, device, repeats=20):
     return 2 * m * k * n / _median(seconds) / 1e9
 
 
-def ceiling_table(times, lengths, repeats, device):
+def ceiling_table(times, lengths, device):
     """How close the default path is to what this machine's matmuls allow."""
     n = len(lengths)
     rows = int(BATCH_SIZE * np.mean(lengths))
