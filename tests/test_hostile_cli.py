@@ -58,6 +58,9 @@ def test_ctrl_c_during_train_keeps_the_previous_model(capsys, iemocap, tmp_path,
     model = tmp_path / "model.skser"
     model.write_bytes(b"the previous model")
     monkeypatch.setattr(_corpus, "FoldProgress", _CtrlCInEpoch2)
+    # Whatever handler the test process has (a process started in the
+    # background inherits SIGINT ignored); the command must put it back.
+    before = signal.getsignal(signal.SIGINT)
     rc, out, err = _cli(capsys, "train", "--iemocap", iemocap, "-o", model, *TRAIN)
     assert rc == 130
     assert "sklearn-ser train: interrupted: training interrupted (Ctrl-C); no model " \
@@ -65,7 +68,7 @@ def test_ctrl_c_during_train_keeps_the_previous_model(capsys, iemocap, tmp_path,
     assert "Wrote" not in out
     assert model.read_bytes() == b"the previous model"
     assert os.listdir(tmp_path) == ["model.skser"]  # no temporary file left
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is before
 
 
 def _no_training(monkeypatch):
