@@ -370,29 +370,24 @@ def ceiling_table(times, lengths, device):
     n = len(lengths)
     rows = int(BATCH_SIZE * np.mean(lengths))
     gates = 4 * LSTM_UNITS
-    batched_shapes = {
-        f"({rows}, {HIDDEN_UNITS}) @ ({HIDDEN_UNITS}, {gates})": (rows, HIDDEN_UNITS, gates),
-        f"({HIDDEN_UNITS}, {rows}) @ ({rows}, {gates})": (HIDDEN_UNITS, rows, gates),
-        f"({rows}, {HIDDEN_UNITS}) @ ({HIDDEN_UNITS}, {HIDDEN_UNITS})": (
-            rows, HIDDEN_UNITS, HIDDEN_UNITS),
-    }
-    step_shapes = {
-        f"({BATCH_SIZE}, {LSTM_UNITS}) @ ({LSTM_UNITS}, {gates})": (
-            BATCH_SIZE, LSTM_UNITS, gates),
-        f"({BATCH_SIZE}, {gates}) @ ({gates}, {LSTM_UNITS})": (
-            BATCH_SIZE, gates, LSTM_UNITS),
-    }
-    rates = {name: _matmul_rate(*shape, device) for name, shape
-             in {**batched_shapes, **step_shapes}.items()}
-    best_batched = max(rates[name] for name in batched_shapes)
-    best_step = max(rates[name] for name in step_shapes)
+    # (m, k, n) of the products: input projections, weight gradients and the
+    # fully connected layers over all frames; the recurrent product and its
+    # gradient of one time step.
+    batched_shapes = [(rows, HIDDEN_UNITS, gates), (HIDDEN_UNITS, rows, gates),
+                      (rows, HIDDEN_UNITS, HIDDEN_UNITS)]
+    step_shapes = [(BATCH_SIZE, LSTM_UNITS, gates), (BATCH_SIZE, gates, LSTM_UNITS)]
+    rates = {shape: _matmul_rate(*shape, device)
+             for shape in batched_shapes + step_shapes}
+    best_batched = max(rates[shape] for shape in batched_shapes)
+    best_step = max(rates[shape] for shape in step_shapes)
     print(f"\n## What the hardware allows (float32 matrix products on {device}, "
           f"{torch.get_num_threads()} thread(s), median of 20)\n")
     print("| product | kind | GFLOP/s |")
     print("|---|---|---|")
-    for name, rate in rates.items():
-        kind = "batched over frames" if name in batched_shapes else "one time step"
-        print(f"| {name} | {kind} | {rate:.1f} |")
+    for shape, rate in rates.items():
+        kind = "batched over frames" if shape in batched_shapes else "one time step"
+        print(f"| ({shape[0]}, {shape[1]}) @ ({shape[1]}, {shape[2]}) | {kind} | "
+              f"{rate:.1f} |")
     frames = lengths.sum()
     fold_frames = frames / n * FOLD_UTTERANCES * MAX_EPOCHS
     print(f"\nBound: every batched product at {best_batched:.1f} GFLOP/s and "
@@ -500,29 +495,28 @@ def options_table(X, y, lengths, repeats, device):
 # ---------------------------------------------------------------------------
 
 
-def _lstm_step(lstm, x, context):
+def _lstm_step(lstm, x, context, step=contextlib.nullcontext):
+    """Wall and CPU seconds of a forward and backward pass of ``lstm``.
+
+    ``context`` is entered around the forward pass (autocast, the choice of
+    kernels, which fixes the backward's too), ``step`` around both passes
+    (the number of threads).
+    """
     x = x.clone().requires_grad_(True)
-    start = time.perf_counter(), time.process_time()
-    with context():
-        out = run_lstm(lstm, x)
-    out.float().sum().backward()
-    return time.perf_counter() - start[0], time.process_time() - start[1]
-
-
-def _one_thread_lstm_step(lstm, x):
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return _lstm_step(lstm, x, contextlib.nullcontext)
-    finally:
-        torch.set_num_threads(before)
+    with step():
+        start = time.perf_counter(), time.process_time()
+        with context():
+            out = run_lstm(lstm, x)
+        out.float().sum().backward()
+        return time.perf_counter() - start[0], time.process_time() - start[1]
 
 
 def _concurrent_lstm_steps(lstms, inputs, pool):
-    """Two LSTM steps in two threads at once (autograd runs each backward on
-    its own thread); wall and process CPU seconds of both."""
+    """Two LSTM steps of one thread each, in two threads at once (autograd
+    runs each backward on its own thread); wall and CPU seconds of both."""
     start = time.perf_counter(), time.process_time()
-    futures = [pool.submit(_one_thread_lstm_step, lstm, x)
+    futures = [pool.submit(_lstm_step, lstm, x, contextlib.nullcontext,
+                           lambda: _threads(1))
                for lstm, x in zip(lstms, inputs, strict=True)]
     for future in futures:
         future.result()
@@ -535,35 +529,36 @@ def kernel_table(lengths, repeats):
     lstm = torch.nn.LSTM(HIDDEN_UNITS, LSTM_UNITS, batch_first=True)
     x = torch.randn(BATCH_SIZE, n_frames, HIDDEN_UNITS)
     x2 = torch.randn(2 * BATCH_SIZE, n_frames, HIDDEN_UNITS)
+    # name -> (input, context of the forward pass, context of both passes)
+    plain = contextlib.nullcontext
     variants = {
-        "oneDNN, batch 32 (one direction of the default)": (x, contextlib.nullcontext),
-        "oneDNN, batch 64 (both directions in one call)": (x2, contextlib.nullcontext),
+        "oneDNN, batch 32 (one direction of the default)": (x, plain, plain),
+        "oneDNN, batch 64 (both directions in one call)": (x2, plain, plain),
         "torch kernels (oneDNN off), batch 32": (
-            x, lambda: torch.backends.mkldnn.flags(enabled=False)),
+            x, lambda: torch.backends.mkldnn.flags(enabled=False), plain),
     }
+    concurrent = None
     if torch.get_num_threads() > 1:
-        variants["oneDNN, batch 32, 1 thread"] = (x, lambda: _threads(1))
+        variants["oneDNN, batch 32, 1 thread"] = (x, plain, lambda: _threads(1))
+        concurrent = ("two calls of 32 at once, 1 thread each (the directions "
+                      "concurrently)")
+        variants[concurrent] = (x2, None, None)
+        pool = ThreadPoolExecutor(2)
+        twin = copy.deepcopy(lstm)
     for precision in ("bf16", "fp16"):
         try:
             check_precision(precision, "cpu")
         except ValueError:
             continue
         variants[f"{precision} autocast, batch 32"] = (
-            x, lambda p=precision: autocast(p, "cpu"))
-    concurrent = None
-    if torch.get_num_threads() > 1:
-        concurrent = ("two calls of 32 at once, 1 thread each (the directions "
-                      "concurrently)")
-        variants[concurrent] = (x2, None)
-        pool = ThreadPoolExecutor(2)
-        twin = copy.deepcopy(lstm)
+            x, lambda p=precision: autocast(p, "cpu"), plain)
     times = {name: ([], []) for name in variants}
     for _ in range(repeats + 1):  # the first round warms up
-        for name, (inp, context) in variants.items():
+        for name, (inp, context, step) in variants.items():
             if name == concurrent:
                 wall, cpu = _concurrent_lstm_steps((lstm, twin), inp.chunk(2), pool)
             else:
-                wall, cpu = _lstm_step(lstm, inp, context)
+                wall, cpu = _lstm_step(lstm, inp, context, step)
             times[name][0].append(wall)
             times[name][1].append(cpu)
     if concurrent is not None:
@@ -577,7 +572,7 @@ def kernel_table(lengths, repeats):
     # Forward 2 G (I + H) per frame; backward the gradients of the input, of
     # h_{t-1} and of both weight matrices, twice that.
     flops_per_frame = 6 * 4 * LSTM_UNITS * (HIDDEN_UNITS + LSTM_UNITS)
-    for name, (inp, _) in variants.items():
+    for name, (inp, _, _) in variants.items():
         wall, cpu = _median(times[name][0][1:]), _median(times[name][1][1:])
         rate = flops_per_frame * inp.shape[0] * n_frames / wall / 1e9
         print(f"| {name} | {1e3 * wall:.0f} | {1e3 * cpu:.0f} | "
@@ -607,21 +602,15 @@ def profile_table(lengths, steps=3):
     torch.manual_seed(0)
     n_frames = int(np.mean(lengths))
     net = SERNet(N_FEATURES, N_CLASSES, attention="lstm",
-                 noise_variance=NOISE_VARIANCE, **PAPER).train()
+                 noise_variance=NOISE_VARIANCE, **PAPER)
     optimizer = torch.optim.Adam(net.parameters(), lr=LR, weight_decay=L2)
-    x = torch.randn(BATCH_SIZE, n_frames, N_FEATURES)
-    batch_lengths = torch.full((BATCH_SIZE,), n_frames)
-    y = torch.arange(BATCH_SIZE) % N_CLASSES
-
-    def step():
-        optimizer.zero_grad()
-        torch.nn.functional.cross_entropy(net(x, batch_lengths), y).backward()
-        optimizer.step()
-
-    step()
+    batch = ({"x": torch.randn(BATCH_SIZE, n_frames, N_FEATURES),
+              "lengths": torch.full((BATCH_SIZE,), n_frames)},
+             torch.arange(BATCH_SIZE) % N_CLASSES)
+    criterion = torch.nn.CrossEntropyLoss()
+    _train_batches(net, [batch], optimizer, criterion)  # warm-up
     with profile(activities=[ProfilerActivity.CPU]) as prof:
-        for _ in range(steps):
-            step()
+        _train_batches(net, [batch] * steps, optimizer, criterion)
     shares = {}
     for event in prof.key_averages():
         group = PROFILE_GROUPS.get(event.key, "everything else")
