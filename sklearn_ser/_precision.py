@@ -17,6 +17,7 @@ is not (emulated arithmetic, many times slower than float32).
 
 import warnings
 from contextlib import nullcontext
+from functools import cache
 
 import torch
 from torch.func import functional_call
@@ -36,16 +37,30 @@ def dtype_of(precision):
     return _DTYPES.get(precision, torch.float32)
 
 
+@cache
 def onednn_lstm_supports(dtype):
-    """Whether oneDNN has an LSTM kernel for ``dtype`` on this CPU."""
+    """Whether oneDNN runs an LSTM in ``dtype`` on this CPU.
+
+    oneDNN's own flags (``_is_mkldnn_fp16_supported``) say whether the CPU
+    has the instructions, not whether an LSTM primitive exists for them: on
+    Xeons with AVX-512 FP16 the flag is true and the fp16 LSTM still fails
+    to build for training. A tiny LSTM trained one step under autocast
+    tells (once per dtype).
+    """
     if dtype == torch.float32:
         return torch.backends.mkldnn.is_available()
     check = {torch.bfloat16: "_is_mkldnn_bf16_supported",
              torch.float16: "_is_mkldnn_fp16_supported"}[dtype]
     try:
-        return bool(getattr(torch.ops.mkldnn, check)())
+        if not bool(getattr(torch.ops.mkldnn, check)()):
+            return False
+        lstm = torch.nn.LSTM(2, 2, batch_first=True)
+        with torch.inference_mode(False), torch.enable_grad(), \
+                torch.autocast("cpu", dtype=dtype):  # the training primitive
+            lstm(torch.zeros(1, 2, 2))[0].float().sum().backward()
     except (AttributeError, RuntimeError):
         return False
+    return True
 
 
 def check_precision(precision, device):
