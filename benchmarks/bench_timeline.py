@@ -267,7 +267,7 @@ def bench_vad(args):
         mask = np.zeros(len(rec), bool)
         for a, b in spans:
             mask[int(a * SR):int(b * SR)] = True
-        frames, _ = _read_frames(rec, None, SR)
+        frames, _, _ = _read_frames(rec, None, SR)
         n = len(frames)
         truth = mask[np.minimum(np.arange(n) * 160 + 200, len(mask) - 1)]
         t0 = time.perf_counter()

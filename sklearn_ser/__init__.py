@@ -22,6 +22,7 @@ of a recording of any length, which :class:`TimelineDisplay` draws;
 an emotional speech corpus.
 """
 
+from ._audio import AudioWarning
 from ._classifier import SERClassifier
 from ._evaluation import RegressionEvaluation, SessionEvaluation, evaluate_sessions
 from ._functionals import Functionals
@@ -55,6 +56,7 @@ __all__ = [
     "CCC_SCORING",
     "SCORING",
     "AttentionDisplay",
+    "AudioWarning",
     "Functionals",
     "LLDExtractor",
     "NeutralStandardScaler",

@@ -5,6 +5,16 @@ before openSMILE sees it: paths are checked, files decoded in blocks with
 soundfile, integer PCM scaled to [-1, 1], channels averaged, other rates
 resampled; waveforms are validated the same way. Anything unusable raises
 an error that names the input (``X[i]``) and what was expected.
+
+One rule for samples beyond full scale: lossy decoders (MP3, Vorbis, Opus,
+AAC) overshoot [-1, 1] by a few per cent on valid recordings, so samples of
+a *file* within ``MAX_OVERSHOOT`` are clipped to [-1, 1]; a waveform given
+as an array is clipped the same way only with ``clip=True`` (otherwise a
+wrongly scaled array would pass unnoticed). Beyond ``MAX_OVERSHOOT`` the
+samples are not scaled to [-1, 1] at all and are refused. What affects the
+features without making them unusable -- a clipped recording, audio sampled
+below the features' rate -- is returned as notes, and the entry points warn
+with :class:`AudioWarning`.
 """
 
 import io
@@ -13,6 +23,7 @@ import os
 import re
 import stat
 from math import gcd
+from typing import NamedTuple
 
 import numpy as np
 
@@ -26,6 +37,26 @@ MIN_FILE_RATE, MAX_FILE_RATE = 1000, 768000
 """Sampling rates (Hz) an audio file may declare. A header outside them is
 damaged or hostile: a 32 KB file that says 1 Hz would be resampled to
 hundreds of millions of samples."""
+
+MAX_OVERSHOOT = 2.0
+"""Largest magnitude of a float sample taken as decoder overshoot (+6 dB).
+
+Lossy decoders overshoot full scale on valid recordings (on real speech
+normalised to a peak of 0.99: up to 1.05 for MP3, Vorbis and Opus; a
+recording clipped by 12 dB before encoding: up to 1.53); a larger value
+means float samples that were never scaled to [-1, 1].
+"""
+
+FULL_SCALE = 0.999
+"""A sample with ``|x| >= FULL_SCALE`` counts as at full scale (clipped)."""
+
+CLIPPED_SHARE = 1e-3
+"""Share of samples at full scale above which a recording counts as clipped.
+
+Measured on real speech normalised to a peak of 0.99 and encoded as MP3,
+Vorbis and Opus, at most 0.02 % of the samples are at full scale; the same
+recordings clipped by 6 dB have 0.02-9 % (median 1-2 %).
+"""
 
 PCM_DTYPES = (np.dtype(np.int16), np.dtype(np.int32), np.dtype(np.uint8))
 """Integer waveform types taken as PCM (the types of 16-bit, 32-bit and 8-bit
@@ -143,12 +174,38 @@ def _full_scale(dtype):
     return scale, offset
 
 
-def _first_bad_sample(x, what, offset=0):
-    """Sample (and channel) index of the first NaN/inf or out-of-range value."""
-    if what == "finite":
-        bad = ~np.isfinite(x)
-    else:
-        bad = np.abs(x) > 1.0
+class AudioWarning(UserWarning):
+    """Audio that was read, with something that affects its features.
+
+    Raised (as a warning, never an error) for a clipped recording and for
+    audio sampled below the extractor's rate (narrowband, e.g. 8 kHz
+    telephone audio given to a 16 kHz extractor). Silence it with
+    ``warnings.filterwarnings("ignore", category=AudioWarning)``.
+    """
+
+
+class Level:
+    """Running count of the samples of one signal at full scale."""
+
+    __slots__ = ("n", "full")
+
+    def __init__(self):
+        self.n = 0
+        self.full = 0
+
+    def add(self, x):
+        """Count the samples of ``x`` (any shape) that are at full scale."""
+        self.n += x.size
+        self.full += int(np.count_nonzero(np.abs(x) >= FULL_SCALE))
+
+    @property
+    def share(self):
+        """Share of the samples counted so far that are at full scale."""
+        return self.full / self.n if self.n else 0.0
+
+
+def _first_bad_sample(x, bad, offset=0):
+    """Sample (and channel) index and value of the first True of ``bad``."""
     idx = np.argwhere(bad)[0]
     value = x[tuple(idx)]
     where = f"sample {offset + idx[0]}"
@@ -157,20 +214,64 @@ def _first_bad_sample(x, what, offset=0):
     return where, value
 
 
-def _check_samples(x, label, offset=0):
-    """Raise if float samples are NaN/inf or outside [-1, 1]."""
+def limit_samples(x, label, offset=0, *, clip, level=None):
+    """Float samples checked against the overshoot rule (see the module).
+
+    Parameters
+    ----------
+    x : ndarray of float, shape (n,) or (n, channels)
+        Samples; not modified.
+    label : str
+        How messages name the input.
+    offset : int, default=0
+        Index of ``x[0]`` in the whole signal, for the messages.
+    clip : bool
+        Whether samples beyond [-1, 1] (up to ``MAX_OVERSHOOT``) are clipped
+        (files, or ``clip=True``) or refused.
+    level : Level, default=None
+        Counts the samples at full scale (before clipping).
+
+    Returns
+    -------
+    x : ndarray
+        ``x``, or a clipped copy of it.
+
+    Raises
+    ------
+    BadInput
+        For NaN or infinite samples, samples beyond ``MAX_OVERSHOOT``, and,
+        without ``clip``, samples outside [-1, 1].
+    """
+    if x.size == 0:
+        return x
     if not np.isfinite(x).all():
-        where, value = _first_bad_sample(x, "finite", offset)
+        where, value = _first_bad_sample(x, ~np.isfinite(x), offset)
         raise BadInput(
             f"{label}: {where} is {value}; expected finite samples (no NaN or inf)."
         )
-    if x.size and np.abs(x).max() > 1.0:
-        where, value = _first_bad_sample(x, "range", offset)
+    if level is not None:
+        level.add(x)
+    peak = float(np.abs(x).max())
+    if peak <= 1.0:
+        return x
+    limit = MAX_OVERSHOOT if clip else 1.0
+    if peak > limit:
+        where, value = _first_bad_sample(x, np.abs(x) > limit, offset)
+        if peak > MAX_OVERSHOOT:
+            raise BadInput(
+                f"{label}: {where} is {value}, outside [-{MAX_OVERSHOOT:g}, "
+                f"{MAX_OVERSHOOT:g}]; float audio must be scaled to [-1, 1] (integer "
+                "PCM arrays are scaled by their dtype's full scale automatically), "
+                "and this is more than the overshoot of a lossy decoder (e.g. "
+                "int16 values stored as floats: divide them by 32768)."
+            )
         raise BadInput(
             f"{label}: {where} is {value}, outside [-1, 1]; float audio must be "
             "scaled to [-1, 1] (integer PCM arrays are scaled by their dtype's "
-            "full scale automatically)."
+            "full scale automatically). Samples slightly beyond full scale, as "
+            "lossy decoders produce them, are clipped with LLDExtractor(clip=True)."
         )
+    return np.clip(x, -1.0, 1.0)
 
 
 def _mixdown(x):
@@ -180,9 +281,13 @@ def _mixdown(x):
     return np.ascontiguousarray(x, dtype=np.float32)
 
 
-def _to_mono_float32(x, label):
+def _to_mono_float32(x, label, clip=False, level=None):
     """Validate/scale samples and mix down; ``x`` is (n,) or (n, channels)."""
     if x.dtype.kind in "iu":
+        if level is not None:  # -32768 and 32767 (and 0 and 255) are full scale
+            info = np.iinfo(x.dtype)
+            level.n += x.size
+            level.full += int(np.count_nonzero((x <= info.min) | (x >= info.max)))
         scale, offset = _full_scale(x.dtype)
         work = np.float32 if x.dtype.itemsize <= 2 else np.float64
         x = x.astype(work)
@@ -190,33 +295,40 @@ def _to_mono_float32(x, label):
             x -= offset
         x /= scale
     else:
-        _check_samples(x, label)
+        x = limit_samples(x, label, clip=clip, level=level)
     return _mixdown(x)
 
 
-def _check_length(n, label, sampling_rate, original=None):
-    window, _ = frame_params(sampling_rate)
-    window_ms = f"{1000 * FRAME_WINDOW:g} ms"
-    if n == 0:
-        raise BadInput(
-            f"{label}: zero-length audio (no samples); expected at least {window} "
-            f"samples (one {window_ms} window at {sampling_rate} Hz)."
-        )
-    if n < window:
-        if original is not None:
-            n0, sr0 = original
-            got = f"{n0} samples at {sr0} Hz ({1000 * n0 / sr0:.1f} ms)"
-        else:
-            got = f"{n} samples ({1000 * n / sampling_rate:.1f} ms at {sampling_rate} Hz)"
-        raise BadInput(
-            f"{label}: audio of {got} is shorter than one {window_ms} analysis "
-            f"window; expected at least {window} samples at {sampling_rate} Hz."
-        )
+def as_waveform(item, label, *, clip=False, level=None):
+    """One waveform given as an array -> mono float32 (no length condition).
 
+    The one check of every entry point that takes arrays
+    (:class:`~sklearn_ser.LLDExtractor`, ``predict_timeline``,
+    ``StreamingRecognizer``): numeric dtype, integer PCM only as int16,
+    int32 or uint8, ``(n,)`` or ``(n, channels)``, finite samples within
+    [-1, 1] (or within ``MAX_OVERSHOOT`` and clipped with ``clip``).
 
-def _validate_array(index, item, sampling_rate):
-    """Validate one waveform given as an array; returns mono float32."""
-    label = describe(index)
+    Parameters
+    ----------
+    item : array-like
+        The waveform.
+    label : str
+        How messages name it.
+    clip : bool, default=False
+        Clip float samples slightly beyond [-1, 1] instead of refusing them.
+    level : Level, default=None
+        Counts the samples at full scale.
+
+    Returns
+    -------
+    samples : ndarray of shape (n_samples,), dtype float32
+        Possibly empty.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``item`` is not a usable waveform; the message names ``label``.
+    """
     try:
         x = np.asarray(item)
     except (TypeError, ValueError) as exc:
@@ -244,7 +356,7 @@ def _validate_array(index, item, sampling_rate):
                 f"{label} has shape {x.shape}, i.e. no channels; expected a 1-D "
                 "waveform or an (n_samples, n_channels) array."
             )
-        if x.shape[1] > x.shape[0]:
+        if x.shape[1] > x.shape[0] and x.shape[0] > 0:
             raise ValueError(
                 f"{label} has shape {x.shape}: more channels than samples. "
                 "Multi-channel waveforms must be (n_samples, n_channels), as "
@@ -256,19 +368,94 @@ def _validate_array(index, item, sampling_rate):
             f"{label} has shape {x.shape}; expected a 1-D waveform (n_samples,) or "
             "a 2-D (n_samples, n_channels) array that is mixed down to 1-D."
         )
+    if x.shape[0] == 0:
+        return np.empty(0, dtype=np.float32)
     try:
-        x = _to_mono_float32(x, label)
+        return _to_mono_float32(x, label, clip=clip, level=level)
+    except BadInput as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _check_length(n, label, sampling_rate, original=None):
+    window, _ = frame_params(sampling_rate)
+    window_ms = f"{1000 * FRAME_WINDOW:g} ms"
+    if n == 0:
+        raise BadInput(
+            f"{label}: zero-length audio (no samples); expected at least {window} "
+            f"samples (one {window_ms} window at {sampling_rate} Hz)."
+        )
+    if n < window:
+        if original is not None:
+            n0, sr0 = original
+            got = f"{n0} samples at {sr0} Hz ({1000 * n0 / sr0:.1f} ms)"
+        else:
+            got = f"{n} samples ({1000 * n / sampling_rate:.1f} ms at {sampling_rate} Hz)"
+        raise BadInput(
+            f"{label}: audio of {got} is shorter than one {window_ms} analysis "
+            f"window; expected at least {window} samples at {sampling_rate} Hz."
+        )
+
+
+def _validate_array(index, item, sampling_rate, clip=False, level=None):
+    """Validate one waveform given as an array; returns mono float32."""
+    label = describe(index)
+    x = as_waveform(item, label, clip=clip, level=level)
+    try:
         _check_length(x.shape[0], label, sampling_rate)
     except BadInput as exc:
         raise ValueError(str(exc)) from None
     return x
 
 
-def _soundfile_error(label, exc):
+READABLE_FORMATS = ("WAV (PCM, float, mu-law, A-law)", "FLAC", "OGG Vorbis",
+                    "Opus (in OGG)", "MP3", "AIFF", "AU", "W64", "RF64", "CAF")
+"""Containers and codecs of the files that are read (through soundfile's
+libsndfile; MP3 and Opus need libsndfile 1.1 or newer, which the soundfile
+wheels ship)."""
+
+# Leading bytes of containers that libsndfile cannot read: (offset, bytes, name).
+_UNREADABLE = (
+    (4, b"ftyp", "an MP4/M4A container (AAC or ALAC audio)"),
+    (0, b"\x1aE\xdf\xa3", "a Matroska/WebM container"),
+    (0, b"0&\xb2u\x8ef\xcf\x11", "an ASF container (WMA audio)"),
+    (0, b"#!AMR", "an AMR file"),
+    (0, b".ra\xfd", "a RealAudio file"),
+    (0, b"\x0bw", "an AC-3 stream"),
+)
+
+
+def _sniff(head):
+    """The name of an unreadable format from a file's first bytes, or None."""
+    for offset, magic, name in _UNREADABLE:
+        if head[offset:offset + len(magic)] == magic:
+            return name
+    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0:
+        return "an AAC stream (ADTS)"
+    return None
+
+
+def _head(source, n=16):
+    if isinstance(source, bytes):
+        return source[:n]
+    try:
+        with open(source, "rb") as f:
+            return f.read(n)
+    except OSError:
+        return b""
+
+
+def _soundfile_error(label, exc, source=None):
     reason = getattr(exc, "error_string", None) or str(exc)
+    found = _sniff(_head(source)) if source is not None else None
+    if found is not None:
+        return BadInput(
+            f"{label}: {found}, which soundfile (libsndfile) does not decode; "
+            f"readable are {', '.join(READABLE_FORMATS)}. Convert the file first, "
+            "e.g. ffmpeg -i in.m4a out.flac."
+        )
     return BadInput(
         f"{label}: not a readable audio file (soundfile: {reason.strip()}); "
-        "expected a WAV, FLAC, OGG or other format supported by soundfile."
+        f"expected one of {', '.join(READABLE_FORMATS)}."
     )
 
 
@@ -277,7 +464,9 @@ class AudioFile:
 
     ``source`` is the path, or the file's bytes when they were read already
     (to hash them for the cache): decoding the same bytes guarantees that the
-    cached features belong to the hashed content.
+    cached features belong to the hashed content. Decoder overshoot (samples
+    up to ``MAX_OVERSHOOT``) is clipped to [-1, 1]; :attr:`notes` tells what
+    affects the features (its rate, its share of samples at full scale).
     """
 
     def __init__(self, source, label, sampling_rate):
@@ -297,9 +486,9 @@ class AudioFile:
         try:
             return sf.SoundFile(source)
         except Exception as exc:  # libsndfile reports bad data in many ways
-            raise _soundfile_error(self.label, exc) from None
+            raise _soundfile_error(self.label, exc, self.source) from None
 
-    def _blocks(self, f):
+    def _blocks(self, f, level=None):
         offset = 0
         while True:
             try:
@@ -308,12 +497,13 @@ class AudioFile:
                 raise _soundfile_error(self.label, exc) from None
             if block.shape[0] == 0:
                 return
-            _check_samples(block, self.label, offset)
+            block = limit_samples(block, self.label, offset, clip=True, level=level)
             offset += block.shape[0]
             yield block
 
     def scan(self):
         """Validate every sample and the length; nothing is kept."""
+        level = Level()
         with self._open() as f:
             self.rate = int(f.samplerate)
             if not MIN_FILE_RATE <= self.rate <= MAX_FILE_RATE:
@@ -322,7 +512,8 @@ class AudioFile:
                     f"{self.rate} Hz; expected {MIN_FILE_RATE} to {MAX_FILE_RATE} "
                     "Hz (its header is damaged, or it is not a recording)."
                 )
-            self.n_file = sum(block.shape[0] for block in self._blocks(f))
+            self.n_file = sum(block.shape[0] for block in self._blocks(f, level))
+        self.notes = Notes(self.rate, level.share)
         if self.rate == self.sampling_rate:
             self.n = self.n_file
             original = None
@@ -348,6 +539,74 @@ class AudioFile:
                 pos += block.shape[0]
         g = gcd(self.rate, self.sampling_rate)
         yield from resample_blocks(x[:pos], self.sampling_rate // g, self.rate // g)
+
+
+class Notes(NamedTuple):
+    """What affects the features of one input, besides its samples.
+
+    ``rate`` is the sampling rate of the audio as given (a file's own rate),
+    ``full_scale`` the share of its samples at full scale.
+    """
+
+    rate: int
+    full_scale: float
+
+    def messages(self, sampling_rate):
+        """Short reasons, for the warnings: ``{"clipped": ..., "narrowband": ...}``."""
+        out = {}
+        if self.full_scale > CLIPPED_SHARE:
+            out["clipped"] = (f"{self.full_scale:.1%} of the samples at full scale: "
+                              "a clipped recording, its features are distorted")
+        if self.rate < int(sampling_rate):
+            out["narrowband"] = (
+                f"sampled at {self.rate} Hz, so no frequencies above "
+                f"{self.rate / 2:g} Hz; the features span up to "
+                f"{int(sampling_rate) / 2:g} Hz, so the band between is missing "
+                "(e.g. telephone audio given to a model of wideband speech)")
+        return out
+
+
+_WARNING_HEADS = {
+    "clipped": "are clipped recordings (more than {share:.1%} of the samples at "
+               "full scale), which distorts their features",
+    "narrowband": "are sampled below the features' {rate} Hz and lack the "
+                  "frequencies above half their own rate: a model trained on "
+                  "wideband audio sees features it has not learnt (telephone "
+                  "audio is 8 kHz)",
+}
+
+
+def warn_notes(labelled_notes, sampling_rate, n_inputs=None, stacklevel=2):
+    """One :class:`AudioWarning` per kind of note, naming the inputs.
+
+    Parameters
+    ----------
+    labelled_notes : list of (str, Notes)
+        The notes of the inputs, with the label that names each input.
+    sampling_rate : int
+        The features' sampling rate.
+    n_inputs : int, default=None
+        Number of inputs in all; by default ``len(labelled_notes)``.
+    stacklevel : int, default=2
+        Passed to :func:`warnings.warn` (plus one for this function).
+    """
+    import warnings
+
+    n_inputs = len(labelled_notes) if n_inputs is None else n_inputs
+    found = {}
+    for label, notes in labelled_notes:
+        for kind, message in notes.messages(sampling_rate).items():
+            found.setdefault(kind, []).append((label, message))
+    for kind, items in found.items():
+        if len(items) == 1:
+            text = f"{items[0][0]}: {items[0][1]}."
+        else:
+            head = _WARNING_HEADS[kind].format(share=CLIPPED_SHARE,
+                                               rate=int(sampling_rate))
+            shown = "; ".join(f"{label}: {message}" for label, message in items[:5])
+            more = f"; and {len(items) - 5} more" if len(items) > 5 else ""
+            text = f"{len(items)} of {n_inputs} inputs {head}. {shown}{more}."
+        warnings.warn(text, AudioWarning, stacklevel=stacklevel + 1)
 
 
 def _not_regular(label, mode):
@@ -401,7 +660,7 @@ def read_bytes(path, label):
         ) from None
 
 
-def check_input(X, sampling_rate):
+def check_input(X, sampling_rate, clip=False):
     """Check the structure of ``X`` and validate its waveforms.
 
     Parameters
@@ -411,13 +670,17 @@ def check_input(X, sampling_rate):
         mix of both.
     sampling_rate : int
         Sampling rate of the waveforms, in Hz.
+    clip : bool, default=False
+        Clip float waveform samples slightly beyond [-1, 1] (see
+        :func:`limit_samples`) instead of refusing them.
 
     Returns
     -------
     items : list of tuple
-        ``(index, "path", path)`` for a path (checked as a string only: the
-        file is read later) and ``(index, "array", samples)`` for a waveform
-        (validated, mono float32).
+        ``(index, "path", path, None)`` for a path (checked as a string
+        only: the file is read later) and ``(index, "array", samples,
+        notes)`` for a waveform (validated, mono float32, with its
+        :class:`Notes`).
 
     Raises
     ------
@@ -465,13 +728,15 @@ def check_input(X, sampling_rate):
                 "waveforms."
             )
         if is_path:
-            items.append((i, "path", _check_path_string(i, item)))
+            items.append((i, "path", _check_path_string(i, item), None))
         else:
-            items.append((i, "array", _validate_array(i, item, sampling_rate)))
+            level = Level()
+            x = _validate_array(i, item, sampling_rate, clip, level)
+            items.append((i, "array", x, Notes(sampling_rate, level.share)))
     return items
 
 
-def read_waveform(audio, sampling_rate):
+def read_waveform(audio, sampling_rate, clip=False):
     """Mono float32 samples of one path or waveform at ``sampling_rate``.
 
     ``audio`` is checked, read, mixed down and resampled as
@@ -484,6 +749,9 @@ def read_waveform(audio, sampling_rate):
         An audio file path or a waveform sampled at ``sampling_rate``.
     sampling_rate : int
         Sampling rate of the result, in Hz.
+    clip : bool, default=False
+        Clip a float waveform's samples slightly beyond [-1, 1] (files are
+        always clipped so).
 
     Returns
     -------
@@ -501,7 +769,7 @@ def read_waveform(audio, sampling_rate):
     >>> read_waveform(np.zeros((16000, 2), np.int16), 16000).shape
     (16000,)
     """
-    [(index, kind, payload)] = check_input([audio], sampling_rate)
+    [(index, kind, payload, _)] = check_input([audio], sampling_rate, clip)
     if kind == "array":
         return payload
     label = describe(index, payload)

@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 
+from ._audio import Notes
 from ._modelfile import default_file_mode
 from ._opensmile import ENGINE, N_FEATURES
 
@@ -16,10 +17,12 @@ __all__ = ["FeatureCache", "cache_key", "check_memory"]
 # Bump when anything that changes the extracted values changes (decoding,
 # mix-down, resampling, the frame selection), so that old cache entries are
 # never reused.
-_CACHE_FORMAT = "sklearn_ser.LLDExtractor/2"
+_CACHE_FORMAT = "sklearn_ser.LLDExtractor/3"
 
-_MAGIC = b"SKSERLD2"
-_HEADER = 8 + 8 + 32 + 32  # magic, frames, key, SHA-256 of the features
+_MAGIC = b"SKSERLD3"
+# magic, frames, the input's rate and share at full scale, key, SHA-256 of the
+# features and notes
+_HEADER = 8 + 8 + 8 + 8 + 32 + 32
 
 
 def check_memory(memory):
@@ -95,16 +98,25 @@ def cache_key(kind, content, shape, sampling_rate):
     return h.hexdigest()
 
 
+def _checksum(packed_notes, feats):
+    h = hashlib.sha256(packed_notes)
+    h.update(memoryview(np.ascontiguousarray(feats, dtype="<f4")).cast("B"))
+    return h.digest()
+
+
 class FeatureCache:
     """Per-item feature cache inside the store of a joblib ``Memory``.
 
     With joblib's default file-system store, each entry is a file
     ``<location>/sklearn_ser/LLDExtractor/<key[:2]>/<key>.lld`` (``location``
-    is the store's folder, ``<memory.location>/joblib``): an 80-byte header
-    (``_MAGIC``, the number of frames as a little-endian int64, the entry's
-    key and the SHA-256 of the feature bytes, 32 bytes each) followed by the
-    ``(n_frames, 32)`` little-endian float32 features. An entry is used only
-    if its header names its own key and its features match the checksum:
+    is the store's folder, ``<memory.location>/joblib``): a 96-byte header
+    (``_MAGIC``, the number of frames as a little-endian int64, the input's
+    :class:`~sklearn_ser._audio.Notes` -- its own sampling rate as an int64
+    and its share of samples at full scale as a float64 --, the entry's key
+    and the SHA-256 of the notes and the feature bytes, 32 bytes each)
+    followed by the ``(n_frames, 32)`` little-endian float32 features. An
+    entry is used only if its header names its own key and its notes and
+    features match the checksum:
     a damaged, truncated, shortened or misplaced entry (a flipped byte, a
     well-formed entry of another input, a folder in its place) counts as
     missing and is extracted again and overwritten. Entries are written
@@ -136,27 +148,33 @@ class FeatureCache:
             if len(header) != _HEADER or header[:8] != _MAGIC:
                 return None
             n = int.from_bytes(header[8:16], "little", signed=True)
-            if not 0 < n < 2**40 or header[16:48] != bytes.fromhex(key):
+            if not 0 < n < 2**40 or header[32:64] != bytes.fromhex(key):
                 return None
             feats = np.empty((n, N_FEATURES), dtype="<f4")
             if f.readinto(memoryview(feats).cast("B")) != feats.nbytes or f.read(1):
                 return None
-        if hashlib.sha256(memoryview(feats).cast("B")).digest() != header[48:]:
+        if _checksum(header[16:32], feats) != header[64:]:
             return None
-        return feats.astype(np.float32, copy=False)
+        rate = int.from_bytes(header[16:24], "little", signed=True)
+        share = float(np.frombuffer(header[24:32], dtype="<f8")[0])
+        if not (0 < rate < 2**31 and 0.0 <= share <= 1.0):
+            return None
+        return feats.astype(np.float32, copy=False), Notes(rate, share)
 
     def load(self, key):
-        """The features cached under ``key``, or None (missing or damaged)."""
+        """``(features, notes)`` cached under ``key``, or None (missing, damaged)."""
         try:
             if self.folder is not None:
-                feats = self._read(key)
-                if feats is None:
+                entry = self._read(key)
+                if entry is None:
                     return None
+                feats, notes = entry
             else:  # pragma: no cover
                 path = ["sklearn_ser", "LLDExtractor", key[:2], key]
                 if not self.store_backend.contains_item(path):
                     return None
-                feats = np.array(self.store_backend.load_item(path, verbose=0))
+                feats, rate, share = self.store_backend.load_item(path, verbose=0)
+                feats, notes = np.array(feats), Notes(rate, share)
         except FileNotFoundError:
             return None
         except Exception:  # damaged entry: extract again and overwrite it
@@ -164,12 +182,12 @@ class FeatureCache:
         if (feats.dtype != np.float32 or feats.ndim != 2
                 or feats.shape[1] != N_FEATURES):
             return None
-        return feats
+        return feats, notes
 
-    def store(self, key, feats):
-        """Cache ``feats`` under ``key``; a write that fails only warns (once)."""
+    def store(self, key, feats, notes):
+        """Cache ``feats`` and ``notes`` under ``key``; a failed write warns once."""
         try:
-            self._store(key, feats)
+            self._store(key, feats, notes)
         except OSError as exc:
             if not self.warned:
                 self.warned = True
@@ -181,18 +199,19 @@ class FeatureCache:
                     UserWarning, stacklevel=2,
                 )
 
-    def _store(self, key, feats):
+    def _store(self, key, feats, notes):
         if self.folder is None:  # pragma: no cover
             path = ["sklearn_ser", "LLDExtractor", key[:2], key]
-            self.store_backend.dump_item(path, feats, verbose=0)
+            self.store_backend.dump_item(path, (feats, *notes), verbose=0)
             return
         target = self._file(key)
         folder = os.path.dirname(target)
         os.makedirs(folder, exist_ok=True)
         data = np.ascontiguousarray(feats, dtype="<f4")
+        packed = (int(notes.rate).to_bytes(8, "little", signed=True)
+                  + np.float64(notes.full_scale).astype("<f8").tobytes())
         header = (_MAGIC + int(feats.shape[0]).to_bytes(8, "little", signed=True)
-                  + bytes.fromhex(key)
-                  + hashlib.sha256(memoryview(data).cast("B")).digest())
+                  + packed + bytes.fromhex(key) + _checksum(packed, data))
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=key[:8], suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:

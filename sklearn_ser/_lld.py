@@ -24,6 +24,7 @@ from ._audio import (
     check_input,
     describe,
     read_bytes,
+    warn_notes,
 )
 from ._cache import FeatureCache, cache_key, check_memory
 from ._opensmile import ENGINE, FEATURE_NAMES
@@ -44,8 +45,8 @@ def _run_opensmile(blocks, sampling_rate, size_hint=0):
 
 
 def _process_item(item, sampling_rate, cache):
-    """Features of one item: ("ok", array), ("bad", message) or ("fail", ...)."""
-    index, kind, payload = item
+    """One item: ("ok", (features, notes)), ("bad", message) or ("fail", ...)."""
+    index, kind, payload, notes = item
     key = None
     if kind == "path":
         label = describe(index, payload)
@@ -53,24 +54,24 @@ def _process_item(item, sampling_rate, cache):
             if cache is not None:
                 data = read_bytes(payload, label)
                 key = cache_key("file", data, len(data), sampling_rate)
-                feats = cache.load(key)
-                if feats is not None:
-                    return "ok", feats
+                entry = cache.load(key)
+                if entry is not None:
+                    return "ok", entry
                 audio = AudioFile(data, label, sampling_rate)
             else:
                 check_file(payload, label)
                 audio = AudioFile(payload, label, sampling_rate)
         except BadInput as exc:
             return "bad", str(exc)
-        blocks, size = audio.blocks(), audio.n
+        blocks, size, notes = audio.blocks(), audio.n, audio.notes
     else:
         label = describe(index)
         x = payload
         if cache is not None:
             key = cache_key("array", memoryview(x).cast("B"), x.shape, sampling_rate)
-            feats = cache.load(key)
-            if feats is not None:
-                return "ok", feats
+            entry = cache.load(key)
+            if entry is not None:
+                return "ok", (entry[0], notes)
         blocks, size = array_blocks(x), x.shape[0]
     try:
         feats = _run_opensmile(blocks, sampling_rate, size)
@@ -79,8 +80,8 @@ def _process_item(item, sampling_rate, cache):
     except Exception as exc:
         return "fail", f"{label}: openSMILE failed ({type(exc).__name__}: {exc})."
     if cache is not None:
-        cache.store(key, feats)
-    return "ok", feats
+        cache.store(key, feats, notes)
+    return "ok", (feats, notes)
 
 
 def _process_chunk(items, sampling_rate, memory):
@@ -141,7 +142,16 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         Sampling rate in Hz at which features are computed. Waveforms passed as
         arrays must be sampled at this rate; audio files at another rate are
         resampled to it (``scipy.signal.resample_poly``). IS09 was designed for
-        16 kHz.
+        16 kHz. Audio sampled below this rate (e.g. 8 kHz telephone audio)
+        is resampled with an :class:`~sklearn_ser.AudioWarning`: it lacks the
+        band between half its own rate and half of this one.
+    clip : bool, default=False
+        Whether float waveforms given as arrays may overshoot [-1, 1] the way
+        decoded lossy files do: samples up to ±2 are clipped to [-1, 1]
+        (beyond ±2 they are refused as not scaled to [-1, 1]). Without it an
+        array with a sample outside [-1, 1] is refused, so a wrongly scaled
+        array is caught. Decoded *files* are always treated this way (see the
+        Notes).
     n_jobs : int, default=None
         Number of joblib workers. Inputs are sent to the workers in contiguous
         chunks of similar total length (several items per task), and results
@@ -188,7 +198,9 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     -----
     **Input.** ``X`` is a sequence of audio file paths (``str`` or
     ``os.PathLike``) or a sequence of waveforms, not a mix of both. Files are
-    read with soundfile (any format it supports), integer PCM is scaled to
+    read with soundfile (WAV, FLAC, OGG Vorbis, Opus, MP3, AIFF and the other
+    formats of libsndfile; MP4/M4A, AAC, WMA and WebM are refused with a
+    message naming the format), integer PCM is scaled to
     [-1, 1], several channels are averaged to mono, and other sampling rates
     are resampled to ``sampling_rate``. A waveform is a 1-D array sampled at
     ``sampling_rate``: floats in [-1, 1], or integer PCM scaled by the full
@@ -234,17 +246,26 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     dropped here. Deltas at the first and last two frames use openSMILE's
     edge padding, as in the stock set.
 
+    **Beyond full scale.** Lossy decoders (MP3, Vorbis, Opus) overshoot
+    [-1, 1] by a few per cent on valid recordings, so the samples of a
+    file up to ±2 are clipped to [-1, 1]; a file without such samples gives
+    exactly the features it would without the rule. A recording with more
+    than 0.1 % of its samples at full scale (``|x| >= 0.999``) is a clipped
+    recording: it is used, with an :class:`~sklearn_ser.AudioWarning`. The
+    warnings of one call are gathered, one per kind, naming the inputs.
+
     **Bad input** never reaches openSMILE (which would turn it into silent
-    zeros, wrapped values or a NaN row): wrong types, strings that are not
-    paths, a mix of paths and arrays, and waveforms with NaN/inf samples,
-    float samples outside [-1, 1], a shape that is not 1-D after mix-down,
-    or fewer samples than one 25 ms window raise an error naming the item
-    (``X[i]``) and the sample index at once. Problems that show only when a
-    file is read (missing, unreadable, corrupt, too short, NaN/inf or
-    out-of-range samples in a float file) are collected while the other
-    files are extracted -- and cached when ``memory`` is set -- and then
-    raised together in one :class:`ValueError` naming every bad file; fixing
-    them and calling again extracts only the missing ones.
+    zeros or a NaN row): wrong types, strings that are not paths, a mix of
+    paths and arrays, and waveforms with NaN/inf samples, float samples
+    outside [-1, 1] (or outside ±2 with ``clip=True``), a shape that is not
+    1-D after mix-down, or fewer samples than one 25 ms window raise an
+    error naming the item (``X[i]``) and the sample index at once. Problems
+    that show only when a file is read (missing, unreadable, corrupt, in a
+    format soundfile cannot decode, too short, NaN/inf samples or samples
+    beyond ±2 in a float file) are collected while the other files are
+    extracted -- and cached when ``memory`` is set -- and then raised
+    together in one :class:`ValueError` naming every bad file; fixing them
+    and calling again extracts only the missing ones.
 
     Conventions of openSMILE's IS09 descriptors worth knowing: RMS energy is
     computed on the pre-emphasised, Hamming-windowed frame; F0 is 0 in
@@ -272,15 +293,17 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
 
     _parameter_constraints = {
         "sampling_rate": [Interval(numbers.Integral, 8000, None, closed="left")],
+        "clip": ["boolean"],
         "n_jobs": [None, numbers.Integral],
         "memory": [None, str, os.PathLike, HasMethods(["cache"])],
         "verbose": ["verbose"],
         "audio_column": [str, None],
     }
 
-    def __init__(self, *, sampling_rate=16000, n_jobs=None, memory=None,
-                 verbose=False, audio_column=None):
+    def __init__(self, *, sampling_rate=16000, clip=False, n_jobs=None,
+                 memory=None, verbose=False, audio_column=None):
         self.sampling_rate = sampling_rate
+        self.clip = clip
         self.n_jobs = n_jobs
         self.memory = memory
         self.verbose = verbose
@@ -339,8 +362,20 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             column = self._audio_column_of(X)
             features = self.transform(list(X[column]))
             return frame_with_features(X.drop(columns=[column]), features)
+        features, labelled_notes = self._extract(X)
+        warn_notes(labelled_notes, int(self.sampling_rate), stacklevel=2)
+        return features
+
+    def _extract(self, X):
+        """Features of a sequence of inputs, and the labelled notes of each.
+
+        Returns ``(features, [(label, Notes), ...])``; :meth:`transform`
+        turns the notes into warnings, the command line into a warning per
+        file.
+        """
+        self._validate_params()
         sampling_rate = int(self.sampling_rate)
-        items = check_input(X, sampling_rate)
+        items = check_input(X, sampling_rate, clip=self.clip)
         n_items = len(items)
         memory = check_memory(self.memory)
         n_workers = self._effective_n_jobs()
@@ -371,7 +406,11 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                     bar.update(len(chunk))
         finally:
             bar.close()
-        return self._collect(items, results, memory)
+        entries = self._collect(items, results, memory)
+        labelled = [(describe(index, payload if kind == "path" else None), notes)
+                    for (index, kind, payload, _), (_, notes) in zip(
+                        items, entries, strict=True)]
+        return [feats for feats, _ in entries], labelled
 
     def _audio_column_of(self, X):
         columns = list(X.columns)
@@ -434,7 +473,7 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
 
     @staticmethod
     def _weight(item):
-        _, kind, payload = item
+        _, kind, payload, _ = item
         if kind == "array":
             return payload.nbytes
         try:
@@ -455,7 +494,7 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             raise ValueError(head + "\n  ".join(bad + failed))
         if failed:
             raise RuntimeError("\n".join(failed))
-        return [feats for _, feats in results]
+        return [entry for _, entry in results]
 
 
 # The feature cache names a folder of the machine that extracted: not saved.

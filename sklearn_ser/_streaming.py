@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ._audio import Level, Notes, warn_notes
 from ._opensmile import N_FEATURES
 from ._timeline import (
     _check_chunk,
@@ -102,12 +103,14 @@ class StreamingRecognizer:
                 "feeding it."
             )
         self._w, self._h = _check_window(window, hop, estimator, self._rate)
+        self._clip = bool(extractor.clip)
         self.classes_ = np.asarray(estimator.classes_)
         self._empty = _empty_table(list(self.classes_))
         self._reset()
 
     def _reset(self):
         self._stream = _FrameStream(self._rate)
+        self._level = Level()
         self._frames = np.empty((0, N_FEATURES), dtype=np.float32)
         self._origin = 0       # global index of self._frames[0]
         self._next = 0         # start of the next regular window
@@ -132,7 +135,8 @@ class StreamingRecognizer:
             The segments finished by these samples (columns as
             :func:`predict_timeline`), often empty.
         """
-        x = _check_chunk(chunk, f"chunk (from sample {self.n_samples_})")
+        x = _check_chunk(chunk, f"chunk (from sample {self.n_samples_})",
+                         self._clip, self._level)
         frames = self._stream.push(x)
         if frames.shape[0] == 0:  # most small chunks: nothing new
             return self._empty.copy()
@@ -144,7 +148,9 @@ class StreamingRecognizer:
 
         The last window ends at the end of the stream, like the last window
         of :func:`predict_timeline`. A stream shorter than one window gives
-        no segment at all (an empty table).
+        no segment at all (an empty table). A stream with more than 0.1 % of
+        its samples at full scale (a clipped recording) gives an
+        :class:`~sklearn_ser.AudioWarning` here, once per stream.
 
         Returns
         -------
@@ -152,6 +158,8 @@ class StreamingRecognizer:
             The segments not returned yet (columns as :func:`predict_timeline`).
         """
         self._add(self._stream.finish())
+        warn_notes([("stream", Notes(self._rate, self._level.share))], self._rate,
+                   stacklevel=2)
         try:
             return self._emit(final=True)
         finally:

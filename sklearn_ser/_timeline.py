@@ -20,11 +20,14 @@ from sklearn.utils.validation import check_is_fitted
 from ._audio import (
     AudioFile,
     BadInput,
-    _to_mono_float32,
+    Level,
+    Notes,
     array_blocks,
+    as_waveform,
     check_file,
     frame_params,
     n_frames,
+    warn_notes,
 )
 from ._lld import LLDExtractor
 from ._opensmile import ENGINE, N_FEATURES
@@ -218,31 +221,13 @@ def _check_window(window, hop, estimator, sampling_rate):
     return w, h
 
 
-def _check_chunk(chunk, name):
-    """One piece of a waveform -> mono float32 (no length condition)."""
-    try:
-        x = np.asarray(chunk)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} could not be converted to a numeric array ({exc}); "
-                        "expected a 1-D waveform.") from None
-    if x.dtype.kind not in "iuf":
-        raise TypeError(f"{name} has dtype {x.dtype}; expected a 1-D waveform of "
-                        "floats in [-1, 1] or of integer PCM samples.")
-    if x.ndim == 2 and x.shape[1] > x.shape[0] and x.shape[0] > 0:
-        raise ValueError(
-            f"{name} has shape {x.shape}: more channels than samples; expected "
-            "(n_samples, n_channels), as soundfile.read returns it (transpose with "
-            ".T)."
-        )
-    if x.ndim not in (1, 2) or (x.ndim == 2 and x.shape[1] == 0):
-        raise ValueError(f"{name} has shape {x.shape}; expected a 1-D waveform or an "
-                         "(n_samples, n_channels) array.")
-    if x.shape[0] == 0:
-        return np.empty(0, dtype=np.float32)
-    try:
-        return _to_mono_float32(x, name)
-    except BadInput as exc:
-        raise ValueError(str(exc)) from None
+def _check_chunk(chunk, name, clip=False, level=None):
+    """One piece of a waveform -> mono float32 (no length condition).
+
+    The check of :class:`~sklearn_ser.LLDExtractor` (``as_waveform``), so
+    that every entry point takes and refuses the same arrays.
+    """
+    return as_waveform(chunk, name, clip=clip, level=level)
 
 
 def _check_rate(sampling_rate, extractor_rate):
@@ -261,11 +246,12 @@ def _check_rate(sampling_rate, extractor_rate):
 # ---------------------------------------------------------------------------
 
 
-def _read_frames(audio, sampling_rate, extractor_rate):
-    """Frames of a whole recording and its duration in seconds.
+def _read_frames(audio, sampling_rate, extractor_rate, clip=False):
+    """Frames of a whole recording, its duration in seconds, and its notes.
 
     A file is read in blocks and only its frames are kept; the frames go
-    into one preallocated array.
+    into one preallocated array. ``notes`` is the :class:`Notes` of the
+    audio and ``label`` how messages name it.
     """
     stream = _FrameStream(extractor_rate)
     if isinstance(audio, (str, os.PathLike)):
@@ -277,14 +263,16 @@ def _read_frames(audio, sampling_rate, extractor_rate):
         try:
             check_file(path, label)
             if _too_short(path, extractor_rate):
-                return _stack([]), 0.0
+                return _stack([]), 0.0, None
             source = AudioFile(path, label, extractor_rate)
-            blocks, size = source.blocks(), source.n
+            blocks, size, notes = source.blocks(), source.n, source.notes
         except BadInput as exc:
             raise ValueError(str(exc)) from None
     else:
-        x = _check_chunk(audio, "audio")
+        level = Level()
+        x = _check_chunk(audio, "audio", clip, level)
         rate = _check_rate(sampling_rate, extractor_rate)
+        notes = Notes(rate, level.share)
         if rate != extractor_rate and x.shape[0]:
             from math import gcd
 
@@ -309,7 +297,7 @@ def _read_frames(audio, sampling_rate, extractor_rate):
     if filled != out.shape[0]:  # pragma: no cover - the file changed
         raise ValueError(f"audio: {stream.n_samples} samples were read, "
                          f"{size} expected; the file changed while it was read.")
-    return out, stream.n_samples / extractor_rate
+    return out, stream.n_samples / extractor_rate, notes
 
 
 def _too_short(path, rate):
@@ -479,7 +467,12 @@ def predict_timeline(estimator, audio, *, sampling_rate=None, window=None, hop=N
                          f"{segmentation!r}.")
     rate = int(extractor.sampling_rate)
     w, h = _check_window(window, hop, estimator, rate)
-    frames, duration = _read_frames(audio, sampling_rate, rate)
+    frames, duration, notes = _read_frames(audio, sampling_rate, rate,
+                                           bool(extractor.clip))
+    if notes is not None:
+        label = "audio" if not isinstance(audio, (str, os.PathLike)) \
+            else f"audio ({os.fspath(audio)!r})"
+        warn_notes([(label, notes)], rate, stacklevel=2)
     total = frames.shape[0]
     if total == 0:
         return _empty_table(list(estimator.classes_))

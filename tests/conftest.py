@@ -42,7 +42,7 @@ def bad_files(tmp_path):
     inf[99] = np.inf
     files["inf"] = write(tmp_path / "inf.wav", inf, subtype="FLOAT")
     loud = x.copy()
-    loud[777] = 1.5
+    loud[777] = 40.0
     files["out_of_range"] = write(tmp_path / "loud.wav", loud, subtype="FLOAT")
     files["directory"] = os.fspath(tmp_path)
     return files

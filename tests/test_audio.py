@@ -3,6 +3,7 @@
 import doctest
 import math
 import pathlib
+import warnings
 
 import numpy as np
 import pytest
@@ -117,7 +118,7 @@ def test_2d_numeric_X_is_a_batch_of_waveforms():
                       r"expected at least 400 samples"),
         ("nan", r"sample 1234 is nan; expected finite samples"),
         ("inf", r"sample 99 is inf; expected finite samples"),
-        ("out_of_range", r"sample 777 is 1.5, outside \[-1, 1\]"),
+        ("out_of_range", r"sample 777 is 40.0, outside \[-2, 2\]"),
         ("directory", "is a directory"),
     ],
 )
@@ -228,3 +229,212 @@ def test_read_waveform_mixes_down_and_resamples(tmp_path):
 def test_docstring_examples():
     result = doctest.testmod(audio_module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+# -- beyond full scale: lossy decoders, clipped recordings ----------------------
+
+def _has_format(name):
+    import soundfile as sf
+
+    return name in sf.available_formats()
+
+
+#: (format, subtype, extension, sampling rate of the file): the lossy codecs
+#: soundfile writes, each a real encode/decode round trip.
+LOSSY = [
+    pytest.param("MP3", "MPEG_LAYER_III", "mp3", SR, id="mp3",
+                 marks=pytest.mark.skipif(not _has_format("MP3"),
+                                          reason="libsndfile without MP3")),
+    pytest.param("OGG", "VORBIS", "ogg", SR, id="vorbis"),
+    pytest.param("OGG", "OPUS", "opus", 48000, id="opus",
+                 marks=pytest.mark.skipif(not _has_format("OGG"),
+                                          reason="libsndfile without OGG")),
+]
+
+
+def _loud_speech(sr, seconds=2.0, peak=0.999):
+    """Speech-like audio normalised to ``peak``, as corpora are mastered."""
+    x = speech_like(seconds, seed=3, sr=sr)
+    return peak * x / np.abs(x).max()
+
+
+def _encode(tmp_path, fmt, subtype, ext, sr, x):
+    import soundfile as sf
+
+    path = tmp_path / f"loud.{ext}"
+    sf.write(path, x, sr, format=fmt, subtype=subtype)
+    return str(path)
+
+
+@pytest.mark.parametrize("fmt, subtype, ext, sr", LOSSY)
+def test_decoder_overshoot_of_a_lossy_file_is_clipped_not_refused(
+        tmp_path, fmt, subtype, ext, sr):
+    import soundfile as sf
+
+    path = _encode(tmp_path, fmt, subtype, ext, sr, _loud_speech(sr))
+    decoded, _ = sf.read(path, dtype="float32")
+    assert np.abs(decoded).max() > 1.0  # the decoder overshoots full scale
+    good = write(tmp_path / "good.wav", speech_like(0.5, sr=sr), sr)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", audio_module.AudioWarning)  # not clipped
+        feats = LLDExtractor(sampling_rate=sr).transform([good, path])
+    assert np.isfinite(feats[1]).all()
+    # the decoded samples clipped to [-1, 1] by hand (decoding in blocks can
+    # differ from one whole read in the last bit)
+    clipped = np.clip(decoded, -1, 1)
+    [expected] = LLDExtractor(sampling_rate=sr).transform([clipped])
+    np.testing.assert_allclose(feats[1], expected, rtol=1e-4, atol=1e-3)
+
+
+def test_files_without_overshoot_give_the_features_of_their_samples(tmp_path):
+    import soundfile as sf
+
+    from sklearn_ser._opensmile import ENGINE
+
+    for subtype in ("PCM_16", "FLOAT"):
+        path = write(tmp_path / f"a_{subtype}.wav", speech_like(1.2, seed=5),
+                     subtype=subtype)
+        x, _ = sf.read(path, dtype="float32")
+        [feats] = LLDExtractor().transform([path])
+        np.testing.assert_array_equal(feats, ENGINE.extract([x], SR, len(x)))
+
+
+def test_float_file_far_beyond_full_scale_is_refused(tmp_path):
+    x = speech_like(1.0)
+    x[50] = 2.5  # not decoder overshoot: int16 values stored as floats look so
+    path = write(tmp_path / "scaled.wav", x, subtype="FLOAT")
+    with pytest.raises(ValueError, match=r"sample 50 is 2.5, outside \[-2, 2\].*"
+                                         "divide them by 32768"):
+        LLDExtractor().transform([path])
+
+
+def test_arrays_beyond_full_scale_need_clip(tmp_path):
+    x = speech_like(1.0) * 0.95
+    x[100] = 1.02
+    with pytest.raises(ValueError, match=r"sample 100 is 1.02, outside \[-1, 1\]"
+                                         r".*LLDExtractor\(clip=True\)"):
+        LLDExtractor().transform([x])
+    [got] = LLDExtractor(clip=True).transform([x])
+    [expected] = LLDExtractor().transform([np.clip(x, -1, 1)])
+    np.testing.assert_array_equal(got, expected)
+    x[200] = 3.0  # beyond decoder overshoot: refused even with clip=True
+    with pytest.raises(ValueError, match=r"sample 200 is 3.0, outside \[-2, 2\]"):
+        LLDExtractor(clip=True).transform([x])
+
+
+def test_clip_is_validated():
+    with pytest.raises(ValueError, match="clip"):
+        LLDExtractor(clip="yes").transform([speech_like(0.5)])
+
+
+def test_a_clipped_recording_warns_once_naming_the_files(tmp_path):
+    clean = write(tmp_path / "clean.wav", _loud_speech(SR))
+    clipped = [write(tmp_path / f"clipped{i}.wav",
+                     np.clip(4 * _loud_speech(SR), -1, 1)) for i in range(2)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        LLDExtractor().transform([clean, *clipped])
+    audio = [w for w in caught if issubclass(w.category, audio_module.AudioWarning)]
+    assert len(audio) == 1
+    message = str(audio[0].message)
+    assert message.startswith("2 of 3 inputs are clipped recordings")
+    assert "clipped0.wav" in message and "clipped1.wav" in message
+    assert "clean.wav" not in message
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", audio_module.AudioWarning)
+        LLDExtractor().transform([clean])
+
+
+@pytest.mark.parametrize("fmt, subtype, ext, sr", LOSSY)
+def test_a_clipped_recording_through_a_lossy_codec_warns(tmp_path, fmt, subtype,
+                                                          ext, sr):
+    x = np.clip(4 * _loud_speech(sr), -1, 1)
+    path = _encode(tmp_path, fmt, subtype, ext, sr, x)
+    with pytest.warns(audio_module.AudioWarning, match=r"of the samples at full "
+                                                       "scale: a clipped recording"):
+        LLDExtractor(sampling_rate=sr).transform([path])
+
+
+def test_clipped_share_of_integer_pcm_counts_the_extremes():
+    x = np.zeros(16000, np.int16)
+    x[::100] = 32767
+    x[1::100] = -32768  # 2 % at full scale
+    with pytest.warns(audio_module.AudioWarning, match=r"X\[0\]: 2.0% of the "
+                                                       "samples at full scale"):
+        LLDExtractor().transform([x])
+
+
+# -- formats ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt, subtype, ext, sr", [
+    pytest.param("WAV", "PCM_16", "wav", SR, id="wav-pcm16"),
+    pytest.param("WAV", "PCM_24", "wav", SR, id="wav-pcm24"),
+    pytest.param("WAV", "FLOAT", "wav", SR, id="wav-float"),
+    pytest.param("WAV", "ULAW", "wav", 8000, id="wav-ulaw"),
+    pytest.param("FLAC", "PCM_16", "flac", SR, id="flac"),
+    pytest.param("AIFF", "PCM_16", "aiff", SR, id="aiff"),
+    *LOSSY,
+])
+def test_each_readable_format_is_read(tmp_path, fmt, subtype, ext, sr):
+    x = speech_like(1.5, seed=2, sr=sr) * 0.8
+    path = _encode(tmp_path, fmt, subtype, ext, sr, x)
+    [feats] = LLDExtractor(sampling_rate=sr).transform([path])
+    # lossy codecs add or drop a few milliseconds
+    assert abs(feats.shape[0] - audio_module.n_frames(len(x), sr)) <= 5
+    assert np.isfinite(feats).all()
+    # the same speech as the signal before encoding: the same median energy
+    [ref] = LLDExtractor(sampling_rate=sr).transform([x])
+    energy = 1
+    assert np.median(feats[:, energy]) == pytest.approx(np.median(ref[:, energy]),
+                                                        rel=0.2)
+
+
+@pytest.mark.parametrize("head, name", [
+    (b"\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00", "an MP4/M4A container"),
+    (b"\xff\xf1\x50\x80\x02\x1f\xfc" + bytes(32), "an AAC stream"),
+    (b"\x1aE\xdf\xa3" + bytes(32), "a Matroska/WebM container"),
+    (b"0&\xb2u\x8ef\xcf\x11" + bytes(32), "an ASF container"),
+    (b"#!AMR\n" + bytes(32), "an AMR file"),
+])
+def test_an_unreadable_container_is_named(tmp_path, head, name):
+    path = tmp_path / "clip.m4a"
+    path.write_bytes(head + bytes(2000))
+    with pytest.raises(ValueError, match=rf"X\[0\] .*clip.m4a.*: {name}.*does not "
+                                         "decode; readable are WAV"):
+        LLDExtractor().transform([str(path)])
+
+
+# -- narrowband audio ---------------------------------------------------------------
+
+def test_narrowband_file_warns_once_per_call_naming_the_files(tmp_path):
+    wide = write(tmp_path / "wide.wav", speech_like(1.0))
+    narrow = [write(tmp_path / f"phone{i}.wav", speech_like(1.0, sr=8000), 8000)
+              for i in range(3)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        LLDExtractor().transform([wide, *narrow])
+    audio = [str(w.message) for w in caught
+             if issubclass(w.category, audio_module.AudioWarning)]
+    assert len(audio) == 1
+    assert audio[0].startswith("3 of 4 inputs are sampled below the features' "
+                               "16000 Hz")
+    assert all(f"phone{i}.wav" in audio[0] for i in range(3))
+    assert "wide.wav" not in audio[0]
+    assert "no frequencies above 4000 Hz" in audio[0]
+    with pytest.warns(audio_module.AudioWarning,
+                      match=r"X\[0\] .*phone0.wav.*: sampled at 8000 Hz"):
+        LLDExtractor().transform([narrow[0]])
+    # at the file's own rate it is not narrowband
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", audio_module.AudioWarning)
+        LLDExtractor(sampling_rate=8000).transform([narrow[0]])
+        LLDExtractor().transform([write(tmp_path / "w48.wav",
+                                        speech_like(1.0, sr=48000), 48000)])
+
+
+def test_notes_survive_the_feature_cache(tmp_path):
+    narrow = write(tmp_path / "phone.wav", speech_like(1.0, sr=8000), 8000)
+    lld = LLDExtractor(memory=tmp_path / "cache")
+    for _ in range(2):  # extracted, then read from the cache
+        with pytest.warns(audio_module.AudioWarning, match="sampled at 8000 Hz"):
+            lld.transform([narrow])

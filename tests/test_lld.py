@@ -81,7 +81,7 @@ def test_any_joblib_backend_and_chunked_tasks(wav_files, monkeypatch):
     original = lld_module._process_chunk
 
     def spy(items, sampling_rate, memory):
-        chunks.append([index for index, _, _ in items])
+        chunks.append([index for index, *_ in items])
         return original(items, sampling_rate, memory)
 
     monkeypatch.setattr(lld_module, "_process_chunk", spy)

@@ -90,11 +90,30 @@ CASES = [
          "scaled by 1/2**31; same features as the float waveform", HANDLED),
     Case("lld-out-of-range-array", "LLDExtractor",
          "float waveform with samples outside [-1, 1]",
-         "``ValueError`` naming ``X[i]``, the first bad sample index and value",
-         ERROR),
+         "``ValueError`` naming ``X[i]``, the first bad sample index and value, "
+         "and ``clip=True`` (which clips samples up to +-2)", ERROR),
     Case("lld-out-of-range-file", "LLDExtractor",
-         "float WAV file with samples outside [-1, 1]",
+         "float WAV file with samples beyond +-2 (not scaled to [-1, 1])",
          "``ValueError`` naming the file, sample index and value", ERROR),
+    Case("lld-decoder-overshoot", "LLDExtractor / predict_timeline / sklearn-ser "
+         "predict",
+         "MP3, Vorbis or Opus file whose decoded samples overshoot [-1, 1] by a "
+         "few per cent",
+         "samples up to +-2 clipped to [-1, 1]; no warning unless the "
+         "recording is clipped", HANDLED),
+    Case("lld-clipped-recording", "LLDExtractor / predict_timeline / "
+         "StreamingRecognizer",
+         "recording with more than 0.1 % of its samples at full scale",
+         "used, with one ``AudioWarning`` per call naming the inputs and their "
+         "share at full scale", HANDLED),
+    Case("lld-unreadable-container", "LLDExtractor",
+         "MP4/M4A (AAC), ADTS AAC, WMA, WebM or AMR file",
+         "``ValueError`` naming the file, its format and the readable formats",
+         ERROR),
+    Case("timeline-int64-array", "predict_timeline / StreamingRecognizer",
+         "``int64`` waveform (or a float waveform outside [-1, 1])",
+         "the ``TypeError`` (``ValueError``) of ``LLDExtractor``: one input "
+         "check for every entry point", ERROR),
     Case("lld-nan-array", "LLDExtractor", "waveform with a NaN sample",
          "``ValueError`` naming ``X[i]`` and the sample index", ERROR),
     Case("lld-inf-array", "LLDExtractor", "waveform with an inf sample",
@@ -108,7 +127,8 @@ CASES = [
     Case("lld-channels-first", "LLDExtractor", "``(2, n_samples)`` waveform",
          "``ValueError`` naming ``X[i]`` and its shape, suggesting ``.T``", ERROR),
     Case("lld-8khz-file", "LLDExtractor", "8 kHz WAV file",
-         "resampled to 16 kHz (``resample_poly``); documented frame count", HANDLED),
+         "resampled to 16 kHz (``resample_poly``); documented frame count; one "
+         "``AudioWarning`` per call naming the narrowband files", HANDLED),
     Case("lld-44khz-file", "LLDExtractor", "44.1 kHz WAV file",
          "resampled to 16 kHz (``resample_poly``); documented frame count", HANDLED),
     Case("lld-8khz-array", "LLDExtractor", "8 kHz waveform, ``sampling_rate=8000``",
@@ -365,7 +385,7 @@ def audio(tmp_path_factory):
     files["10ms"] = d / "10ms.wav"
     sf.write(files["10ms"], x[:160], SR)
     files["oor"] = d / "loud.wav"
-    sf.write(files["oor"], 3 * x, SR, subtype="FLOAT")
+    sf.write(files["oor"], 10 * x, SR, subtype="FLOAT")  # beyond decoder overshoot
     bad = x.copy()
     bad[1234] = np.nan
     files["nan"] = d / "nan.wav"
@@ -433,9 +453,9 @@ def _extract(X, **params):
 def test_bad_audio_files(audio, name, reason):
     path = audio["good"].parent if name == "directory" else audio[name]
     if name == "oor":
-        x = 3 * _voice()
-        first = int(np.flatnonzero(np.abs(x) > 1)[0])
-        reason = f"sample {first} is {x[first]}, outside [-1, 1]"
+        x = 10 * _voice()
+        first = int(np.flatnonzero(np.abs(x) > 2)[0])  # beyond decoder overshoot
+        reason = f"sample {first} is {x[first]}, outside [-2, 2]"
     with pytest.raises(ValueError) as info:
         _extract([audio["good"], path])
     message = str(info.value)
@@ -472,6 +492,8 @@ def test_bad_waveforms(case):
         bad = 4 * x
         first = int(np.flatnonzero(np.abs(bad) > 1)[0])
         reason = f"X[1]: sample {first} is {bad[first]}, outside [-1, 1]"
+        with pytest.raises(ValueError, match=r"outside \[-2, 2\]"):
+            _extract([x, 8 * x], clip=True)  # beyond overshoot even with clip
     elif case in ("nan", "inf"):
         bad = x.copy()
         bad[777] = np.nan if case == "nan" else np.inf
@@ -514,10 +536,16 @@ def test_stereo_is_mixed_down(tmp_path):
 @covers("lld-8khz-file", "lld-44khz-file")
 @pytest.mark.parametrize("rate", [8000, 44100])
 def test_other_sampling_rates_are_resampled(tmp_path, rate):
+    from sklearn_ser import AudioWarning
+
     path = tmp_path / f"{rate}.wav"
     x = _voice(seconds=1.3, sr=rate)
     sf.write(path, x, rate, subtype="FLOAT")
-    [got] = _extract([path])
+    if rate < SR:
+        with pytest.warns(AudioWarning, match=f"sampled at {rate} Hz"):
+            [got] = _extract([path])
+    else:
+        [got] = _extract([path])
     n16 = -(-x.size * SR // rate)  # ceil, as documented
     assert got.shape == (n_frames(n16), 32)
     g = np.gcd(rate, SR)
@@ -527,6 +555,60 @@ def test_other_sampling_rates_are_resampled(tmp_path, rate):
     # the pitch survives the resampling (ignoring the rate would move the 180 Hz
     # tone to 90 Hz or 496 Hz)
     assert abs(np.median(got[:, 0]) - 180) < 0.1 * 180
+
+
+@covers("lld-decoder-overshoot", "lld-clipped-recording")
+@pytest.mark.parametrize("subtype", ["VORBIS", "MPEG_LAYER_III"])
+def test_decoder_overshoot_is_clipped_and_clipping_warns(tmp_path, subtype):
+    from sklearn_ser import AudioWarning
+
+    if subtype.startswith("MPEG") and "MP3" not in sf.available_formats():
+        pytest.skip("libsndfile without MP3")
+    fmt = "OGG" if subtype == "VORBIS" else "MP3"
+    x = _voice(seconds=2.0)
+    loud = tmp_path / f"loud.{fmt.lower()}"
+    sf.write(loud, 0.999 * x / np.abs(x).max(), SR, format=fmt, subtype=subtype)
+    assert np.abs(sf.read(loud)[0]).max() > 1
+    [feats] = _extract([loud])
+    assert np.isfinite(feats).all()
+    clipped = tmp_path / f"clipped.{fmt.lower()}"
+    sf.write(clipped, np.clip(8 * x, -1, 1), SR, format=fmt, subtype=subtype)
+    with pytest.warns(AudioWarning, match=r"clipped.*: \d+\.\d% of the samples at "
+                                          "full scale"):
+        _extract([clipped])
+
+
+@covers("lld-unreadable-container")
+def test_unreadable_container_is_named(tmp_path):
+    path = tmp_path / "voice.m4a"
+    path.write_bytes(b"\x00\x00\x00\x1cftypM4A " + bytes(3000))
+    with pytest.raises(ValueError, match=r"X\[0\] .*voice.m4a.*: an MP4/M4A "
+                                         r"container \(AAC or ALAC audio\)"):
+        _extract([path])
+
+
+@covers("timeline-int64-array")
+def test_timeline_and_stream_check_arrays_as_the_extractor(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_ser import (
+        StreamingRecognizer,
+        make_baseline_pipeline,
+        predict_timeline,
+    )
+
+    data = make_emotional_speech(n_samples=16, n_sessions=2, random_state=0)
+    pipe = make_baseline_pipeline(LogisticRegression()).fit(list(data.data),
+                                                            data.target)
+    pcm = np.round(_voice() * 32767).astype(np.int64)
+    for call in (lambda x: predict_timeline(pipe, x),
+                 lambda x: StreamingRecognizer(pipe).feed(x),
+                 lambda x: _extract([x])):
+        with pytest.raises(TypeError, match="has dtype int64; integer waveforms "
+                                            "are taken as PCM only"):
+            call(pcm)
+        with pytest.raises(ValueError, match=r"outside \[-1, 1\]"):
+            call(4 * _voice())
 
 
 @covers("lld-8khz-array")
