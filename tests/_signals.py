@@ -43,3 +43,46 @@ def stock_is09(x_int16):
     deltas = opensmile.Smile(opensmile.FeatureSet.IS09,
                              opensmile.FeatureLevel.LowLevelDescriptors_Deltas)
     return lld.process_signal(x, SR), deltas.process_signal(x, SR)
+
+
+def music_like(seconds=3.0, seed=0, sr=SR):
+    """A melody: harmonic notes of 0.2-0.5 s from a pentatonic scale, each
+    with a sharp attack and an exponential decay (a plucked instrument)."""
+    rng = np.random.default_rng(seed)
+    scale = 220 * 2 ** (np.array([0, 2, 4, 7, 9, 12, 14, 16]) / 12)
+    notes, n = [], 0
+    while n < seconds * sr:
+        t = np.arange(int(rng.uniform(0.2, 0.5) * sr)) / sr
+        f0 = rng.choice(scale)
+        note = sum(np.sin(2 * np.pi * k * f0 * t) / k for k in range(1, 7))
+        notes.append(note * np.exp(-4 * t) * np.minimum(1, t / 0.01))
+        n += len(t)
+    x = np.concatenate(notes)[:int(seconds * sr)]
+    return 0.3 * x / np.abs(x).max()
+
+
+def with_noise(x, snr_db, seed=0, kind="white"):
+    """``x`` plus white (or pink) Gaussian noise at ``snr_db`` below the power
+    of its active part (the frames within 40 dB of its loudest)."""
+    rng = np.random.default_rng(seed)
+    x = np.asarray(x, dtype=np.float64)
+    frames = x[:len(x) // 160 * 160].reshape(-1, 160)
+    power = (frames ** 2).mean(axis=1)
+    active = power > power.max() * 1e-4
+    noise = rng.standard_normal(len(x))
+    if kind == "pink":
+        spectrum = np.fft.rfft(noise)
+        spectrum /= np.sqrt(np.maximum(np.arange(len(spectrum)), 1))
+        noise = np.fft.irfft(spectrum, len(x))
+    noise *= np.sqrt(power[active].mean() / 10 ** (snr_db / 10) / (noise ** 2).mean())
+    return np.clip(x + noise, -1, 1)
+
+
+REAL_SPEECH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
+                           "real_speech")
+
+
+def real_speech():
+    """Paths of the real speech fixtures (see data/real_speech/README.md)."""
+    return sorted(os.path.join(REAL_SPEECH, name) for name in os.listdir(REAL_SPEECH)
+                  if name.endswith(".wav"))

@@ -309,8 +309,30 @@ def test_predict_warns_on_non_speech(model_file, test_files, capsys):
     assert main(["predict", str(model_file), test_files["silence"],
                  test_files["tone"]]) == 0
     err = capsys.readouterr().err
-    assert f"warning: {test_files['silence']}: no voiced frame" in err
-    assert f"warning: {test_files['tone']}: a steady tone (pitch 2" in err
+    assert f"warning: {test_files['silence']}: silence (no frame louder" in err
+    assert f"warning: {test_files['tone']}: no speech found" in err
+
+
+def test_predict_reads_lossy_files_and_warns_on_narrowband(model_file, tmp_path,
+                                                           capsys):
+    import soundfile as sf
+
+    from ._signals import real_speech
+
+    [path] = [p for p in real_speech() if p.endswith("vm-nonumber.wav")]
+    x, rate = sf.read(path, dtype="float32")
+    x = 0.999 * x / np.abs(x).max()  # mastered to full scale
+    ogg = tmp_path / "real.ogg"
+    sf.write(ogg, x, rate, format="OGG", subtype="VORBIS")
+    assert np.abs(sf.read(ogg)[0]).max() > 1  # the decoder overshoots
+    assert main(["predict", "--format", "json", str(model_file), str(ogg)]) == 0
+    captured = capsys.readouterr()
+    [record] = json.loads(captured.out)
+    assert record["warnings"] == [
+        "sampled at 8000 Hz, so no frequencies above 4000 Hz; the features span "
+        "up to 8000 Hz, so the band between is missing (e.g. telephone audio "
+        "given to a model of wideband speech)"]
+    assert f"warning: {ogg}: sampled at 8000 Hz" in captured.err
 
 
 def test_model_file_mode_follows_the_umask(model_file):

@@ -20,6 +20,7 @@ from sklearn_ser import (
     make_ser_pipeline,
     predict_timeline,
 )
+from sklearn_ser._audio import AudioWarning
 from sklearn_ser._opensmile import FEATURE_NAMES
 from sklearn_ser._speech import speech_regions
 from sklearn_ser._timeline import _FrameStream
@@ -183,7 +184,7 @@ def test_features_are_computed_once_and_classified_together(
 
 def test_frames_equal_the_extractor_on_the_whole_recording(recording):
     rec, _ = recording
-    frames, duration = timeline_module._read_frames(rec, None, SR)
+    frames, duration, _ = timeline_module._read_frames(rec, None, SR)
     [whole] = LLDExtractor().transform([rec])
     assert frames.shape == whole.shape
     assert duration == pytest.approx(len(rec) / SR)
@@ -408,11 +409,13 @@ def test_files_are_read_like_the_extractor(baseline, recording, tmp_path):
     mono = predict_timeline(baseline, 0.75 * rec, window=2.0, segmentation="fixed")
     assert_same_segments(from_stereo, mono)
     low = resample_poly(rec, 1, 2).astype(np.float32)
-    from_8k = predict_timeline(baseline, write(tmp_path / "low.wav", low, sr=8000,
-                                               subtype="FLOAT"),
-                               window=2.0, segmentation="fixed")
-    from_array = predict_timeline(baseline, low, sampling_rate=8000, window=2.0,
-                                  segmentation="fixed")
+    with pytest.warns(AudioWarning, match="sampled at 8000 Hz"):
+        from_8k = predict_timeline(baseline, write(tmp_path / "low.wav", low,
+                                                   sr=8000, subtype="FLOAT"),
+                                   window=2.0, segmentation="fixed")
+    with pytest.warns(AudioWarning, match="sampled at 8000 Hz"):
+        from_array = predict_timeline(baseline, low, sampling_rate=8000,
+                                      window=2.0, segmentation="fixed")
     assert_same_segments(from_8k, from_array)
     assert from_8k["end"].iloc[-1] == pytest.approx(8.0, abs=0.02)
 
@@ -432,7 +435,7 @@ def test_bad_audio(baseline, tmp_path):
     with pytest.raises(ValueError, match="sampling_rate must be a positive"):
         predict_timeline(baseline, np.zeros(SR), sampling_rate=0)
     x = np.zeros(SR, np.float32)
-    x[5] = 1.5
+    x[5] = 40.0
     sf.write(tmp_path / "loud.wav", x, SR, subtype="FLOAT")
     with pytest.raises(ValueError, match="loud.wav.*sample 5.*outside"):
         predict_timeline(baseline, tmp_path / "loud.wav")
@@ -473,3 +476,86 @@ def test_timeline_agrees_with_predict_on_the_utterances():
     agree = np.mean([a == b for a, b in zip(majority_labels(table, spans), alone,
                                             strict=True)])
     assert agree >= 0.8
+
+
+def test_timeline_follows_utterances_separated_by_short_pauses():
+    """Utterances 0.3-0.5 s apart: each is classified as itself (the segments
+    follow the speech regions, none straddles two utterances)."""
+    data = make_emotional_speech(64, n_sessions=2, random_state=0)
+    params = dict(TINY_NET, max_epochs=10, hidden_units=16, lstm_units=8)
+    pipe = make_ser_pipeline("mean", n_frames=300, **params).fit(
+        list(data.data[:48]), data.target[:48])
+    utterances = list(data.data[48:64])
+    rng = np.random.default_rng(3)
+    rec, spans = assemble(utterances, rng.uniform(0.3, 0.5, len(utterances)))
+    table = predict_timeline(pipe, rec)
+    for start, end in zip(table["start"], table["end"], strict=True):
+        assert sum(min(b, end) - max(a, start) > 0.05 for a, b in spans) <= 1
+    alone = pipe.predict(utterances)
+    agree = np.mean([a == b for a, b in zip(majority_labels(table, spans), alone,
+                                            strict=True)])
+    assert agree >= 0.8
+
+
+def test_timeline_finds_speech_where_predict_sees_speech(baseline, tmp_path):
+    """The two tools share one detector: every real clip that the predict check
+    passes has a timeline segment, also in noise."""
+    from sklearn_ser._speech import speech_problem
+
+    from ._signals import real_speech, with_noise
+
+    for path in real_speech():
+        with pytest.warns(AudioWarning, match="sampled at 8000 Hz"):
+            [frames] = LLDExtractor().transform([path])
+        assert speech_problem(frames) is None
+        with pytest.warns(AudioWarning, match="sampled at 8000 Hz"):
+            assert not predict_timeline(baseline, path).empty
+        x, rate = sf.read(path, dtype="float32")
+        noisy = write(tmp_path / "noisy.wav", with_noise(x, 10, seed=4), sr=rate)
+        with pytest.warns(AudioWarning):
+            assert not predict_timeline(baseline, noisy).empty
+
+
+def test_narrowband_and_clipped_audio_warn_once(baseline, recording, tmp_path):
+    rec = recording[0][:4 * SR]
+    low = resample_poly(rec, 1, 2).astype(np.float32)
+    path = write(tmp_path / "phone.wav", low, sr=8000)
+    for audio, kwargs in ((path, {}), (low, {"sampling_rate": 8000})):
+        with pytest.warns(AudioWarning, match="sampled at 8000 Hz") as caught:
+            predict_timeline(baseline, audio, **kwargs)
+        assert sum(issubclass(w.category, AudioWarning) for w in caught) == 1
+    clipped = np.clip(rec * 50, -1, 1)
+    with pytest.warns(AudioWarning, match="at full scale: a clipped recording"):
+        predict_timeline(baseline, clipped)
+    recognizer = StreamingRecognizer(baseline, window=2.0)
+    recognizer.feed(clipped)
+    with pytest.warns(AudioWarning, match="stream: .* a clipped recording"):
+        recognizer.flush()
+
+
+def test_every_entry_point_takes_and_refuses_the_same_arrays(baseline, recording):
+    """One input check: LLDExtractor, predict_timeline and StreamingRecognizer."""
+    rec = recording[0][:2 * SR]
+    wide = rec.astype(np.int64)
+    over = rec.astype(np.float64)
+    over[10] = 1.01
+    entries = {
+        "LLDExtractor": lambda x: LLDExtractor().transform([x]),
+        "predict_timeline": lambda x: predict_timeline(baseline, x,
+                                                       segmentation="fixed",
+                                                       window=1.0),
+        "StreamingRecognizer": lambda x: StreamingRecognizer(baseline).feed(x),
+    }
+    for call in entries.values():
+        with pytest.raises(TypeError, match="dtype int64; integer waveforms are "
+                                            "taken as PCM only"):
+            call(wide)
+        with pytest.raises(ValueError, match=r"sample 10 is 1.01.*outside \[-1, 1\]"
+                                             r".*clip=True"):
+            call(over)
+    baseline.steps[0][1].set_params(clip=True)  # the extractor's clip applies
+    try:
+        predict_timeline(baseline, over, segmentation="fixed", window=1.0)
+        StreamingRecognizer(baseline).feed(over)
+    finally:
+        baseline.steps[0][1].set_params(clip=False)

@@ -24,8 +24,10 @@ def add_parsers(sub):
         "that cannot be read is reported on stderr with its name and the reason, "
         "and the others are still predicted; the exit status is 1 if any file "
         "failed, else 0. Warnings on stderr flag files longer than the model's "
-        "window (only its first n_frames frames are classified) and files "
-        "without speech by the extractor's voicing measure.",
+        "window (only its first n_frames frames are classified), files in which "
+        "the speech detector (the one of 'timeline') finds no speech, clipped "
+        "recordings, and audio sampled below the model's rate (narrowband, e.g. "
+        "8 kHz telephone audio).",
     )
     pr.add_argument("model", metavar="MODEL", help="model file written by 'train'")
     pr.add_argument("files", metavar="FILE", nargs="+", help="audio files")
@@ -77,11 +79,17 @@ def _window_warning(pipe, n):
 
 
 def _extract(pipe, files, failed):
-    """LLDs and warnings of the files that can be read; the others in ``failed``."""
-    from .._voicing import speech_problem
+    """LLDs and warnings of the files that can be read; the others in ``failed``.
+
+    The warnings of a file: what the extractor notes of its audio (clipped,
+    narrowband), a file longer than the model's window, and the speech
+    detector's reason when it finds no speech.
+    """
+    from .._speech import speech_problem
 
     extractor = pipe.steps[0][1]
     names = extractor.get_feature_names_out()
+    rate = int(extractor.sampling_rate)
     good = []
     for f in files:
         if os.path.isdir(f):
@@ -92,12 +100,13 @@ def _extract(pipe, files, failed):
             failed.append((f, "does not exist"))
             continue
         try:
-            frames = extractor.transform([f])[0]
+            [frames], [(_, notes)] = extractor._extract([f])
         except (ValueError, TypeError, OSError, RuntimeError) as exc:
             failed.append((f, _reason(exc, f)))
             continue
-        warnings = [w for w in (_window_warning(pipe, len(frames)),
-                                speech_problem(frames, names)) if w]
+        warnings = [*notes.messages(rate).values(),
+                    *(w for w in (_window_warning(pipe, len(frames)),
+                                  speech_problem(frames, names, rate)) if w)]
         good.append((f, frames, warnings))
     return good
 
