@@ -20,7 +20,9 @@ class TimelineDisplay:
     probability of every class per segment (``kind="probabilities"``, on a
     second y axis, with the predicted labels as a coloured strip on top) or
     the predicted labels as coloured bands (``kind="labels"``); where windows
-    overlap, each segment is drawn until the next one starts. Reference
+    overlap, each segment is drawn until the next one starts, and the time
+    between segments (where the speech detector found no speech) stays
+    empty. Reference
     labels, e.g. the true emotion of each utterance, are drawn as a strip at
     the bottom in the same colours.
 
@@ -151,10 +153,10 @@ class TimelineDisplay:
                                               color=self.colors_[label], lw=0))
             pax = ax.twinx()
             self.proba_ax_ = pax
-            x = np.stack([starts, step_ends], axis=1).ravel()
+            x, where = _steps(starts, step_ends)
             for c, column in zip(classes, table.columns[3:], strict=True):
                 p = table[column].to_numpy(dtype=float)
-                (line,) = pax.plot(x, np.repeat(p, 2), color=self.colors_[c],
+                (line,) = pax.plot(x, _values(p, where), color=self.colors_[c],
                                    label=c, lw=1.5)
                 self.lines_[c] = line
             pax.set_ylim(-0.1, 1.12)
@@ -268,6 +270,28 @@ def _step_ends(starts, ends):
     return out
 
 
+def _steps(starts, step_ends):
+    """x of the step curves: each segment's start and end, a NaN in each gap.
+
+    Returns ``(x, where)``; ``where`` is the segment of each point, -1 for
+    the breaks, so that no line is drawn across the time without segments
+    (no speech found there).
+    """
+    x, where = [], []
+    for k, (s, e) in enumerate(zip(starts.tolist(), step_ends.tolist(),
+                                   strict=True)):
+        if k and s > step_ends[k - 1]:
+            x.append(np.nan)
+            where.append(-1)
+        x += [s, e]
+        where += [k, k]
+    return np.asarray(x, dtype=float), np.asarray(where, dtype=np.int64)
+
+
+def _values(p, where):
+    return np.where(where >= 0, p[np.maximum(where, 0)], np.nan)
+
+
 def _check_timeline(timeline):
     import pandas as pd
 
@@ -339,7 +363,7 @@ def _envelope(audio, sampling_rate, n_points=_ENVELOPE_POINTS):
                         env[b] = max(env[b], float(mono[a:z].max()))
                 pos += len(mono)
         return env, n / rate
-    x = np.abs(_check_chunk(audio, "waveform").astype(np.float64))
+    x = np.abs(_check_chunk(audio, "waveform", clip=True).astype(np.float64))
     n = x.shape[0]
     if n == 0:
         return np.zeros(0), 0.0

@@ -90,3 +90,18 @@ def test_empty_timeline_and_bad_input():
         TimelineDisplay(TABLE, true_labels=[(0, "x")]).plot()
     with pytest.raises(ValueError, match="sampling_rate is required"):
         TimelineDisplay.from_predictions(TABLE, waveform=np.zeros(10))
+
+
+def test_no_line_is_drawn_across_a_gap_without_segments():
+    # two speech regions, nothing found between 3.015 s and 6 s
+    table = pd.DataFrame({"start": [0.0, 1.0, 6.0], "end": [2.015, 3.015, 8.015],
+                          "label": ["ang", "sad", "ang"], "ang": [0.8, 0.3, 0.6],
+                          "sad": [0.2, 0.7, 0.4]})
+    display = TimelineDisplay(table).plot()
+    x = display.lines_["ang"].get_xdata()
+    y = display.lines_["ang"].get_ydata()
+    np.testing.assert_allclose(x, [0, 1, 1, 3.015, np.nan, 6, 8.015])
+    np.testing.assert_allclose(y, [0.8, 0.8, 0.3, 0.3, np.nan, 0.6, 0.6])
+    # the curve has no point inside the gap
+    inside = (x > 3.015) & (x < 6.0)
+    assert not inside.any()
