@@ -22,7 +22,8 @@ class TestFoldSelection(BestEpoch):
 
     Records the score as ``test_wa_ua`` in the history at the end of each
     epoch and keeps the weights of the best epoch in memory, as the
-    classifier's own selection does on its validation split.
+    classifier's own selection does on its validation split; the
+    classifier's ``best_epoch_`` is then the epoch this callback kept.
 
     Parameters
     ----------

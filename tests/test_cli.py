@@ -338,6 +338,8 @@ def test_cuda_on_a_cpu_machine_is_refused_before_any_work(capsys):
 
 
 def test_training_summary_is_readable():
+    from types import SimpleNamespace
+
     from skorch.history import History
 
     from sklearn_ser._cli._common import training_summary
@@ -348,15 +350,18 @@ def test_training_summary_is_readable():
         history.record("epoch", epoch)
         history.record("train_loss", 1.0 / epoch)
         history.record("valid_wa_ua", score)
-    line = training_summary(history, 12.0)
+    line = training_summary(SimpleNamespace(history=history, best_epoch_=2), 12.0)
     assert "3 epochs" in line and "kept epoch 2 of 3" in line
     assert "validation WA+UA 1.600 (scale 0-2" in line
     assert "valid_wa_ua" not in line
+    # the kept epoch is the estimator's best_epoch_, not the history's argmax
+    line = training_summary(SimpleNamespace(history=history, best_epoch_=3), 12.0)
+    assert "kept epoch 3 of 3, validation WA+UA 1.400" in line
     single = History()
     single.new_epoch()
     single.record("epoch", 1)
     single.record("train_loss", 0.5)
-    line = training_summary(single, 1.0)
+    line = training_summary(SimpleNamespace(history=single, best_epoch_=1), 1.0)
     assert "1 epoch," in line and "no validation split, the last epoch" in line
 
 

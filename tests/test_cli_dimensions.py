@@ -243,6 +243,8 @@ def test_timeline_refuses_a_regression_model(regression_model, wavs, capsys):
 
 
 def test_training_summary_of_a_regressor():
+    from types import SimpleNamespace
+
     from skorch.history import History
 
     from sklearn_ser._cli._common import training_summary
@@ -253,7 +255,7 @@ def test_training_summary_of_a_regressor():
         history.record("epoch", epoch)
         history.record("train_loss", 1.0 - score)
         history.record("valid_ccc", score)
-    line = training_summary(history, 3.0)
+    line = training_summary(SimpleNamespace(history=history, best_epoch_=2), 3.0)
     assert "3 epochs" in line and "kept epoch 2 of 3, validation CCC 0.400" in line
     assert "valid_ccc" not in line and "WA" not in line
 
