@@ -13,13 +13,12 @@ import numbers
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from skorch import NeuralNet
 from skorch.utils import to_numpy, to_tensor
 
-from . import _loaders, _paper, _precision, _training
+from . import _compat, _loaders, _paper, _precision, _training
 from ._callbacks import BestEpoch, default_callbacks, kept_epoch
+from ._compat import Interval, StrOptions
 from ._network import NORMALIZATIONS, SERNet
 from ._registry import TORCH_CLASSES
 
@@ -129,7 +128,7 @@ class SERNetMixin(_training.AutoDeviceMixin):
         if scaler is None:
             return super()._step_optimizer(step_fn)
         step_fn()
-        for name in self._optimizers:
+        for name in _compat.optimizer_names(self):
             scaler.step(getattr(self, name + "_"))
         scaler.update()
         return None
@@ -177,14 +176,12 @@ class SERNetMixin(_training.AutoDeviceMixin):
             if fresh:
                 self.initialize()
             else:
-                self._initialize_criterion()
+                _compat.initialize_criterion(self)
             best = dict(self.callbacks_).get("best_epoch")
             if isinstance(best, BestEpoch):
                 best.patience = self.patience  # the value of this call
-            NeuralNet.partial_fit(
-                self, {"x": Xz, "lengths": lengths}, y_fit,
-                _routing_method=routing_method, **fit_params,
-            )
+            _compat.partial_fit(self, {"x": Xz, "lengths": lengths}, y_fit,
+                                routing_method, **fit_params)
         return self
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
@@ -232,7 +229,7 @@ class SERNetMixin(_training.AutoDeviceMixin):
             length`` for ``"mean"``.
         """
         dataset, order, lengths = self._sorted_dataset(X)
-        self._set_training(False)
+        _compat.set_training(self, False)
         chunks = []
         with torch.no_grad(), _precision.autocast(self.precision, self.device):
             for Xi, _ in self.get_iterator(dataset, training=False):

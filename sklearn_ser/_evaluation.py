@@ -5,9 +5,9 @@ from joblib import Parallel, delayed
 from sklearn.base import clone, is_regressor
 from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import GroupKFold
-from sklearn.utils import _safe_indexing, check_consistent_length
-from sklearn.utils.validation import _check_method_params
+from sklearn.utils import check_consistent_length
 
+from ._compat import _check_method_params, _safe_indexing
 from ._training import check_one_type
 from ._validation import is_dataframe
 from .metrics import (

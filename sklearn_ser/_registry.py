@@ -21,6 +21,8 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.dataset import Dataset as SkorchDataset
 from torch.utils.data import DataLoader
 
+from ._compat import validate_params
+
 #: Fitted attributes that skorch rebuilds in ``initialize()`` (the network's
 #: weights are saved separately, the history as JSON).
 SKORCH_ATTRIBUTES = frozenset({
@@ -119,7 +121,7 @@ class Entry:
     def validate_params(self, step):
         """Validate the parameters of ``step`` (TypeError or ValueError)."""
         if self.validate is None:
-            step._validate_params()
+            validate_params(step)
         else:
             self.validate(step)
 

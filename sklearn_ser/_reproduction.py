@@ -10,9 +10,9 @@ reported side by side (``sklearn-ser evaluate --paper-selection``).
 import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import GroupKFold
-from sklearn.utils import _safe_indexing
 
 from ._callbacks import BestEpoch
+from ._compat import _safe_indexing
 from ._evaluation import SessionEvaluation, with_speakers
 from .metrics import wa_ua_score
 
