@@ -20,6 +20,7 @@ import skorch
 # scikit-learn: each known to work from 1.6 (the floor) to 1.9 (tested), see
 # SKLEARN_PRIVATE; the release that brought it in is beside it.
 from sklearn.base import _fit_context  # 1.3
+from sklearn.calibration import _CalibratedClassifier, _SigmoidCalibration  # 0.24
 from sklearn.utils import _safe_indexing  # 0.22
 from sklearn.utils._param_validation import (  # 1.2
     HasMethods,
@@ -41,6 +42,8 @@ __all__ = [
     "Interval",
     "InvalidParameterError",
     "StrOptions",
+    "_CalibratedClassifier",
+    "_SigmoidCalibration",
     "_check_feature_names_in",
     "_check_method_params",
     "_fit_context",
@@ -66,6 +69,9 @@ SKLEARN_PRIVATE = {
     "sklearn.utils.validation._check_feature_names_in": ("1.6", "1.9"),
     "sklearn.utils.validation._check_method_params": ("1.6", "1.9"),
     "sklearn.base.BaseEstimator._validate_params": ("1.6", "1.9"),
+    # the fitted parts of a CalibratedClassifierCV, which model files hold
+    "sklearn.calibration._CalibratedClassifier": ("1.6", "1.9"),
+    "sklearn.calibration._SigmoidCalibration": ("1.6", "1.9"),
 }
 
 

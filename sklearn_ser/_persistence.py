@@ -200,6 +200,7 @@ def save(estimator, path):
         :class:`NeutralStandardScaler`, :class:`SpeakerStandardScaler`,
         :class:`Functionals`, :class:`SERClassifier`,
         :class:`SERRegressor`) or scikit-learn's ``SVC``, ``LinearSVC``,
+        ``CalibratedClassifierCV`` (sigmoid method),
         ``LogisticRegression``, ``Ridge``, ``RidgeCV``,
         ``RidgeClassifier``, ``DummyClassifier``, ``DummyRegressor``,
         ``StandardScaler``, ``MinMaxScaler``, ``VarianceThreshold`` and a

@@ -2,7 +2,7 @@
 
 A step of a saved pipeline that is one of scikit-learn's estimators listed
 in :data:`STEP_CLASSES` (the classifiers, regressors and transformers that
-the library's factories and guides use) is stored as a skops archive, a
+the library's factories, guides and command line use) is stored as a skops archive, a
 member ``sklearn/<step index>.skops`` of the model file. skops stores an
 estimator as JSON (``schema.json``) and numpy arrays (``.npy``), without
 pickle.
@@ -11,8 +11,8 @@ Loading is stricter than skops's own defaults, which trust every
 scikit-learn estimator: before skops reads anything, the archive's members
 are checked (stored, not compressed; only ``schema.json`` and ``.npy``
 files; every array header against its bytes, no object arrays) and every
-type its schema names must be in :data:`STEP_CLASSES` or
-:data:`VALUE_TYPES`, built by one of the node kinds of :data:`NODE_KINDS`;
+type its schema names must be in :data:`STEP_CLASSES`,
+:data:`PART_CLASSES` or :data:`VALUE_TYPES`, built by one of the node kinds of :data:`NODE_KINDS`;
 skops then loads it with exactly that list of trusted types. A pipeline
 step naming any other type (a function, a ``FunctionTransformer``, a
 random state, ...) is refused with a ``ValueError`` that names it.
@@ -26,6 +26,7 @@ import zipfile
 
 import skops
 import skops.io
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.feature_selection import VarianceThreshold
 from sklearn.linear_model import LogisticRegression, Ridge, RidgeClassifier, RidgeCV
@@ -33,8 +34,11 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.svm import SVC, LinearSVC
 
+from ._compat import _CalibratedClassifier, _SigmoidCalibration
+
 #: scikit-learn estimators a model file may hold, by their public name.
 STEP_CLASSES = {
+    "sklearn.calibration.CalibratedClassifierCV": CalibratedClassifierCV,
     "sklearn.dummy.DummyClassifier": DummyClassifier,
     "sklearn.dummy.DummyRegressor": DummyRegressor,
     "sklearn.feature_selection.VarianceThreshold": VarianceThreshold,
@@ -48,6 +52,10 @@ STEP_CLASSES = {
     "sklearn.svm.LinearSVC": LinearSVC,
     "sklearn.svm.SVC": SVC,
 }
+
+#: Classes that such a step holds as fitted parts (those of a fitted
+#: CalibratedClassifierCV with the sigmoid method).
+PART_CLASSES = (_CalibratedClassifier, _SigmoidCalibration)
 
 #: The other types the skops archive of such a step may name: containers,
 #: JSON values, numpy arrays and scalars.
@@ -77,8 +85,8 @@ def _type_name(cls):
 
 def trusted_types():
     """The fully qualified type names a step's archive may name, sorted."""
-    return sorted({_type_name(cls) for cls in STEP_CLASSES.values()}
-                  | set(VALUE_TYPES))
+    classes = [*STEP_CLASSES.values(), *PART_CLASSES]
+    return sorted({_type_name(cls) for cls in classes} | set(VALUE_TYPES))
 
 
 def public_name(step):

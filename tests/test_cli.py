@@ -91,6 +91,51 @@ def test_train_then_predict_json(iemocap_root, tmp_path, capsys):
         assert r["label"] == max(r["probabilities"], key=r["probabilities"].get)
 
 
+@pytest.mark.parametrize("normalization", ["neutral", "speaker"])
+def test_train_baseline_then_predict(iemocap_root, tmp_path, capsys, normalization):
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.svm import SVC
+
+    from sklearn_ser import Functionals, load
+
+    model = tmp_path / "baseline.skser"
+    assert main(["train", "--iemocap", str(iemocap_root), "-o", str(model),
+                 "--model", "baseline", "--normalization", normalization]) == 0
+    out = capsys.readouterr().out
+    assert ("training the functionals baseline (SVM with balanced class weights) "
+            "on 60 utterances") in out
+    assert f"Wrote {model}" in out and "fit done" not in out
+    pipe = load(model)
+    assert isinstance(pipe["functionals"], Functionals)
+    assert type(pipe["classifier"]) is CalibratedClassifierCV
+    assert type(pipe["classifier"].estimator) is SVC
+    wavs = sorted(str(p) for p in iemocap_root.rglob("*.wav"))[:3]
+    argv = ["predict", str(model), *wavs, "--format", "json"]
+    if normalization == "speaker":
+        argv += ["--speaker", "Ses01F"]
+    assert main(argv) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [r["file"] for r in records] == wavs
+    X = wavs
+    if normalization == "speaker":
+        import pandas as pd
+
+        X = pd.DataFrame({"audio": wavs, "speaker": ["Ses01F"] * 3})
+    proba = pipe.predict_proba(X)
+    for r, p in zip(records, proba, strict=True):
+        assert r["label"] in {"ang", "hap", "neu", "sad"}
+        np.testing.assert_allclose(list(r["probabilities"].values()), p, atol=1e-6)
+
+
+def test_train_baseline_refuses_network_options(iemocap_root, tmp_path, capsys):
+    model = tmp_path / "baseline.skser"
+    assert main(["train", "--iemocap", str(iemocap_root), "-o", str(model),
+                 "--model", "baseline", "--epochs", "3", "--lr", "0.1"]) == 1
+    err = capsys.readouterr().err
+    assert "--epochs, --lr set(s) the network's training; --model baseline" in err
+    assert not model.exists()
+
+
 def test_evaluate_writes_per_fold_results(iemocap_root, tmp_path, capsys):
     out = tmp_path / "results"
     assert main(["evaluate", "--iemocap", str(iemocap_root), "--attention", "mean",

@@ -277,3 +277,22 @@ def test_target_names():
     assert target_names(3) == DIMENSIONS
     assert target_names(1) == ["target 0"]
     assert target_names(2) == ["target 0", "target 1"]
+
+
+def test_train_baseline_dimensions_then_predict(iemocap_root, cache, wavs, tmp_path,
+                                                capsys):
+    from sklearn.linear_model import RidgeCV
+
+    from sklearn_ser import load
+
+    model = tmp_path / "ridge.skser"
+    assert main(["train", "--iemocap", str(iemocap_root), "--target", "dimensions",
+                 "--model", "baseline", "-o", str(model), *cache]) == 0
+    assert "training the functionals baseline (RidgeCV) on 40 utterances" in (
+        capsys.readouterr().out)
+    pipe = load(model)
+    assert type(pipe["regressor"]) is RidgeCV
+    assert main(["predict", str(model), *wavs, "--format", "json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    values = np.array([[r["values"][d] for d in DIMENSIONS] for r in records])
+    np.testing.assert_allclose(values, pipe.predict(wavs), atol=1e-6)
