@@ -8,6 +8,7 @@ from sklearn.model_selection import GroupKFold
 from sklearn.utils import check_consistent_length
 
 from ._compat import _check_method_params, _safe_indexing
+from ._json import plain
 from ._training import check_one_type
 from ._validation import is_dataframe
 from .metrics import (
@@ -104,7 +105,7 @@ class SessionEvaluation:
         folds = [
             {
                 "fold": k,
-                "test_groups": [_plain(g) for g in self.test_groups[k]],
+                "test_groups": [plain(g) for g in self.test_groups[k]],
                 "n_test": int(self.n_test[k]),
                 "wa": float(self.wa[k]),
                 "ua": float(self.ua[k]),
@@ -118,14 +119,14 @@ class SessionEvaluation:
             "wa_std": self.wa_std,
             "ua_mean": self.ua_mean,
             "ua_std": self.ua_std,
-            "labels": [_plain(v) for v in self.labels],
+            "labels": [plain(v) for v in self.labels],
             "confusion_matrix": self.confusion_matrix.tolist(),
         }
 
     def __str__(self):
         lines = [f"{'fold':>4}  {'test groups':<14}{'n':>6}{'WA':>8}{'UA':>8}"]
         for k in range(self.n_splits):
-            groups = ",".join(str(_plain(g)) for g in self.test_groups[k])
+            groups = ",".join(str(plain(g)) for g in self.test_groups[k])
             lines.append(
                 f"{k:>4}  {groups:<14}{self.n_test[k]:>6}"
                 f"{self.wa[k]:>8.3f}{self.ua[k]:>8.3f}"
@@ -314,7 +315,7 @@ class RegressionEvaluation:
         folds = [
             {
                 "fold": k,
-                "test_groups": [_plain(g) for g in self.test_groups[k]],
+                "test_groups": [plain(g) for g in self.test_groups[k]],
                 "n_test": int(self.n_test[k]),
                 "ccc": dict(zip(names, map(float, self.ccc[k]), strict=True)),
             }
@@ -332,7 +333,7 @@ class RegressionEvaluation:
         head = "".join(f"{n:>11}" for n in names)
         lines = [f"{'fold':>4}  {'test groups':<14}{'n':>6}{head}   (CCC)"]
         for k in range(self.n_splits):
-            groups = ",".join(str(_plain(g)) for g in self.test_groups[k])
+            groups = ",".join(str(plain(g)) for g in self.test_groups[k])
             values = "".join(f"{v:>11.3f}" for v in self.ccc[k])
             lines.append(f"{k:>4}  {groups:<14}{self.n_test[k]:>6}{values}")
         lines.append(f"{'mean':>4}  {'':<14}{int(self.n_test.sum()):>6}"
@@ -401,10 +402,6 @@ def with_speakers(X, speakers):
     speaker = np.empty(len(items), dtype=object)
     speaker[:] = speakers
     return pd.DataFrame({"audio": audio, "speaker": speaker})
-
-
-def _plain(v):
-    return v.item() if isinstance(v, np.generic) else v
 
 
 def evaluate_sessions(estimator, X, y, groups, *, speakers=None, n_splits=5,

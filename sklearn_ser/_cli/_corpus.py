@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._json import plain
 from .._network import ATTENTIONS
 from .._paper import PAPER_TABLE1
 from . import _dimensions
@@ -223,21 +224,9 @@ def _groups(args, data):
     return groups, n_splits
 
 
-def _jsonable(value):
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return repr(value)
-
-
 def configuration(pipe):
     """Every parameter of the steps of ``pipe``, as JSON values."""
-    return {name: {k: _jsonable(v) for k, v in step.get_params(deep=False).items()}
+    return {name: {k: plain(v) for k, v in step.get_params(deep=False).items()}
             for name, step in pipe.steps}
 
 
@@ -402,7 +391,7 @@ def _write_files(args, about, results, config, header, rows):
     results.csv (``header``, then ``rows``) in the folder of --out."""
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    options = {k: _jsonable(v) for k, v in sorted(vars(args).items()) if k != "func"}
+    options = {k: plain(v) for k, v in sorted(vars(args).items()) if k != "func"}
     with open(out / "results.json", "w") as fh:
         json.dump({**about,
                    "subset": args.subset or ("full" if args.iemocap else None),
