@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from sklearn_ser._cli import build_parser, main
+from sklearn_ser._cli._common import CLIError
 from sklearn_ser._pipeline import recipe_params
 from sklearn_ser.datasets import make_emotional_speech, write_iemocap_layout
 
@@ -452,7 +453,7 @@ def test_multiline_errors_keep_their_details(monkeypatch, capsys):
     import sklearn_ser._cli as cli
 
     def fail(args):
-        raise ValueError("2 of 3 inputs could not be used:\n  a.wav: bad\n  b.wav: worse")
+        raise CLIError("2 of 3 inputs could not be used:\n  a.wav: bad\n  b.wav: worse")
 
     parser = build_parser()
     monkeypatch.setattr(parser, "parse_args",
@@ -462,6 +463,55 @@ def test_multiline_errors_keep_their_details(monkeypatch, capsys):
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "sklearn-ser demo: error: 2 of 3 inputs could not be used:"
     assert err[1:] == ["  a.wav: bad", "  b.wav: worse"]
+
+
+def test_errors_of_the_library_are_one_line_messages(tmp_path, capsys):
+    model = tmp_path / "model.skser"
+    model.write_bytes(b"not a model")
+    assert main(["predict", str(model), "a.wav"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"sklearn-ser predict: error: Model file '{model}' is not "
+                          "a sklearn-ser model file")
+    assert "Traceback" not in err
+
+
+def test_unexpected_exceptions_keep_their_traceback(tmp_path, monkeypatch, capsys):
+    import sklearn_ser._cli._predict as predict
+
+    model = tmp_path / "model.skser"
+    model.write_bytes(b"not a model")
+    monkeypatch.setattr(predict, "check_model_file", lambda path: path + 1)  # a bug
+    with pytest.raises(TypeError, match="can only concatenate str"):
+        main(["predict", str(model), "a.wav"])
+    assert "sklearn-ser predict: unexpected TypeError; this is a bug" in (
+        capsys.readouterr().err)
+
+
+def test_which_exceptions_are_messages_for_the_user(tmp_path):
+    from sklearn_ser import SERClassifier, load
+    from sklearn_ser._cli import user_facing
+    from sklearn_ser._cli._common import positive_int
+    from sklearn_ser._compat import InvalidParameterError
+
+    from ._common import SMALL_NET, toy_3d
+
+    def raised(call, *args):
+        try:
+            call(*args)
+        except Exception as exc:
+            return exc
+        raise AssertionError("no exception")
+
+    (tmp_path / "bad.skser").write_bytes(b"x")
+    assert user_facing(raised(load, tmp_path / "bad.skser"))  # ValueError, raised
+    assert user_facing(raised(load, tmp_path / "absent.skser"))  # an OSError
+    X, y = toy_3d()
+    bad_lr = raised(SERClassifier(**{**SMALL_NET, "lr": -1.0}).fit, X, y)
+    assert isinstance(bad_lr, InvalidParameterError) and user_facing(bad_lr)
+    assert user_facing(CLIError("x"))
+    assert not user_facing(raised(positive_int, None))  # int(None) inside the library
+    assert not user_facing(raised(lambda: {}["a"] + 1))
+    assert not user_facing(ValueError("never raised"))
 
 
 def test_epoch_selection_follows_the_recipe():
