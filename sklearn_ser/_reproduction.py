@@ -13,7 +13,7 @@ from sklearn.model_selection import GroupKFold
 
 from ._callbacks import BestEpoch
 from ._compat import _safe_indexing
-from ._evaluation import SessionEvaluation, with_speakers
+from ._evaluation import SessionEvaluation, kept_epoch, with_speakers
 from .metrics import wa_ua_score
 
 
@@ -82,7 +82,7 @@ def paper_selection_evaluation(pipeline, X, y, groups, *, speakers=None, n_split
     splits = list(GroupKFold(n_splits=n_splits).split(np.zeros(len(y)), y, groups))
     y_pred = np.empty(len(y), dtype=y.dtype)
     fold = np.empty(len(y), dtype=int)
-    test_groups = []
+    test_groups, best_epochs = [], []
     for k, (train, test) in enumerate(splits):
         pipe = clone(pipeline)
         features = pipe[:-1]
@@ -93,8 +93,10 @@ def paper_selection_evaluation(pipeline, X, y, groups, *, speakers=None, n_split
         callbacks.append(("test_fold_selection", TestFoldSelection(X_test, y[test])))
         clf.set_params(validation_fraction=None, callbacks=callbacks)
         clf.fit(X_train, y[train])
+        best_epochs.append(kept_epoch(clf))  # the epoch of the test-fold selection
         y_pred[test] = clf.predict(X_test)
         fold[test] = k
         test_groups.append(np.unique(groups[test]))
     return SessionEvaluation(y_true=y, y_pred=y_pred, fold=fold,
-                             test_groups=test_groups, labels=np.unique(y))
+                             test_groups=test_groups, labels=np.unique(y),
+                             best_epochs=best_epochs)

@@ -148,6 +148,10 @@ def test_evaluate_writes_per_fold_results(iemocap_root, tmp_path, capsys):
     results = json.loads((out / "results.json").read_text())["results"]
     assert set(results) == {"baseline_svm", "mean", "mean_paper_selection"}
     assert len(results["mean"]["folds"]) == 5
+    # the epoch each fold's network kept (one epoch here), none for the SVM
+    assert [f["best_epoch"] for f in results["mean"]["folds"]] == [1] * 5
+    assert [f["best_epoch"] for f in results["mean_paper_selection"]["folds"]] == [1] * 5
+    assert [f["best_epoch"] for f in results["baseline_svm"]["folds"]] == [None] * 5
     rows = (out / "results.csv").read_text().strip().splitlines()
     assert len(rows) == 1 + 3 * 5
 
