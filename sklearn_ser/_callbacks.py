@@ -1,17 +1,25 @@
-"""Training callbacks of the networks: epoch selection and the learning rate."""
+"""Training callbacks of the networks: epoch selection and the learning rate.
 
-import copy
+Both are skorch's own callbacks, subclassed where the networks need a
+different behaviour: :class:`BestEpoch` is
+:class:`skorch.callbacks.EarlyStopping` with ``load_best=True``,
+:class:`CosineSchedule` is :class:`skorch.callbacks.LRScheduler` with
+torch's :class:`~torch.optim.lr_scheduler.LambdaLR`.
+"""
+
 import warnings
 
 import numpy as np
 from skorch.callbacks import (
-    Callback,
+    EarlyStopping,
     EpochScoring,
     EpochTimer,
+    LRScheduler,
     PassthroughScoring,
     PrintLog,
 )
 from skorch.utils import to_numpy
+from torch.optim.lr_scheduler import LambdaLR
 
 from .metrics import concordance_correlation_coefficient, wa_ua_score
 
@@ -37,100 +45,94 @@ def valid_ccc(net, X, y):
                                                outputs.reshape(len(outputs), -1))
 
 
-#: Best-epoch selection of SERClassifier: (history key, score, label).
-WA_UA_SELECTION = ("valid_wa_ua", valid_wa_ua, "validation WA + UA")
+#: Best-epoch selection of SERClassifier: (history key, score).
+WA_UA_SELECTION = ("valid_wa_ua", valid_wa_ua)
 #: Best-epoch selection of SERRegressor.
-CCC_SELECTION = ("valid_ccc", valid_ccc, "validation CCC")
+CCC_SELECTION = ("valid_ccc", valid_ccc)
 
 
-class BestEpoch(Callback):
-    """Keep the weights of the epoch with the best score in memory.
+class BestEpoch(EarlyStopping):
+    """skorch's ``EarlyStopping(load_best=True)`` that skips epochs without the score.
 
-    At the end of each epoch that recorded ``monitor`` in the history, the
-    weights are copied if the score is the best so far (higher is better);
-    when training ends, the best weights are restored. Epochs without the
-    score (e.g. no validation data) are ignored. No checkpoint file is
-    written, so parallel fits cannot clash.
+    Differs from :class:`skorch.callbacks.EarlyStopping` only in that an
+    epoch without ``monitor`` in the history (no validation data) is
+    ignored instead of raising ``KeyError``, and that the copy of the best
+    weights is released once they are restored.
+
+    At the end of each epoch that recorded ``monitor``, the module's weights
+    are copied in memory if the score is higher than every score before it
+    (``threshold=0``); when training ends they are restored. No checkpoint
+    file is written, so parallel fits (``GridSearchCV(n_jobs=...)``) cannot
+    clash.
 
     Parameters
     ----------
     monitor : str
-        Name of the score in the history.
+        Name of the score in the history; higher is better.
     patience : int or None, default=None
-        Stop training after this many epochs without improvement; None
-        trains for all epochs.
-    label : str, default=None
-        How the message printed when training stops (with ``verbose``) names
-        the score; None uses ``monitor``.
+        Stop training after this many scored epochs without improvement;
+        None trains for all epochs.
 
     Attributes
     ----------
-    best_score_ : float
-        The best score so far (``-inf`` before the first).
-    best_epoch_ : int or None
-        Epoch (1-based) of the best score; None before the first.
+    best_epoch_ : int
+        Epoch (1-based) of the best score; 0 while no epoch was scored.
+    best_model_weights_ : dict or None
+        The ``state_dict`` of the best epoch until it is restored.
     """
 
-    def __init__(self, monitor, patience=None, label=None):
-        self.monitor = monitor
-        self.patience = patience
-        self.label = label
-
-    def on_train_begin(self, net, **kwargs):
-        self.best_score_ = -np.inf
-        self.best_epoch_ = None
-        self.misses_ = 0
-        self._best_state = None
+    def __init__(self, monitor, patience=None):
+        super().__init__(monitor=monitor, patience=patience, threshold=0.0,
+                         threshold_mode="abs", lower_is_better=False,
+                         load_best=True)
 
     def on_epoch_end(self, net, **kwargs):
-        if self.monitor not in net.history[-1]:
-            return
-        score = net.history[-1, self.monitor]
-        if score > self.best_score_:
-            self.best_score_ = score
-            self.best_epoch_ = net.history[-1, "epoch"]
-            self.misses_ = 0
-            self._best_state = copy.deepcopy(net.module_.state_dict())
-            return
-        self.misses_ += 1
-        if self.patience is not None and self.misses_ >= self.patience:
-            if net.verbose:
-                print(
-                    f"Stopping: {self.label or self.monitor} has not improved for "
-                    f"{self.misses_} epochs."
-                )
-            raise KeyboardInterrupt
+        if self.monitor in net.history[-1]:
+            super().on_epoch_end(net, **kwargs)
 
     def on_train_end(self, net, **kwargs):
-        if self._best_state is not None:
-            net.module_.load_state_dict(self._best_state)
-        self._best_state = None
+        if self.best_model_weights_ is not None:
+            net.module_.load_state_dict(self.best_model_weights_)
+        self.best_model_weights_ = None
 
 
-class CosineSchedule(Callback):
-    """Cosine decay of the learning rate over the epochs of each ``fit`` call.
+class CosineFactor:
+    """``(1 + cos(pi * k / n_epochs)) / 2``, the cosine decay of epoch ``k``.
 
-    Epoch ``k`` (0-based) of a call that trains ``T = max_epochs`` epochs uses
-    ``lr_k = lr * (1 + cos(pi * k / T)) / 2`` for every parameter group
-    (``lr`` being the group's own learning rate), as
-    :class:`torch.optim.lr_scheduler.CosineAnnealingLR` with ``T_max=T`` and
-    ``eta_min=0`` stepped once per epoch.
+    Parameters
+    ----------
+    n_epochs : int
+        Epochs of the decay.
     """
 
+    def __init__(self, n_epochs):
+        self.n_epochs = n_epochs
+
+    def __call__(self, k):
+        return 0.5 * (1.0 + np.cos(np.pi * k / self.n_epochs))
+
+
+class CosineSchedule(LRScheduler):
+    """skorch's ``LRScheduler`` with a cosine decay over the epochs of each fit call.
+
+    Differs from ``LRScheduler(policy=CosineAnnealingLR, T_max=T)`` in that
+    ``T`` is the net's ``max_epochs`` at each ``fit`` or ``partial_fit`` call,
+    every call starts again from ``lr``, and the rate of epoch ``k`` (0-based)
+    is the closed form ``lr * (1 + cos(pi * k / T)) / 2`` (torch's
+    :class:`~torch.optim.lr_scheduler.LambdaLR` policy; ``CosineAnnealingLR``
+    reaches the same values by a recursive update, up to rounding).
+    """
+
+    def __init__(self):
+        super().__init__(policy=LambdaLR)
+
     def on_train_begin(self, net, **kwargs):
-        self._epoch = 0
-        for group in net.optimizer_.param_groups:
-            group.setdefault("initial_lr", group["lr"])
-
-    def on_epoch_begin(self, net, **kwargs):
-        factor = 0.5 * (1.0 + np.cos(np.pi * self._epoch / net.max_epochs))
-        for group in net.optimizer_.param_groups:
-            group["lr"] = group["initial_lr"] * factor
-        self._epoch += 1
+        self.lr_lambda = CosineFactor(net.max_epochs)
+        self.last_epoch = -1  # a new schedule for each fit call
+        super().on_train_begin(net, **kwargs)
 
 
-def default_callbacks(lr_schedule, monitor="valid_wa_ua", scoring=valid_wa_ua,
-                      label="validation WA + UA"):
+def default_callbacks(lr_schedule, monitor="valid_wa_ua", scoring=valid_wa_ua):
     """The callbacks of a network estimator, as ``[(name, callback), ...]``.
 
     Parameters
@@ -141,8 +143,6 @@ def default_callbacks(lr_schedule, monitor="valid_wa_ua", scoring=valid_wa_ua,
         History key of the validation score that picks the best epoch.
     scoring : callable, default=valid_wa_ua
         ``scoring(net, X_valid, y_valid)``, higher is better.
-    label : str, default="validation WA + UA"
-        How messages name the score.
 
     The estimator sets the ``patience`` of ``"best_epoch"`` at each fit.
     """
@@ -152,6 +152,21 @@ def default_callbacks(lr_schedule, monitor="valid_wa_ua", scoring=valid_wa_ua,
         ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
         ("valid_loss", PassthroughScoring(name="valid_loss")),
         (monitor, EpochScoring(scoring, name=monitor, lower_is_better=False)),
-        ("best_epoch", BestEpoch(monitor=monitor, label=label)),
+        ("best_epoch", BestEpoch(monitor=monitor)),
         ("print_log", PrintLog()),
     ]
+
+
+def kept_epoch(net):
+    """Epoch (1-based) whose weights ``net`` holds once training ends.
+
+    That of the last :class:`~skorch.callbacks.EarlyStopping` with
+    ``load_best=True`` (a :class:`BestEpoch` included) that scored an epoch,
+    since the last one to restore weights wins; else the last epoch.
+    """
+    kept = None
+    for _, callback in getattr(net, "callbacks_", []):
+        if (isinstance(callback, EarlyStopping) and callback.load_best
+                and getattr(callback, "best_epoch_", 0)):
+            kept = int(callback.best_epoch_)
+    return kept if kept is not None else int(net.history[-1, "epoch"])

@@ -2,11 +2,11 @@
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import StrOptions
 from skorch import NeuralNetClassifier
 
-from . import _paper, _training
+from . import _compat, _paper, _training
 from ._callbacks import WA_UA_SELECTION
+from ._compat import StrOptions
 from ._estimator import (
     NETWORK_CONSTRAINTS,
     NETWORK_PARAMETER_CLASSES,
@@ -360,7 +360,7 @@ class SERClassifier(SERNetMixin, NeuralNetClassifier):
             Probabilities (float64) in the order of ``classes_``; each row sums
             to one.
         """
-        return self._network_outputs(X, self._get_predict_nonlinearity())
+        return self._network_outputs(X, _compat.predict_nonlinearity(self))
 
     def predict(self, X):
         """Class labels.

@@ -13,14 +13,12 @@ import numbers
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from skorch import NeuralNet
-from skorch.dataset import unpack_data
 from skorch.utils import to_numpy, to_tensor
 
-from . import _loaders, _paper, _precision, _training
-from ._callbacks import BestEpoch, default_callbacks
+from . import _compat, _loaders, _paper, _precision, _training
+from ._callbacks import BestEpoch, default_callbacks, kept_epoch
+from ._compat import Interval, StrOptions
 from ._network import NORMALIZATIONS, SERNet
 from ._registry import TORCH_CLASSES
 
@@ -54,14 +52,15 @@ NETWORK_CONSTRAINTS = {
 class SERNetMixin(_training.AutoDeviceMixin):
     """The network side of :class:`SERClassifier` and :class:`SERRegressor`.
 
-    A subclass sets ``_selection`` (the validation score and its name, see
+    A subclass sets ``_selection`` (the history key of the validation score
+    and the function that computes it, see
     :func:`~sklearn_ser._callbacks.default_callbacks`) and implements
     ``_encode_target(y, n_samples, fresh)`` (checks ``y``, sets the fitted
     attributes of the target and returns what the loss is computed on) and
     ``_n_outputs()``.
     """
 
-    #: (history key, scoring function, label) of the best-epoch selection.
+    #: (history key, scoring function) of the best-epoch selection.
     _selection = None
 
     def _init_network(self, kwargs, *, criterion, lr, batch_size, max_epochs,
@@ -114,24 +113,22 @@ class SERNetMixin(_training.AutoDeviceMixin):
         with _precision.autocast(precision, self.device):
             return super().infer(x, **fit_params).float()
 
-    def train_step_single(self, batch, **fit_params):
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        loss = super().get_loss(y_pred, y_true, X=X, training=training)
         scaler = getattr(self, "_grad_scaler_", None)
-        if scaler is None:
-            return super().train_step_single(batch, **fit_params)
-        self._set_training(True)
-        Xi, yi = unpack_data(batch)
-        y_pred = self.infer(Xi, **fit_params)
-        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-        # fp16 on CUDA: the gradients that callbacks see are scaled.
-        scaler.scale(loss).backward()
-        return {"loss": loss, "y_pred": y_pred}
+        if training and scaler is not None:
+            # fp16 on CUDA: skorch's training step back-propagates the loss
+            # scaled (the gradients that callbacks see are scaled), while the
+            # value it records is the loss itself.
+            loss = _precision.scale_gradients(loss, scaler)
+        return loss
 
     def _step_optimizer(self, step_fn):
         scaler = getattr(self, "_grad_scaler_", None)
         if scaler is None:
             return super()._step_optimizer(step_fn)
         step_fn()
-        for name in self._optimizers:
+        for name in _compat.optimizer_names(self):
             scaler.step(getattr(self, name + "_"))
         scaler.update()
         return None
@@ -179,20 +176,19 @@ class SERNetMixin(_training.AutoDeviceMixin):
             if fresh:
                 self.initialize()
             else:
-                self._initialize_criterion()
+                _compat.initialize_criterion(self)
             best = dict(self.callbacks_).get("best_epoch")
             if isinstance(best, BestEpoch):
                 best.patience = self.patience  # the value of this call
-            NeuralNet.partial_fit(
-                self, {"x": Xz, "lengths": lengths}, y_fit,
-                _routing_method=routing_method, **fit_params,
-            )
-        self.best_epoch_ = (
-            best.best_epoch_ if isinstance(best, BestEpoch)
-            and best.best_epoch_ is not None
-            else self.history_[-1, "epoch"]
-        )
+            _compat.partial_fit(self, {"x": Xz, "lengths": lengths}, y_fit,
+                                routing_method, **fit_params)
         return self
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        # The net's own hook runs before its callbacks': ``best_epoch_`` is
+        # known when theirs (e.g. a progress report) run.
+        super().on_train_end(net, X=X, y=y, **kwargs)
+        self.best_epoch_ = kept_epoch(self)
 
     def _fit_target(self, y_fit, train, fresh):
         """What the loss sees of ``y`` once the training part is known."""
@@ -233,7 +229,7 @@ class SERNetMixin(_training.AutoDeviceMixin):
             length`` for ``"mean"``.
         """
         dataset, order, lengths = self._sorted_dataset(X)
-        self._set_training(False)
+        _compat.set_training(self, False)
         chunks = []
         with torch.no_grad(), _precision.autocast(self.precision, self.device):
             for Xi, _ in self.get_iterator(dataset, training=False):

@@ -5,9 +5,10 @@ from joblib import Parallel, delayed
 from sklearn.base import clone, is_regressor
 from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import GroupKFold
-from sklearn.utils import _safe_indexing, check_consistent_length
-from sklearn.utils.validation import _check_method_params
+from sklearn.utils import check_consistent_length
 
+from ._compat import _check_method_params, _safe_indexing
+from ._json import plain
 from ._training import check_one_type
 from ._validation import is_dataframe
 from .metrics import (
@@ -43,6 +44,10 @@ class SessionEvaluation:
         Labels and out-of-fold predictions of every sample.
     fold : ndarray of shape (n_samples,)
         Index of the fold in which each sample was tested.
+    best_epochs : list of int or None
+        The epoch whose weights each fold's network kept (its
+        ``best_epoch_``); None for a fold whose estimator has none (e.g. the
+        functionals baseline).
     estimators : list of estimator
         The estimator fitted in each fold; only with
         ``evaluate_sessions(..., return_estimator=True)``.
@@ -51,13 +56,15 @@ class SessionEvaluation:
         ``evaluate_sessions(..., return_estimator=True)``.
     """
 
-    def __init__(self, *, y_true, y_pred, fold, test_groups, labels):
+    def __init__(self, *, y_true, y_pred, fold, test_groups, labels,
+                 best_epochs=None):
         self.y_true = np.asarray(y_true)
         self.y_pred = np.asarray(y_pred)
         self.fold = np.asarray(fold)
         self.test_groups = list(test_groups)
         self.labels = np.asarray(labels)
         n_splits = len(self.test_groups)
+        self.best_epochs = _best_epochs(best_epochs, n_splits)
         wa, ua, cms, n_test = [], [], [], []
         for k in range(n_splits):
             mask = self.fold == k
@@ -104,8 +111,9 @@ class SessionEvaluation:
         folds = [
             {
                 "fold": k,
-                "test_groups": [_plain(g) for g in self.test_groups[k]],
+                "test_groups": [plain(g) for g in self.test_groups[k]],
                 "n_test": int(self.n_test[k]),
+                "best_epoch": self.best_epochs[k],
                 "wa": float(self.wa[k]),
                 "ua": float(self.ua[k]),
                 "confusion_matrix": self.confusion_matrices[k].tolist(),
@@ -118,14 +126,14 @@ class SessionEvaluation:
             "wa_std": self.wa_std,
             "ua_mean": self.ua_mean,
             "ua_std": self.ua_std,
-            "labels": [_plain(v) for v in self.labels],
+            "labels": [plain(v) for v in self.labels],
             "confusion_matrix": self.confusion_matrix.tolist(),
         }
 
     def __str__(self):
         lines = [f"{'fold':>4}  {'test groups':<14}{'n':>6}{'WA':>8}{'UA':>8}"]
         for k in range(self.n_splits):
-            groups = ",".join(str(_plain(g)) for g in self.test_groups[k])
+            groups = ",".join(str(plain(g)) for g in self.test_groups[k])
             lines.append(
                 f"{k:>4}  {groups:<14}{self.n_test[k]:>6}"
                 f"{self.wa[k]:>8.3f}{self.ua[k]:>8.3f}"
@@ -270,17 +278,21 @@ class RegressionEvaluation:
         Targets and out-of-fold predictions of every sample.
     fold : ndarray of shape (n_samples,)
         Index of the fold in which each sample was tested.
+    best_epochs : list of int or None
+        As in :class:`SessionEvaluation`.
     estimators, splits : list
         As in :class:`SessionEvaluation`, with ``return_estimator=True``.
     """
 
-    def __init__(self, *, y_true, y_pred, fold, test_groups, target_names):
+    def __init__(self, *, y_true, y_pred, fold, test_groups, target_names,
+                 best_epochs=None):
         self.y_true = np.asarray(y_true, dtype=np.float64).reshape(len(fold), -1)
         self.y_pred = np.asarray(y_pred, dtype=np.float64).reshape(self.y_true.shape)
         self.fold = np.asarray(fold)
         self.test_groups = list(test_groups)
         self.target_names = np.asarray(target_names)
         n_splits = len(self.test_groups)
+        self.best_epochs = _best_epochs(best_epochs, n_splits)
         self.ccc = np.array([
             concordance_correlation_coefficient(
                 self.y_true[self.fold == k], self.y_pred[self.fold == k],
@@ -314,8 +326,9 @@ class RegressionEvaluation:
         folds = [
             {
                 "fold": k,
-                "test_groups": [_plain(g) for g in self.test_groups[k]],
+                "test_groups": [plain(g) for g in self.test_groups[k]],
                 "n_test": int(self.n_test[k]),
+                "best_epoch": self.best_epochs[k],
                 "ccc": dict(zip(names, map(float, self.ccc[k]), strict=True)),
             }
             for k in range(self.n_splits)
@@ -332,7 +345,7 @@ class RegressionEvaluation:
         head = "".join(f"{n:>11}" for n in names)
         lines = [f"{'fold':>4}  {'test groups':<14}{'n':>6}{head}   (CCC)"]
         for k in range(self.n_splits):
-            groups = ",".join(str(_plain(g)) for g in self.test_groups[k])
+            groups = ",".join(str(plain(g)) for g in self.test_groups[k])
             values = "".join(f"{v:>11.3f}" for v in self.ccc[k])
             lines.append(f"{k:>4}  {groups:<14}{self.n_test[k]:>6}{values}")
         lines.append(f"{'mean':>4}  {'':<14}{int(self.n_test.sum()):>6}"
@@ -401,10 +414,6 @@ def with_speakers(X, speakers):
     speaker = np.empty(len(items), dtype=object)
     speaker[:] = speakers
     return pd.DataFrame({"audio": audio, "speaker": speaker})
-
-
-def _plain(v):
-    return v.item() if isinstance(v, np.generic) else v
 
 
 def evaluate_sessions(estimator, X, y, groups, *, speakers=None, n_splits=5,
@@ -530,21 +539,25 @@ def evaluate_sessions(estimator, X, y, groups, *, speakers=None, n_splits=5,
     y_pred = None
     fold = np.empty(len(y), dtype=int)
     test_groups = []
-    for k, ((_, test), (pred, _)) in enumerate(zip(splits, fitted, strict=True)):
+    for k, ((_, test), (pred, _, _)) in enumerate(zip(splits, fitted,
+                                                      strict=True)):
         if y_pred is None:
             pred = np.asarray(pred)
             y_pred = np.empty((len(y),) + pred.shape[1:], dtype=pred.dtype)
         y_pred[test] = pred
         fold[test] = k
         test_groups.append(np.unique(groups[test]))
+    best_epochs = [epoch for _, _, epoch in fitted]
     if regression:
         result = RegressionEvaluation(y_true=y, y_pred=y_pred, fold=fold,
-                                      test_groups=test_groups, target_names=names)
+                                      test_groups=test_groups, target_names=names,
+                                      best_epochs=best_epochs)
     else:
         result = SessionEvaluation(y_true=y, y_pred=y_pred, fold=fold,
-                                   test_groups=test_groups, labels=labels)
+                                   test_groups=test_groups, labels=labels,
+                                   best_epochs=best_epochs)
     if return_estimator:
-        result.estimators = [est for _, est in fitted]
+        result.estimators = [est for _, est, _ in fitted]
         result.splits = splits
     return result
 
@@ -554,4 +567,21 @@ def _fit_and_predict(estimator, X, y, train, test, params, return_estimator):
     fit_params = _check_method_params(X, params=params or {}, indices=train)
     estimator.fit(_safe_indexing(X, train), y[train], **fit_params)
     pred = estimator.predict(_safe_indexing(X, test))
-    return pred, (estimator if return_estimator else None)
+    return pred, (estimator if return_estimator else None), kept_epoch(estimator)
+
+
+def kept_epoch(estimator):
+    """The ``best_epoch_`` of a fitted network (the last step of a pipeline), or None."""
+    last = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+    epoch = getattr(last, "best_epoch_", None)
+    return None if epoch is None else int(epoch)
+
+
+def _best_epochs(best_epochs, n_splits):
+    if best_epochs is None:
+        return [None] * n_splits
+    best_epochs = list(best_epochs)
+    if len(best_epochs) != n_splits:
+        raise ValueError(f"best_epochs has {len(best_epochs)} entries for "
+                         f"{n_splits} folds.")
+    return best_epochs

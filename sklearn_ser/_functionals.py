@@ -3,10 +3,10 @@
 import numbers
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
 
+from ._compat import Interval, _check_feature_names_in, _fit_context
 from ._paper import FRAME_STEP
 from ._registry import register
 from ._validation import check_sequences

@@ -1,6 +1,7 @@
 """The container of a model file: its members, JSON values and arrays.
 
-A model file is a zip archive with exactly three members:
+A model file is a zip archive with three members, and one more per
+scikit-learn step:
 
 ``metadata.json``
     The format name and version, the library version, and for each step its
@@ -12,6 +13,16 @@ A model file is a zip archive with exactly three members:
 ``weights.npz``
     The weights of each network (its ``state_dict`` as float arrays), read the
     same way.
+``sklearn/<step index>.skops``
+    A step that is one of scikit-learn's estimators, as a skops archive
+    (:mod:`._skops`); format version 2.
+
+Versions: :data:`FORMAT_VERSION` is the newest format this library writes
+and :data:`READABLE_VERSIONS` those it reads. ``save`` writes the oldest
+format that holds the model (1 unless a step is a scikit-learn estimator),
+so that older versions of the library read what they can. A file of a newer
+format is refused with the library version it needs, which files of format
+2 and later record.
 
 Parameter values are JSON with tags for tuples, dicts, arrays, torch devices
 and the classes of the persistence registry (:mod:`._registry`); nothing is
@@ -24,6 +35,7 @@ import json
 import math
 import numbers
 import os
+import re
 import tempfile
 import zipfile
 import zlib
@@ -35,12 +47,21 @@ from ._registry import class_name, parameter_classes
 from ._version import __version__
 
 FORMAT_NAME = "sklearn-ser-model"
-FORMAT_VERSION = 1
+#: The newest format version this library writes.
+FORMAT_VERSION = 2
+#: The format versions this library reads.
+READABLE_VERSIONS = (1, 2)
+#: The first library version that reads each format version.
+FIRST_READ_BY = {1: "0.1.0", 2: "0.1.0"}
 
 METADATA = "metadata.json"
 ARRAYS = "arrays.npz"
 WEIGHTS = "weights.npz"
 MEMBERS = (METADATA, ARRAYS, WEIGHTS)
+#: Member names of the scikit-learn steps: ``sklearn/<step index>.skops``.
+SKOPS_MEMBER = re.compile(r"^sklearn/(0|[1-9][0-9]{0,3})\.skops$")
+#: The most scikit-learn steps one model file may hold.
+MAX_SKOPS_MEMBERS = 64
 
 #: The most bytes each member may hold once decompressed. A model file of the
 #: paper's network holds about 4 MB of weights; a file whose members declare,
@@ -51,6 +72,9 @@ MEMBER_LIMITS = {
     ARRAYS: 64 * 2**20,
     WEIGHTS: 256 * 2**20,
 }
+#: The most bytes the scikit-learn steps may hold, all together (an SVC on
+#: the functionals of IEMOCAP holds about 10 MB of support vectors).
+SKOPS_LIMIT = 64 * 2**20
 #: Arrays one ``.npz`` member may hold (a step has a handful of fitted
 #: arrays; the paper's network has 26 weights).
 MAX_ARRAYS = 4096
@@ -281,18 +305,21 @@ class Reader:
 
     def check_members(self):
         infos = self.zf.infolist()
-        if len(infos) > 2 * len(MEMBERS):
+        expected = (f"{list(MEMBERS)} and one 'sklearn/<step>.skops' per "
+                    "scikit-learn step")
+        if len(infos) > 2 * (len(MEMBERS) + MAX_SKOPS_MEMBERS):
             raise self.error(
                 f"holds {len(infos)} members; a sklearn-ser model file holds only "
-                f"{list(MEMBERS)}. It was not written by sklearn_ser.save or it "
+                f"{expected}. It was not written by sklearn_ser.save or it "
                 "was altered, and it is refused."
             )
         names = [info.filename for info in infos]
-        unexpected = sorted(set(names) - set(MEMBERS))
+        unexpected = sorted(n for n in set(names)
+                            if n not in MEMBERS and not SKOPS_MEMBER.match(n))
         if unexpected:
             raise self.error(
-                f"contains unexpected member(s) {unexpected}; a sklearn-ser model "
-                f"file holds only {list(MEMBERS)}. It was not written by "
+                f"contains unexpected member(s) {unexpected[:5]}; a sklearn-ser "
+                f"model file holds only {expected}. It was not written by "
                 "sklearn_ser.save or it was altered, and it is refused."
             )
         missing = [m for m in MEMBERS if m not in names]
@@ -300,8 +327,18 @@ class Reader:
             raise self.error(f"lacks the member(s) {missing}; it is damaged.")
         if len(names) != len(set(names)):
             raise self.error("holds duplicate members; it was altered and is refused.")
+        skops_infos = [info for info in infos if SKOPS_MEMBER.match(info.filename)]
+        if len(skops_infos) > MAX_SKOPS_MEMBERS:
+            raise self.error(f"holds {len(skops_infos)} scikit-learn steps, more than "
+                             f"the {MAX_SKOPS_MEMBERS} a model file may hold; refused.")
         for info in infos:
-            _check_declared(info, MEMBER_LIMITS[info.filename], self.error, "")
+            _check_declared(info, member_limit(info.filename), self.error, "")
+        total = sum(info.file_size for info in skops_infos)
+        if total > SKOPS_LIMIT:
+            raise self.error(
+                f"has scikit-learn steps that declare {total} bytes in all, more "
+                f"than the {SKOPS_LIMIT} bytes a model file may hold there; it is "
+                "refused (a decompression bomb, or not a sklearn-ser model file).")
 
     def read(self, name):
         """The bytes of a member, decompressed in a stream of bounded size.
@@ -312,8 +349,8 @@ class Reader:
         """
         try:
             info = self.zf.getinfo(name)
-            _check_declared(info, MEMBER_LIMITS[name], self.error, "")
-            return _read_bounded(self.zf, info, MEMBER_LIMITS[name], self.error, "")
+            _check_declared(info, member_limit(name), self.error, "")
+            return _read_bounded(self.zf, info, member_limit(name), self.error, "")
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error,
                 NotImplementedError, RuntimeError) as exc:
             if str(exc).startswith("Model file "):
@@ -336,16 +373,26 @@ class Reader:
             )
         version = meta.get("format_version")
         written_by = meta.get("library_version", "an unknown version")
-        if version != FORMAT_VERSION:
-            hint = ("upgrade sklearn-ser to read it"
-                    if isinstance(version, int) and version > FORMAT_VERSION
-                    else "save the model again with a matching sklearn-ser")
+        if isinstance(version, bool) or version not in READABLE_VERSIONS:
+            readable = " and ".join(map(str, READABLE_VERSIONS))
+            if isinstance(version, int) and version > max(READABLE_VERSIONS):
+                needs = meta.get("needs_library_version")
+                needs = needs if isinstance(needs, str) else written_by
+                hint = f"it needs sklearn-ser {needs} or newer: upgrade sklearn-ser"
+            else:
+                hint = ("no version of sklearn-ser reads it any more: save the "
+                        "model again with this one")
             raise self.error(
                 f"has format version {version!r} (written by sklearn-ser "
                 f"{written_by}), but this sklearn-ser {__version__} reads format "
-                f"version {FORMAT_VERSION} only; {hint}."
+                f"versions {readable}; {hint}."
             )
         return meta
+
+    def skops_steps(self):
+        """``{member name: bytes}`` of the scikit-learn steps, read bounded."""
+        return {name: self.read(name) for name in self.zf.namelist()
+                if SKOPS_MEMBER.match(name)}
 
     def arrays(self, name):
         """``{key: array}`` of an ``.npz`` member, read without pickle.
@@ -387,6 +434,21 @@ class Reader:
                     raise self.error(f"has a damaged array {key!r} ({exc}).") from None
                 out[key] = _npy_view(raw, f"array {key!r} in {name}", self.error)
         return out
+
+
+def member_limit(name):
+    """The most bytes the member ``name`` may hold once decompressed."""
+    return MEMBER_LIMITS.get(name, SKOPS_LIMIT)
+
+
+def skops_member_name(index):
+    """The member of the scikit-learn step at position ``index``."""
+    return f"sklearn/{index}.skops"
+
+
+def check_npy(raw, what, error):
+    """Check a ``.npy`` file held in ``raw`` (see :func:`_npy_view`)."""
+    _npy_view(raw, what, error)
 
 
 def _check_declared(info, limit, error, where):
@@ -467,8 +529,11 @@ def field(mapping, key, types, where):
 
 
 METADATA_KEYS = {"format", "format_version", "library_version", "written_with",
-                 "kind", "pipeline_params", "steps", "not_saved"}
+                 "kind", "pipeline_params", "steps", "not_saved",
+                 "needs_library_version"}
 STEP_KEYS = {"name", "class", "params", "attributes", "arrays", "weights", "history"}
+#: The fields of a scikit-learn step (format 2).
+SKOPS_STEP_KEYS = {"name", "class", "skops"}
 
 
 def check_keys(mapping, allowed, where):

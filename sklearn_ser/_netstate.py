@@ -6,38 +6,20 @@ per-epoch log as plain JSON. On load, the network is built from the step's
 parameters and the weights are loaded into it, strictly.
 """
 
-import numbers
-
 import numpy as np
 import torch
 from skorch.history import History
 
+from ._json import DROP, plain
 from ._modelfile import WEIGHTS, Unsavable, field
 
 
 def history_json(step):
     """The training history as plain JSON (entries that are not plain dropped)."""
-
-    def plain(value):
-        if value is None or isinstance(value, (bool, str)):
-            return value
-        if isinstance(value, (np.bool_, numbers.Integral)):
-            return value.item() if isinstance(value, np.generic) else int(value)
-        if isinstance(value, numbers.Real):
-            return float(value)
-        if isinstance(value, (list, tuple)):
-            items = [plain(v) for v in value]
-            return [v for v in items if v is not _SKIP]
-        if isinstance(value, dict):
-            items = {str(k): plain(v) for k, v in value.items()}
-            return {k: v for k, v in items.items() if v is not _SKIP}
-        return _SKIP
-
     history = getattr(step, "history_", None)
-    return plain(history.to_list()) if history is not None else []
-
-
-_SKIP = object()
+    if history is None:
+        return []
+    return plain(history.to_list(), unknown=lambda value: DROP)
 
 
 def network_weights(label, step, index, weights):

@@ -5,7 +5,9 @@ described in :mod:`._modelfile`. Nothing is unpickled on load and no class
 is looked up by name: the step classes and the classes that may appear as
 parameters (the network, loss, optimizer, data loaders) come from the
 persistence registry (:mod:`._registry`), where each estimator's module
-registers its own class.
+registers its own class. Steps that are scikit-learn's own estimators
+(an SVC, a StandardScaler, ...) are stored through :mod:`skops.io` with an
+explicit list of trusted types (:mod:`._skops`).
 """
 
 import json
@@ -20,23 +22,35 @@ from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 
 # The estimator modules register their classes when they are imported.
-from . import _classifier, _functionals, _lld, _padcrop, _scaler, _speaker  # noqa: F401
+from . import (  # noqa: F401
+    _classifier,
+    _functionals,
+    _lld,
+    _padcrop,
+    _regressor,
+    _scaler,
+    _skops,
+    _speaker,
+)
 from ._modelfile import (
     ARRAYS,
+    FIRST_READ_BY,
     FORMAT_NAME,
-    FORMAT_VERSION,
     METADATA,
     METADATA_KEYS,
+    SKOPS_STEP_KEYS,
     STEP_KEYS,
     WEIGHTS,
     Reader,
     Unsavable,
     check_keys,
+    check_npy,
     decode,
     encode,
     field,
     npz_bytes,
     plain_array,
+    skops_member_name,
     write_zip,
 )
 from ._netstate import history_json, network_weights, restore_network
@@ -44,6 +58,7 @@ from ._registry import (
     StateCheck,
     entry_of,
     entry_of_class,
+    fitted_by_tags,
     rebuilt_attributes,
     step_classes,
 )
@@ -79,8 +94,10 @@ def _split_estimator(estimator):
         return "estimator", [(None, estimator)]
     raise TypeError(
         f"Cannot save a {type(estimator).__name__}: expected a fitted "
-        "sklearn.pipeline.Pipeline (e.g. from make_ser_pipeline) or one of "
-        f"{sorted(step_classes())}."
+        "sklearn.pipeline.Pipeline (e.g. from make_ser_pipeline or "
+        "make_baseline_pipeline) or one of the library's estimators "
+        f"{sorted(step_classes())}; a scikit-learn estimator is saved as a step "
+        "of a pipeline."
     )
 
 
@@ -89,16 +106,30 @@ def _label(name, step):
     return cls if name is None else f"Pipeline step {name!r} ({cls})"
 
 
+#: The registry entry of a scikit-learn step (stored through skops).
+SKLEARN_STEP = "sklearn"
+
+
 def _check_step(name, step):
-    """The registry entry of a step to save; TypeError or NotFittedError."""
+    """The registry entry of a step to save (or :data:`SKLEARN_STEP`).
+
+    TypeError for a step a model file cannot hold, NotFittedError for one
+    that is not fitted.
+    """
     entry = entry_of(step)
+    if entry is None and name is not None and _skops.public_name(step) is not None:
+        if not fitted_by_tags(step):
+            raise NotFittedError(f"{_label(name, step)} is not fitted; fit it "
+                                 "before saving.")
+        return SKLEARN_STEP
     if entry is None:
         cls = type(step)
         what = repr(step) if step is None or isinstance(step, str) else (
             f"a {cls.__module__}.{cls.__qualname__}")
         raise TypeError(
             f"Pipeline step {name!r} is {what}; a sklearn-ser model file holds only "
-            f"the library's own steps {sorted(step_classes())}."
+            f"the library's own steps {sorted(step_classes())} and the "
+            f"scikit-learn estimators {sorted(_skops.STEP_CLASSES)}."
         )
     if not entry.is_fitted(step):
         raise NotFittedError(f"{_label(name, step)} is not fitted; fit it before saving.")
@@ -154,19 +185,27 @@ def save(estimator, path):
     The file is a zip archive holding JSON metadata (format version, library
     version, each step's class, constructor parameters and fitted scalar
     attributes) and numpy ``.npz`` arrays (fitted arrays such as the scaler's
-    statistics and the classes, and the network's weights). :func:`load`
-    rebuilds the pipeline from it without unpickling anything, on any machine
-    with sklearn-ser installed: the training data and the feature cache are
-    not needed.
+    statistics and the classes, and the network's weights); a step that is
+    a scikit-learn estimator is stored as a :mod:`skops.io` archive (JSON and
+    numpy arrays too). :func:`load` rebuilds the pipeline from it without
+    unpickling anything, on any machine with sklearn-ser installed: the
+    training data and the feature cache are not needed.
 
     Parameters
     ----------
     estimator : sklearn.pipeline.Pipeline or estimator
-        A fitted pipeline whose steps are the library's own estimators
-        (:class:`LLDExtractor`, :class:`PadCrop`,
+        A fitted pipeline, e.g. from :func:`make_ser_pipeline` or
+        :func:`make_baseline_pipeline`, whose steps are the library's own
+        estimators (:class:`LLDExtractor`, :class:`PadCrop`,
         :class:`NeutralStandardScaler`, :class:`SpeakerStandardScaler`,
-        :class:`Functionals`, :class:`SERClassifier`), e.g. from
-        :func:`make_ser_pipeline`, or one such fitted estimator alone.
+        :class:`Functionals`, :class:`SERClassifier`,
+        :class:`SERRegressor`) or scikit-learn's ``SVC``, ``LinearSVC``,
+        ``CalibratedClassifierCV`` (sigmoid method),
+        ``LogisticRegression``, ``Ridge``, ``RidgeCV``,
+        ``RidgeClassifier``, ``DummyClassifier``, ``DummyRegressor``,
+        ``StandardScaler``, ``MinMaxScaler``, ``VarianceThreshold`` and a
+        ``Pipeline`` of those; or one of the library's fitted estimators
+        alone.
     path : str, os.PathLike or binary file object
         Where to write. A path is written atomically (to a temporary file in
         the same folder, then renamed), so an interrupted save never leaves a
@@ -175,10 +214,10 @@ def save(estimator, path):
     Raises
     ------
     TypeError
-        If a step is not one of the library's estimators (the message names
-        the step), or a parameter or fitted attribute cannot be stored without
-        pickle (e.g. a function passed as ``iterator_train__collate_fn``; the
-        message names the parameter).
+        If a step is not one of the estimators above (the message names the
+        step), or a parameter or fitted attribute cannot be stored without
+        pickle (e.g. a function passed as ``iterator_train__collate_fn``, or
+        a random state inside a scikit-learn step; the message names it).
     ValueError
         If the parameters of a network step no longer describe its fitted
         network (e.g. ``hidden_units`` changed with ``set_params`` after
@@ -195,12 +234,13 @@ def save(estimator, path):
     -----
     What is not saved, by design:
 
-    - the feature cache (``memory`` of the pipeline and of
-      :class:`LLDExtractor`): it names a folder of the training machine; the
-      loaded pipeline has ``memory=None``;
-    - the ``callbacks`` of :class:`SERClassifier` (and ``callbacks__*``
-      parameters): they only act during training; the loaded classifier has
-      the default callbacks;
+    - the feature cache (``memory`` of the pipeline, of
+      :class:`LLDExtractor` and of a nested scikit-learn ``Pipeline``): it
+      names a folder of the training machine; the loaded pipeline has
+      ``memory=None``;
+    - the ``callbacks`` of :class:`SERClassifier` and :class:`SERRegressor`
+      (and ``callbacks__*`` parameters): they only act during training; the
+      loaded network has the default callbacks;
     - the optimizer's state: :meth:`SERClassifier.partial_fit` after loading
       starts a fresh optimizer from the saved weights;
     - entries of ``history_`` that are not numbers, strings or booleans.
@@ -236,11 +276,14 @@ def save(estimator, path):
     """
     kind, steps = _split_estimator(estimator)
     registered = [_check_step(name, step) for name, step in steps]
-    arrays, weights = {}, {}
+    arrays, weights, sklearn_steps = {}, {}, {}
     not_saved = []
+    # The oldest format that holds the model, so that older versions of the
+    # library read what they can: 2 only for scikit-learn steps.
+    version = 2 if SKLEARN_STEP in registered else 1
     metadata = {
         "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
+        "format_version": version,
         "library_version": __version__,
         "written_with": {
             "python": platform.python_version(),
@@ -250,6 +293,9 @@ def save(estimator, path):
         },
         "kind": kind,
     }
+    if version >= 2:
+        metadata["written_with"]["skops"] = _skops.skops_version()
+        metadata["needs_library_version"] = FIRST_READ_BY[version]
     if kind == "pipeline":
         params = {}
         for key, value in estimator.get_params(deep=False).items():
@@ -264,6 +310,14 @@ def save(estimator, path):
     entries = []
     for index, ((name, step), registry_entry) in enumerate(
             zip(steps, registered, strict=True)):
+        if registry_entry == SKLEARN_STEP:
+            member = skops_member_name(index)
+            data, dropped = _skops.dump_step(step, _label(name, step))
+            sklearn_steps[member] = data
+            not_saved += [f"{name}__{key}" for key in dropped]
+            entries.append({"name": name, "class": _skops.public_name(step),
+                            "skops": member})
+            continue
         params, dropped = _step_params(name, step, registry_entry)
         not_saved += dropped
         scalars, array_specs = _fitted_attributes(name, step, registry_entry, index,
@@ -286,6 +340,7 @@ def save(estimator, path):
         METADATA: json.dumps(metadata, indent=1).encode("utf-8"),
         ARRAYS: npz_bytes(arrays),
         WEIGHTS: npz_bytes(weights),
+        **sklearn_steps,
     }
     write_zip(members, path)
 
@@ -295,10 +350,34 @@ def save(estimator, path):
 # ---------------------------------------------------------------------------
 
 
-def _build_step(entry, index, arrays, weights, device):
+def _build_sklearn_step(entry, index, where, reader, sklearn_steps):
+    """A scikit-learn step, from its skops member (format 2)."""
+    check_keys(entry, SKOPS_STEP_KEYS, where)
+    cls_name = field(entry, "class", str, where)
+    member = field(entry, "skops", str, where)
+    if member != skops_member_name(index) or member not in sklearn_steps:
+        raise ValueError(f"{where}: the member {member!r} is missing or belongs "
+                         "to another step.")
+    data = sklearn_steps.pop(member)
+
+    def error(message):
+        return reader.error(f"has a scikit-learn {where} (member "
+                            f"{member!r}) that {message}.")
+
+    return _skops.load_step(
+        data, cls_name, error,
+        lambda raw, what: check_npy(raw, f"{what} in {member}", reader.error))
+
+
+def _build_step(entry, index, arrays, weights, device, reader=None,
+                sklearn_steps=None):
     where = f"step {index}"
     name = field(entry, "name", str, where)
     where = f"step {index} ({name!r})"
+    if "skops" in entry:
+        return name, _build_sklearn_step(entry, index, where, reader,
+                                         sklearn_steps if sklearn_steps is not None
+                                         else {})
     check_keys(entry, STEP_KEYS, where)
     cls_name = field(entry, "class", str, where)
     classes = step_classes()
@@ -376,9 +455,12 @@ def load(path, *, device=None):
     Nothing in the file is unpickled or executed: the metadata is JSON, the
     arrays and weights are read with ``numpy.load(..., allow_pickle=False)``,
     and only the library's own step classes (and a fixed list of torch
-    classes as parameter values) can be named. A file holding anything else
-    -- an unknown class, an extra member, an object array, a pickle -- is
-    refused.
+    classes as parameter values) can be named. A scikit-learn step is read
+    by :func:`skops.io.loads` with an explicit list of trusted types, after
+    its archive and every type it names have been checked against that
+    list. A file holding anything else -- an unknown class, an extra member,
+    an object array, a pickle, a scikit-learn step naming another type --
+    is refused.
 
     Parameters
     ----------
@@ -401,10 +483,12 @@ def load(path, *, device=None):
     ValueError
         If the file is not a sklearn-ser model file, is damaged or truncated,
         holds anything outside the format, has a format version this
-        version of the library does not read (the message names both
-        versions), or would cost more than a bounded amount of memory: a
-        member that declares or inflates to more than its limit (8 MiB of
-        metadata, 64 MiB of arrays, 256 MiB of weights), an architecture
+        version of the library does not read (formats 1 and 2; for a newer
+        file the message names the library version it needs), or would
+        cost more than a bounded amount of memory: a member that declares
+        or inflates to more than its limit (8 MiB of metadata, 64 MiB of
+        arrays, 256 MiB of weights, 64 MiB for the scikit-learn steps
+        together), an architecture
         that does not match the stored weights (checked before any network
         is built), non-finite weights. Every message names the file.
 
@@ -451,15 +535,19 @@ def _load(reader, device):
     arrays = reader.arrays(ARRAYS)
     weights = reader.arrays(WEIGHTS)
     check_keys(meta, METADATA_KEYS, "metadata")
+    sklearn_steps = reader.skops_steps()
+    if sklearn_steps and meta["format_version"] < 2:
+        raise ValueError(f"members {sorted(sklearn_steps)[:3]} have no place in a "
+                         "file of format version 1; refused.")
     kind = field(meta, "kind", str, "metadata")
     entries = field(meta, "steps", list, "metadata")
     if kind not in ("pipeline", "estimator") or not entries or (
-        kind == "estimator" and len(entries) != 1
+        kind == "estimator" and (len(entries) != 1 or sklearn_steps)
     ):
         raise ValueError("metadata: unexpected kind or number of steps.")
-    steps = [_build_step(entry, i, arrays, weights, device)
+    steps = [_build_step(entry, i, arrays, weights, device, reader, sklearn_steps)
              for i, entry in enumerate(entries)]
-    leftover = sorted(arrays) + sorted(weights)
+    leftover = sorted(arrays) + sorted(weights) + sorted(sklearn_steps)
     if leftover:
         raise ValueError(f"arrays {leftover[:5]} belong to no step; refused.")
     if kind == "estimator":

@@ -1,6 +1,7 @@
 """Visualisation of attention weights (scikit-learn Display style)."""
 
 import numpy as np
+from sklearn.base import is_regressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
@@ -34,7 +35,8 @@ class AttentionDisplay:
     sampling_rate : int, default=None
         Sampling rate of ``waveform``.
     label : str, default=None
-        Predicted label, shown in the title.
+        Predicted label (or a regressor's predicted values), shown in the
+        title.
     probabilities : dict, default=None
         Class probabilities, shown in the title.
 
@@ -127,8 +129,12 @@ class AttentionDisplay:
         ----------
         estimator : sklearn.pipeline.Pipeline
             Fitted pipeline whose last step is a
-            :class:`~sklearn_ser.SERClassifier` (e.g. from
-            :func:`~sklearn_ser.make_ser_pipeline`).
+            :class:`~sklearn_ser.SERClassifier` or a
+            :class:`~sklearn_ser.SERRegressor` (e.g. from
+            :func:`~sklearn_ser.make_ser_pipeline`). The title shows a
+            classifier's predicted label and probabilities, a regressor's
+            predicted values (one per target, e.g. valence, arousal,
+            dominance).
         audio : str, path-like or ndarray of shape (n_samples,)
             One utterance: a wav path or a waveform at the pipeline's
             sampling rate.
@@ -150,18 +156,24 @@ class AttentionDisplay:
         if not isinstance(estimator, Pipeline):
             raise TypeError(
                 "AttentionDisplay.from_estimator expects a fitted Pipeline ending in "
-                f"an SERClassifier, got {type(estimator).__name__}."
+                f"an SERClassifier or an SERRegressor, got "
+                f"{type(estimator).__name__}."
             )
-        clf = estimator.steps[-1][1]
-        if not hasattr(clf, "attention_weights"):
+        net = estimator.steps[-1][1]
+        if not hasattr(net, "attention_weights"):
             raise TypeError(
                 "The last step of the pipeline has no attention_weights method; "
-                "expected an SERClassifier."
+                "expected an SERClassifier or an SERRegressor."
             )
-        check_is_fitted(clf)
+        check_is_fitted(net)
         Xt = estimator[:-1].transform([audio])
-        weights = clf.attention_weights(Xt)[0]
-        proba = clf.predict_proba(Xt)[0]
+        weights = net.attention_weights(Xt)[0]
+        if is_regressor(net):
+            values = np.atleast_1d(np.asarray(net.predict(Xt))[0])
+            predictions = {"label": ", ".join(f"{v:.2f}" for v in values)}
+        else:
+            predictions = {"probabilities": net.predict_proba(Xt)[0],
+                           "classes": net.classes_}
         if sampling_rate is None:
             sampling_rate = getattr(estimator.steps[0][1], "sampling_rate", None)
         if sampling_rate is None:
@@ -172,8 +184,8 @@ class AttentionDisplay:
         # read as the extractor reads it: same mixdown, resampling and errors
         waveform = read_waveform(audio, int(sampling_rate))
         return cls.from_predictions(
-            weights, waveform=waveform, sampling_rate=sampling_rate,
-            probabilities=proba, classes=clf.classes_, ax=ax, **kwargs,
+            weights, waveform=waveform, sampling_rate=sampling_rate, ax=ax,
+            **predictions, **kwargs,
         )
 
     @classmethod

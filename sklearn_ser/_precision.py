@@ -172,3 +172,38 @@ def run_lstm(lstm, x):
     weights = {name: p.to(dtype) for name, p in lstm.named_parameters()}
     with torch.autocast("cpu", enabled=False):
         return functional_call(lstm, weights, (x.to(dtype),))[0]
+
+
+class _ScaledBackward(torch.autograd.Function):
+    """The identity forward; the backward multiplies the gradient by a scale."""
+
+    @staticmethod
+    def forward(ctx, loss, scaler):
+        ctx.scaler = scaler
+        return loss.view_as(loss)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.scaler.scale(grad), None
+
+
+def scale_gradients(loss, scaler):
+    """``loss``, whose ``backward()`` gives the gradients scaled by ``scaler``.
+
+    The value is ``loss`` unchanged (what the history records); back-propagating
+    it is ``scaler.scale(loss).backward()``, so that skorch's own training step
+    scales the gradients of fp16 training.
+
+    Parameters
+    ----------
+    loss : torch.Tensor
+        The scalar loss of a training batch.
+    scaler : torch.amp.GradScaler
+        The scaler of the fit.
+
+    Returns
+    -------
+    loss : torch.Tensor
+        The same value, with the scaled backward pass.
+    """
+    return _ScaledBackward.apply(loss, scaler)

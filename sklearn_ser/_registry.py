@@ -21,6 +21,8 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.dataset import Dataset as SkorchDataset
 from torch.utils.data import DataLoader
 
+from ._compat import validate_params
+
 #: Fitted attributes that skorch rebuilds in ``initialize()`` (the network's
 #: weights are saved separately, the history as JSON).
 SKORCH_ATTRIBUTES = frozenset({
@@ -88,7 +90,7 @@ class StateCheck:
         return value
 
 
-def _fitted_by_tags(step):
+def fitted_by_tags(step):
     """Fitted by scikit-learn's rules: stateless, or ``check_is_fitted`` passes."""
     if not get_tags(step).requires_fit:
         return True
@@ -111,7 +113,7 @@ class Entry:
     dropped_params: tuple = ()
     parameter_classes: dict = field(default_factory=dict)
     rebuilt_attributes: frozenset = frozenset()
-    is_fitted: object = _fitted_by_tags
+    is_fitted: object = fitted_by_tags
     validate: object = None
     check_state: object = _no_state_check
     network: bool = False
@@ -119,7 +121,7 @@ class Entry:
     def validate_params(self, step):
         """Validate the parameters of ``step`` (TypeError or ValueError)."""
         if self.validate is None:
-            step._validate_params()
+            validate_params(step)
         else:
             self.validate(step)
 
@@ -174,7 +176,7 @@ def register(cls, *, dropped_params=(), parameter_classes=None,
         dropped_params=tuple(dropped_params),
         parameter_classes=classes,
         rebuilt_attributes=frozenset(rebuilt_attributes),
-        is_fitted=is_fitted if is_fitted is not None else _fitted_by_tags,
+        is_fitted=is_fitted if is_fitted is not None else fitted_by_tags,
         validate=validate,
         check_state=check_state if check_state is not None else _no_state_check,
         network=bool(network),

@@ -7,12 +7,12 @@ Dimensional emotion recognition: the same network and poolings as
 
 import numpy as np
 import torch
-from sklearn.utils._available_if import available_if
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metaestimators import available_if
 from skorch import NeuralNetRegressor
 
 from . import _paper
 from ._callbacks import CCC_SELECTION
+from ._compat import StrOptions
 from ._estimator import (
     NETWORK_CONSTRAINTS,
     NETWORK_PARAMETER_CLASSES,

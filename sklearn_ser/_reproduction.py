@@ -10,10 +10,10 @@ reported side by side (``sklearn-ser evaluate --paper-selection``).
 import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import GroupKFold
-from sklearn.utils import _safe_indexing
 
 from ._callbacks import BestEpoch
-from ._evaluation import SessionEvaluation, with_speakers
+from ._compat import _safe_indexing
+from ._evaluation import SessionEvaluation, kept_epoch, with_speakers
 from .metrics import wa_ua_score
 
 
@@ -22,7 +22,8 @@ class TestFoldSelection(BestEpoch):
 
     Records the score as ``test_wa_ua`` in the history at the end of each
     epoch and keeps the weights of the best epoch in memory, as the
-    classifier's own selection does on its validation split.
+    classifier's own selection does on its validation split; the
+    classifier's ``best_epoch_`` is then the epoch this callback kept.
 
     Parameters
     ----------
@@ -81,7 +82,7 @@ def paper_selection_evaluation(pipeline, X, y, groups, *, speakers=None, n_split
     splits = list(GroupKFold(n_splits=n_splits).split(np.zeros(len(y)), y, groups))
     y_pred = np.empty(len(y), dtype=y.dtype)
     fold = np.empty(len(y), dtype=int)
-    test_groups = []
+    test_groups, best_epochs = [], []
     for k, (train, test) in enumerate(splits):
         pipe = clone(pipeline)
         features = pipe[:-1]
@@ -92,8 +93,10 @@ def paper_selection_evaluation(pipeline, X, y, groups, *, speakers=None, n_split
         callbacks.append(("test_fold_selection", TestFoldSelection(X_test, y[test])))
         clf.set_params(validation_fraction=None, callbacks=callbacks)
         clf.fit(X_train, y[train])
+        best_epochs.append(kept_epoch(clf))  # the epoch of the test-fold selection
         y_pred[test] = clf.predict(X_test)
         fold[test] = k
         test_groups.append(np.unique(groups[test]))
     return SessionEvaluation(y_true=y, y_pred=y_pred, fold=fold,
-                             test_groups=test_groups, labels=np.unique(y))
+                             test_groups=test_groups, labels=np.unique(y),
+                             best_epochs=best_epochs)

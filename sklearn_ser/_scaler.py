@@ -3,14 +3,10 @@
 import numbers
 
 import numpy as np
-from sklearn.base import (
-    BaseEstimator,
-    OneToOneFeatureMixin,
-    TransformerMixin,
-    _fit_context,
-)
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
 
+from ._compat import _fit_context
 from ._registry import register
 from ._validation import check_3d_array, unit_scale_for_constants
 

@@ -11,8 +11,9 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedShuffleSplit
-from sklearn.utils._param_validation import validate_parameter_constraints
 from sklearn.utils.validation import column_or_1d
+
+from ._compat import validate_parameter_constraints
 
 
 def resolve_device(device):

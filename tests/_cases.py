@@ -58,6 +58,17 @@ HOSTILE = [
          "file setting a read-only attribute (``classes_``), or a network "
          "build that fails with ``RuntimeError`` or ``MemoryError``",
          "``ValueError`` naming the file and the exception", ERROR),
+    Case("load-skops-untrusted-type", "load",
+         "scikit-learn step (a skops member) whose schema names a type outside "
+         "the model file's list (``os.system``, a ``FunctionTransformer`` that "
+         "skops itself would trust, a function node)",
+         "``ValueError`` naming the file, the step and the type, before skops "
+         "builds anything", ERROR),
+    Case("load-skops-bomb", "load",
+         "scikit-learn step member declaring 1 GiB, or a compressed skops "
+         "archive inside it",
+         "``ValueError`` naming the file: the scikit-learn steps may hold 64 MiB "
+         "in all, their archives store their members uncompressed", ERROR),
     Case("load-bounded-cost", "load",
          "any of the hostile files above, under 10 MB",
          "loaded or refused in a subprocess whose peak RSS stays under 1 GiB "

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from sklearn_ser._cli import build_parser, main
+from sklearn_ser._cli._common import CLIError
 from sklearn_ser._pipeline import recipe_params
 from sklearn_ser.datasets import make_emotional_speech, write_iemocap_layout
 
@@ -91,6 +92,51 @@ def test_train_then_predict_json(iemocap_root, tmp_path, capsys):
         assert r["label"] == max(r["probabilities"], key=r["probabilities"].get)
 
 
+@pytest.mark.parametrize("normalization", ["neutral", "speaker"])
+def test_train_baseline_then_predict(iemocap_root, tmp_path, capsys, normalization):
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.svm import SVC
+
+    from sklearn_ser import Functionals, load
+
+    model = tmp_path / "baseline.skser"
+    assert main(["train", "--iemocap", str(iemocap_root), "-o", str(model),
+                 "--model", "baseline", "--normalization", normalization]) == 0
+    out = capsys.readouterr().out
+    assert ("training the functionals baseline (SVM with balanced class weights) "
+            "on 60 utterances") in out
+    assert f"Wrote {model}" in out and "fit done" not in out
+    pipe = load(model)
+    assert isinstance(pipe["functionals"], Functionals)
+    assert type(pipe["classifier"]) is CalibratedClassifierCV
+    assert type(pipe["classifier"].estimator) is SVC
+    wavs = sorted(str(p) for p in iemocap_root.rglob("*.wav"))[:3]
+    argv = ["predict", str(model), *wavs, "--format", "json"]
+    if normalization == "speaker":
+        argv += ["--speaker", "Ses01F"]
+    assert main(argv) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [r["file"] for r in records] == wavs
+    X = wavs
+    if normalization == "speaker":
+        import pandas as pd
+
+        X = pd.DataFrame({"audio": wavs, "speaker": ["Ses01F"] * 3})
+    proba = pipe.predict_proba(X)
+    for r, p in zip(records, proba, strict=True):
+        assert r["label"] in {"ang", "hap", "neu", "sad"}
+        np.testing.assert_allclose(list(r["probabilities"].values()), p, atol=1e-6)
+
+
+def test_train_baseline_refuses_network_options(iemocap_root, tmp_path, capsys):
+    model = tmp_path / "baseline.skser"
+    assert main(["train", "--iemocap", str(iemocap_root), "-o", str(model),
+                 "--model", "baseline", "--epochs", "3", "--lr", "0.1"]) == 1
+    err = capsys.readouterr().err
+    assert "--epochs, --lr set(s) the network's training; --model baseline" in err
+    assert not model.exists()
+
+
 def test_evaluate_writes_per_fold_results(iemocap_root, tmp_path, capsys):
     out = tmp_path / "results"
     assert main(["evaluate", "--iemocap", str(iemocap_root), "--attention", "mean",
@@ -102,6 +148,10 @@ def test_evaluate_writes_per_fold_results(iemocap_root, tmp_path, capsys):
     results = json.loads((out / "results.json").read_text())["results"]
     assert set(results) == {"baseline_svm", "mean", "mean_paper_selection"}
     assert len(results["mean"]["folds"]) == 5
+    # the epoch each fold's network kept (one epoch here), none for the SVM
+    assert [f["best_epoch"] for f in results["mean"]["folds"]] == [1] * 5
+    assert [f["best_epoch"] for f in results["mean_paper_selection"]["folds"]] == [1] * 5
+    assert [f["best_epoch"] for f in results["baseline_svm"]["folds"]] == [None] * 5
     rows = (out / "results.csv").read_text().strip().splitlines()
     assert len(rows) == 1 + 3 * 5
 
@@ -360,6 +410,8 @@ def test_cuda_on_a_cpu_machine_is_refused_before_any_work(capsys):
 
 
 def test_training_summary_is_readable():
+    from types import SimpleNamespace
+
     from skorch.history import History
 
     from sklearn_ser._cli._common import training_summary
@@ -370,15 +422,18 @@ def test_training_summary_is_readable():
         history.record("epoch", epoch)
         history.record("train_loss", 1.0 / epoch)
         history.record("valid_wa_ua", score)
-    line = training_summary(history, 12.0)
+    line = training_summary(SimpleNamespace(history=history, best_epoch_=2), 12.0)
     assert "3 epochs" in line and "kept epoch 2 of 3" in line
     assert "validation WA+UA 1.600 (scale 0-2" in line
     assert "valid_wa_ua" not in line
+    # the kept epoch is the estimator's best_epoch_, not the history's argmax
+    line = training_summary(SimpleNamespace(history=history, best_epoch_=3), 12.0)
+    assert "kept epoch 3 of 3, validation WA+UA 1.400" in line
     single = History()
     single.new_epoch()
     single.record("epoch", 1)
     single.record("train_loss", 0.5)
-    line = training_summary(single, 1.0)
+    line = training_summary(SimpleNamespace(history=single, best_epoch_=1), 1.0)
     assert "1 epoch," in line and "no validation split, the last epoch" in line
 
 
@@ -424,7 +479,7 @@ def test_multiline_errors_keep_their_details(monkeypatch, capsys):
     import sklearn_ser._cli as cli
 
     def fail(args):
-        raise ValueError("2 of 3 inputs could not be used:\n  a.wav: bad\n  b.wav: worse")
+        raise CLIError("2 of 3 inputs could not be used:\n  a.wav: bad\n  b.wav: worse")
 
     parser = build_parser()
     monkeypatch.setattr(parser, "parse_args",
@@ -434,6 +489,55 @@ def test_multiline_errors_keep_their_details(monkeypatch, capsys):
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "sklearn-ser demo: error: 2 of 3 inputs could not be used:"
     assert err[1:] == ["  a.wav: bad", "  b.wav: worse"]
+
+
+def test_errors_of_the_library_are_one_line_messages(tmp_path, capsys):
+    model = tmp_path / "model.skser"
+    model.write_bytes(b"not a model")
+    assert main(["predict", str(model), "a.wav"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"sklearn-ser predict: error: Model file '{model}' is not "
+                          "a sklearn-ser model file")
+    assert "Traceback" not in err
+
+
+def test_unexpected_exceptions_keep_their_traceback(tmp_path, monkeypatch, capsys):
+    import sklearn_ser._cli._predict as predict
+
+    model = tmp_path / "model.skser"
+    model.write_bytes(b"not a model")
+    monkeypatch.setattr(predict, "check_model_file", lambda path: path + 1)  # a bug
+    with pytest.raises(TypeError, match="can only concatenate str"):
+        main(["predict", str(model), "a.wav"])
+    assert "sklearn-ser predict: unexpected TypeError; this is a bug" in (
+        capsys.readouterr().err)
+
+
+def test_which_exceptions_are_messages_for_the_user(tmp_path):
+    from sklearn_ser import SERClassifier, load
+    from sklearn_ser._cli import user_facing
+    from sklearn_ser._cli._common import positive_int
+    from sklearn_ser._compat import InvalidParameterError
+
+    from ._common import SMALL_NET, toy_3d
+
+    def raised(call, *args):
+        try:
+            call(*args)
+        except Exception as exc:
+            return exc
+        raise AssertionError("no exception")
+
+    (tmp_path / "bad.skser").write_bytes(b"x")
+    assert user_facing(raised(load, tmp_path / "bad.skser"))  # ValueError, raised
+    assert user_facing(raised(load, tmp_path / "absent.skser"))  # an OSError
+    X, y = toy_3d()
+    bad_lr = raised(SERClassifier(**{**SMALL_NET, "lr": -1.0}).fit, X, y)
+    assert isinstance(bad_lr, InvalidParameterError) and user_facing(bad_lr)
+    assert user_facing(CLIError("x"))
+    assert not user_facing(raised(positive_int, None))  # int(None) inside the library
+    assert not user_facing(raised(lambda: {}["a"] + 1))
+    assert not user_facing(ValueError("never raised"))
 
 
 def test_epoch_selection_follows_the_recipe():

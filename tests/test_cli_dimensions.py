@@ -243,6 +243,8 @@ def test_timeline_refuses_a_regression_model(regression_model, wavs, capsys):
 
 
 def test_training_summary_of_a_regressor():
+    from types import SimpleNamespace
+
     from skorch.history import History
 
     from sklearn_ser._cli._common import training_summary
@@ -253,7 +255,7 @@ def test_training_summary_of_a_regressor():
         history.record("epoch", epoch)
         history.record("train_loss", 1.0 - score)
         history.record("valid_ccc", score)
-    line = training_summary(history, 3.0)
+    line = training_summary(SimpleNamespace(history=history, best_epoch_=2), 3.0)
     assert "3 epochs" in line and "kept epoch 2 of 3, validation CCC 0.400" in line
     assert "valid_ccc" not in line and "WA" not in line
 
@@ -275,3 +277,22 @@ def test_target_names():
     assert target_names(3) == DIMENSIONS
     assert target_names(1) == ["target 0"]
     assert target_names(2) == ["target 0", "target 1"]
+
+
+def test_train_baseline_dimensions_then_predict(iemocap_root, cache, wavs, tmp_path,
+                                                capsys):
+    from sklearn.linear_model import RidgeCV
+
+    from sklearn_ser import load
+
+    model = tmp_path / "ridge.skser"
+    assert main(["train", "--iemocap", str(iemocap_root), "--target", "dimensions",
+                 "--model", "baseline", "-o", str(model), *cache]) == 0
+    assert "training the functionals baseline (RidgeCV) on 40 utterances" in (
+        capsys.readouterr().out)
+    pipe = load(model)
+    assert type(pipe["regressor"]) is RidgeCV
+    assert main(["predict", str(model), *wavs, "--format", "json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    values = np.array([[r["values"][d] for d in DIMENSIONS] for r in records])
+    np.testing.assert_allclose(values, pipe.predict(wavs), atol=1e-6)

@@ -252,3 +252,22 @@ def test_regressor_with_one_target_and_own_names():
     assert list(named.target_names) == ["val", "aro"]
     with pytest.raises(ValueError, match="target_names has 1 name"):
         evaluate_sessions(Ridge(), X, y, sessions, target_names=["valence"])
+
+
+def test_each_fold_reports_the_epoch_its_network_kept():
+    from sklearn_ser import SERClassifier
+
+    from ._common import SMALL_NET, toy_3d
+
+    X, y = toy_3d(n=60, seed=5)
+    groups = np.repeat(np.arange(3), 20)
+    clf = SERClassifier(**{**SMALL_NET, "lr": 0.05, "max_epochs": 6,
+                           "validation_fraction": 0.3})
+    res = evaluate_sessions(clf, X, y, groups, n_splits=3, return_estimator=True)
+    assert res.best_epochs == [est.best_epoch_ for est in res.estimators]
+    assert all(1 <= e <= 6 for e in res.best_epochs)
+    assert [f["best_epoch"] for f in res.to_dict()["folds"]] == res.best_epochs
+    X2, y2, groups2 = _toy()
+    baseline = evaluate_sessions(LogisticRegression(), X2, y2, groups2)
+    assert baseline.best_epochs == [None] * 5
+    assert json.loads(json.dumps(baseline.to_dict()))["folds"][0]["best_epoch"] is None

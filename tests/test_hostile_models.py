@@ -130,6 +130,16 @@ def weights_bomb(model_file, path, size=2**30):
     return _write(path, _members(model_file), **{"weights.npz": bomb})
 
 
+def skops_bomb(model_file, path, size=2**30):
+    """A scikit-learn step member ``sklearn/4.skops`` inflating to ``size`` zeros."""
+    chunks, crc = _deflate_zeros(size)
+    chunks = chunks + [_deflate(b"", final=True)]
+    bomb = ("sklearn/4.skops", chunks, zipfile.ZIP_DEFLATED, crc, size)
+    members = _members(model_file)
+    members["sklearn/4.skops"] = b""
+    return _write(path, members, **{"sklearn/4.skops": bomb})
+
+
 def _crc_of(head, n_zeros):
     crc, zeros = zlib.crc32(head), bytes(2**20)
     for _ in range(n_zeros // len(zeros)):
@@ -236,6 +246,7 @@ HOSTILE_FILES = {
     "metadata-bomb-2GiB": lambda m, p: metadata_bomb(m, p),
     "weights-bomb-1GiB": lambda m, p: weights_bomb(m, p),
     "lstm-units-9000": lambda m, p: edit_metadata(m, p, _architecture(9000)),
+    "skops-bomb-1GiB": lambda m, p: skops_bomb(m, p),
     "n-frames-1e8": lambda m, p: edit_metadata(
         m, p, lambda meta: meta["steps"][1]["params"].update(n_frames=10**8)),
 }
@@ -288,6 +299,52 @@ def test_member_inflating_past_its_declared_size_is_damaged(model_file, tmp_path
     path = metadata_bomb(model_file, tmp_path / "liar.skser", size=256 * 2**20,
                          declared=1000)
     with pytest.raises(ValueError, match=r"liar\.skser' is damaged"):
+        load(path)
+
+
+@covers("load-skops-bomb")
+def test_scikit_learn_step_bombs_are_refused(model_file, tmp_path, monkeypatch):
+    path = skops_bomb(model_file, tmp_path / "skops.skser", size=256 * 2**20)
+    opened = []
+    real_open = zipfile.ZipFile.open
+    monkeypatch.setattr(zipfile.ZipFile, "open",
+                        lambda self, name, *a, **k: opened.append(name) or
+                        real_open(self, name, *a, **k))
+    with pytest.raises(ValueError, match=r"skops\.skser.*'sklearn/4\.skops' that "
+                                         r"declares 268435456 bytes, more than the "
+                                         r"67108864"):
+        load(path)
+    assert opened == []
+    monkeypatch.undo()
+    # many members that each stay under the limit, but not together
+    members = _members(model_file)
+    for i in range(4, 9):
+        members[f"sklearn/{i}.skops"] = b""
+    special = {f"sklearn/{i}.skops": (f"sklearn/{i}.skops", _deflate(b"", True),
+                                      zipfile.ZIP_DEFLATED, 0, 20 * 2**20)
+               for i in range(4, 9)}
+    path = _write(tmp_path / "many.skser", members, **special)
+    with pytest.raises(ValueError, match=r"many\.skser' has scikit-learn steps "
+                                         r"that declare 104857600 bytes in all"):
+        load(path)
+
+
+@covers("load-skops-untrusted-type")
+def test_scikit_learn_step_of_an_untrusted_type_is_refused(corpus, tmp_path):
+    import skops.io
+    from sklearn.preprocessing import FunctionTransformer
+
+    from sklearn_ser import make_baseline_pipeline
+
+    pipe = make_baseline_pipeline().fit(list(corpus.data), corpus.target)
+    save(pipe, tmp_path / "baseline.skser")
+    members = _members(tmp_path / "baseline.skser")
+    # skops trusts FunctionTransformer by default; a model file does not
+    members["sklearn/3.skops"] = skops.io.dumps(FunctionTransformer().fit([[1.0]]))
+    path = _write(tmp_path / "ft.skser", members)
+    with pytest.raises(ValueError, match=r"ft\.skser' has a scikit-learn step 3 "
+                       r"\('classifier'\).*names the type\(s\) \['sklearn\."
+                       r"preprocessing\._function_transformer\.FunctionTransformer'\]"):
         load(path)
 
 

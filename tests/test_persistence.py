@@ -23,8 +23,8 @@ from sklearn_ser import (
     save,
 )
 from sklearn_ser._loaders import collate_trim
+from sklearn_ser._modelfile import FORMAT_VERSION, READABLE_VERSIONS
 from sklearn_ser._network import ATTENTIONS
-from sklearn_ser._persistence import FORMAT_VERSION
 from sklearn_ser._pipeline import make_ser_pipeline
 from sklearn_ser.datasets import make_emotional_speech
 
@@ -220,7 +220,9 @@ def test_file_carries_format_and_library_version(model_file):
             with np.load(io.BytesIO(zf.read(member)), allow_pickle=False) as npz:
                 assert all(npz[k].dtype.kind in "biufU" for k in npz.files)
     assert meta["format"] == "sklearn-ser-model"
-    assert meta["format_version"] == FORMAT_VERSION
+    # the oldest format that holds it: the library's own steps need format 1
+    assert meta["format_version"] == 1
+    assert "needs_library_version" not in meta  # a field format 1 readers refuse
     assert meta["library_version"] == __version__
     assert [s["class"] for s in meta["steps"]] == [
         "LLDExtractor", "PadCrop", "NeutralStandardScaler", "SERClassifier"]
@@ -259,9 +261,13 @@ def test_save_refuses_unfitted_pipeline(tmp_path):
 
 
 def test_save_refuses_foreign_steps(model_file, tmp_path):
+    from sklearn.decomposition import PCA
+
     X = np.random.default_rng(0).normal(size=(6, 2))
-    foreign = Pipeline([("std", StandardScaler().fit(X))])
-    with pytest.raises(TypeError, match=r"'std' is a sklearn\..*StandardScaler"):
+    foreign = Pipeline([("pca", PCA().fit(X))])
+    with pytest.raises(TypeError, match=r"'pca' is a sklearn\..*PCA; .*the "
+                                        r"scikit-learn estimators \[.*'sklearn\.svm"
+                                        r"\.SVC'\]"):
         save(foreign, tmp_path / "m.skser")
     loaded = load(model_file)
     loaded.steps.insert(1, ("skip", "passthrough"))
@@ -311,18 +317,28 @@ def test_save_to_missing_folder_names_it(model_file, tmp_path):
 
 
 def test_load_refuses_other_format_versions(model_file, tmp_path):
+    assert READABLE_VERSIONS == (1, 2) and FORMAT_VERSION == 2
     newer = _edit_metadata(model_file, tmp_path / "newer.skser",
                            lambda m: m.update(format_version=FORMAT_VERSION + 1,
-                                              library_version="9.9.0"))
+                                              library_version="9.9.0",
+                                              needs_library_version="9.5.0"))
     msg = (rf"format version {FORMAT_VERSION + 1} \(written by sklearn-ser 9\.9\.0\),"
-           rf" but this sklearn-ser {__version__} reads format version "
-           rf"{FORMAT_VERSION} only; upgrade")
+           rf" but this sklearn-ser {__version__} reads format versions 1 and 2; "
+           r"it needs sklearn-ser 9\.5\.0 or newer: upgrade sklearn-ser")
     with pytest.raises(ValueError, match=msg):
         load(newer)
-    older = _edit_metadata(model_file, tmp_path / "older.skser",
-                           lambda m: m.update(format_version=0))
-    with pytest.raises(ValueError, match="format version 0 .*save the model again"):
-        load(older)
+    # without the field, the version that wrote the file is the one named
+    newer = _edit_metadata(model_file, tmp_path / "newer2.skser",
+                           lambda m: m.update(format_version=7,
+                                              library_version="9.9.0"))
+    with pytest.raises(ValueError, match=r"needs sklearn-ser 9\.9\.0 or newer"):
+        load(newer)
+    for old in (0, -1, True, "1", None):
+        older = _edit_metadata(model_file, tmp_path / "older.skser",
+                               lambda m, old=old: m.update(format_version=old))
+        with pytest.raises(ValueError, match=rf"format version {old!r} .*save the "
+                                             "model again"):
+            load(older)
     other = _edit_metadata(model_file, tmp_path / "other.skser",
                            lambda m: m.update(format="something-else"))
     with pytest.raises(ValueError, match="not a sklearn-ser model file"):
@@ -490,3 +506,243 @@ def test_functionals_whose_count_does_not_match_its_parameters_are_refused(
     save(features, tmp_path / "bad.skser")
     with pytest.raises(ValueError, match="n_functionals_ is 3 but the parameters give 9"):
         load(tmp_path / "bad.skser")
+
+
+# ---------------------------------------------------------------------------
+# scikit-learn steps (skops members, format 2)
+# ---------------------------------------------------------------------------
+
+
+def _baseline_X(corpus, normalization):
+    import pandas as pd
+
+    if normalization == "speaker":
+        return pd.DataFrame({"audio": list(corpus.data), "speaker": corpus.speakers})
+    return list(corpus.data)
+
+
+@pytest.fixture(scope="module")
+def baseline_file(corpus, tmp_path_factory):
+    from sklearn_ser import make_baseline_pipeline
+
+    pipe = make_baseline_pipeline().fit(list(corpus.data), corpus.target)
+    path = tmp_path_factory.mktemp("baseline") / "baseline.skser"
+    save(pipe, path)
+    return path, pipe
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("normalization", ["neutral", "speaker"])
+@pytest.mark.parametrize("classifier", ["svc", "logistic"])
+def test_baseline_pipelines_round_trip(corpus, tmp_path, normalization, classifier):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import SVC
+
+    from sklearn_ser import make_baseline_pipeline
+
+    estimator = (None if classifier == "svc"
+                 else LogisticRegression(class_weight="balanced", max_iter=2000))
+    X = _baseline_X(corpus, normalization)
+    pipe = make_baseline_pipeline(estimator, normalization=normalization)
+    pipe.fit(X, corpus.target)
+    save(pipe, tmp_path / "baseline.skser")
+    loaded = load(tmp_path / "baseline.skser")
+    assert [name for name, _ in loaded.steps] == [name for name, _ in pipe.steps]
+    assert [type(s) for _, s in loaded.steps] == [type(s) for _, s in pipe.steps]
+    assert type(loaded[-1]) is (SVC if classifier == "svc" else LogisticRegression)
+    np.testing.assert_array_equal(loaded.predict(X), pipe.predict(X))
+    np.testing.assert_array_equal(loaded.decision_function(X),
+                                  pipe.decision_function(X))
+    if classifier == "logistic":
+        np.testing.assert_array_equal(loaded.predict_proba(X), pipe.predict_proba(X))
+    assert loaded[-1].get_params() == pipe[-1].get_params()
+    np.testing.assert_array_equal(loaded.classes_, pipe.classes_)
+
+
+def test_regression_baseline_round_trips(corpus, tmp_path):
+    from sklearn_ser import make_baseline_pipeline
+
+    rng = np.random.default_rng(0)
+    y = rng.normal(3.0, 0.5, size=(len(corpus.target), 3))
+    pipe = make_baseline_pipeline(task="regression").fit(list(corpus.data), y)
+    save(pipe, tmp_path / "ridge.skser")
+    loaded = load(tmp_path / "ridge.skser")
+    np.testing.assert_array_equal(loaded.predict(list(corpus.data)),
+                                  pipe.predict(list(corpus.data)))
+    assert loaded["regressor"].alpha_ == pipe["regressor"].alpha_
+
+
+def test_scikit_learn_steps_are_skops_members_of_format_2(baseline_file, corpus):
+    import skops.io
+
+    path, pipe = baseline_file
+    with zipfile.ZipFile(path) as zf:
+        assert sorted(zf.namelist()) == ["arrays.npz", "metadata.json",
+                                         "sklearn/3.skops", "weights.npz"]
+        meta = json.loads(zf.read("metadata.json"))
+        member = zf.read("sklearn/3.skops")
+    assert meta["format_version"] == 2
+    assert meta["needs_library_version"]
+    assert meta["written_with"]["skops"] == skops.__version__
+    assert meta["steps"][3] == {"name": "classifier", "class": "sklearn.svm.SVC",
+                                "skops": "sklearn/3.skops"}
+    with zipfile.ZipFile(io.BytesIO(member)) as inner:
+        names = inner.namelist()
+        assert "schema.json" in names
+        assert all(n == "schema.json" or n.endswith(".npy") for n in names)
+    assert skops.io.get_untrusted_types(data=member) == []
+
+
+def test_nested_scikit_learn_pipeline_and_its_memory(corpus, tmp_path):
+    from sklearn.svm import SVC
+
+    from sklearn_ser import make_baseline_pipeline
+
+    inner = Pipeline([("std", StandardScaler()), ("svc", SVC())],
+                     memory=str(tmp_path / "inner_cache"))
+    pipe = make_baseline_pipeline(inner).fit(list(corpus.data), corpus.target)
+    save(pipe, tmp_path / "nested.skser")
+    with zipfile.ZipFile(tmp_path / "nested.skser") as zf:
+        meta = json.loads(zf.read("metadata.json"))
+    assert meta["not_saved"] == ["classifier__memory"]
+    assert pipe["classifier"].memory is not None  # the fitted pipeline is unchanged
+    loaded = load(tmp_path / "nested.skser")
+    assert loaded["classifier"].memory is None
+    np.testing.assert_array_equal(loaded.predict(list(corpus.data)),
+                                  pipe.predict(list(corpus.data)))
+
+
+def test_save_refuses_scikit_learn_values_it_cannot_trust(corpus, tmp_path):
+    from sklearn.svm import SVC
+
+    from sklearn_ser import make_baseline_pipeline
+
+    pipe = make_baseline_pipeline(SVC(random_state=np.random.RandomState(0)))
+    pipe.fit(list(corpus.data), corpus.target)
+    with pytest.raises(TypeError, match=r"Pipeline step 'classifier' \(SVC\) holds "
+                                        r"\[.*RandomState.*\], which a sklearn-ser "
+                                        "model file cannot hold"):
+        save(pipe, tmp_path / "m.skser")
+    unfitted = make_baseline_pipeline()
+    unfitted.steps[:-1] = pipe.steps[:-1]
+    with pytest.raises(NotFittedError, match=r"'classifier' \(SVC\) is not fitted"):
+        save(unfitted, tmp_path / "m.skser")
+    with pytest.raises(TypeError, match="a scikit-learn estimator is saved as a step"):
+        save(pipe["classifier"], tmp_path / "m.skser")
+    assert not (tmp_path / "m.skser").exists()
+
+
+def _skops_member(path, member="sklearn/3.skops"):
+    with zipfile.ZipFile(path) as zf:
+        return zf.read(member)
+
+
+def _edit_schema(data, edit):
+    """The skops archive ``data`` with its schema.json edited."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zin:
+        members = {n: zin.read(n) for n in zin.namelist()}
+    schema = json.loads(members["schema.json"])
+    edit(schema)
+    members["schema.json"] = json.dumps(schema).encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zout:
+        for name, content in members.items():
+            zout.writestr(name, content)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("edit, match", [
+    (lambda s: s.update(__module__="os", __class__="system"),
+     r"names the type\(s\) \['os\.system'\], which a sklearn-ser model file does "
+     "not trust"),
+    (lambda s: s["content"]["content"].update(kernel={
+        "__class__": "eval", "__module__": "builtins", "__loader__": "TypeNode"}),
+     r"names the type\(s\) \['builtins\.eval'\]"),
+    (lambda s: s["content"]["content"].update(kernel={
+        "__class__": "function", "__module__": "builtins",
+        "__loader__": "FunctionNode", "content": {"module_path": "os",
+                                                  "function": "system"}}),
+     r"uses the skops node kind\(s\) \['FunctionNode'\]"),
+    (lambda s: s.update(__module__="sklearn.preprocessing._function_transformer",
+                        __class__="FunctionTransformer"),
+     r"\['sklearn\.preprocessing\._function_transformer\.FunctionTransformer'\]"),
+], ids=["os-system", "builtin-type", "function", "skops-default-trusted"])
+def test_skops_member_naming_an_untrusted_type_is_refused(baseline_file, tmp_path,
+                                                          edit, match):
+    path, _ = baseline_file
+    bad = _edit_schema(_skops_member(path), edit)
+    altered = _rewrite(path, tmp_path / "altered.skser",
+                       replace={"sklearn/3.skops": bad})
+    with pytest.raises(ValueError, match=rf"Model file '{altered}' has a "
+                       r"scikit-learn step 3 \('classifier'\) \(member "
+                       rf"'sklearn/3.skops'\) that .*{match}"):
+        load(altered)
+
+
+@pytest.mark.parametrize("how, match", [
+    ("class", r"holds a SVC, not the sklearn.linear_model.LogisticRegression"),
+    ("unknown-class", r"is given the class 'sklearn.ensemble.RandomForestClassifier'"),
+    ("orphan", r"belong to no step"),
+    ("format-1", r"have no place in a file of format version 1"),
+    ("missing", r"member 'sklearn/3.skops' is missing"),
+    ("memory", r"sets \['memory'\], which sklearn_ser.save never stores"),
+    ("compressed", r"holds a compressed member"),
+    ("npy-lies", r"array '.*\.npy' in sklearn/3.skops whose header declares"),
+    ("deep", r"nested deeper than 64 levels"),
+])
+def test_altered_skops_members_are_refused(baseline_file, corpus, tmp_path, how,
+                                           match):
+    path, _ = baseline_file
+    member = _skops_member(path)
+    altered = tmp_path / f"{how}.skser"
+    if how == "class":
+        _edit_metadata(path, altered, lambda m: m["steps"][3].update(
+            {"class": "sklearn.linear_model.LogisticRegression"}))
+    elif how == "unknown-class":
+        _edit_metadata(path, altered, lambda m: m["steps"][3].update(
+            {"class": "sklearn.ensemble.RandomForestClassifier"}))
+    elif how == "orphan":
+        _rewrite(path, altered, add={"sklearn/7.skops": member})
+    elif how == "format-1":
+        _edit_metadata(path, altered, lambda m: m.update(format_version=1))
+    elif how == "missing":
+        _rewrite(path, altered, drop=("sklearn/3.skops",))
+    elif how == "memory":
+        inner = Pipeline([("std", StandardScaler())]).fit(np.ones((3, 2)))
+        import skops.io
+
+        planted = skops.io.dumps(Pipeline(inner.steps, memory=str(tmp_path)))
+        _edit_metadata(path, tmp_path / "tmp.skser", lambda m: m["steps"][3].update(
+            {"class": "sklearn.pipeline.Pipeline"}))
+        _rewrite(tmp_path / "tmp.skser", altered, replace={"sklearn/3.skops": planted})
+    elif how == "compressed":
+        with zipfile.ZipFile(io.BytesIO(member)) as zin:
+            members = {n: zin.read(n) for n in zin.namelist()}
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zout:
+            for name, content in members.items():
+                zout.writestr(name, content)
+        _rewrite(path, altered, replace={"sklearn/3.skops": buf.getvalue()})
+    elif how == "npy-lies":
+        with zipfile.ZipFile(io.BytesIO(member)) as zin:
+            members = {n: zin.read(n) for n in zin.namelist()}
+        name = next(n for n in members if n.endswith(".npy"))
+        members[name] = members[name][:-8]  # the header now declares more
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zout:
+            for n, content in members.items():
+                zout.writestr(n, content)
+        _rewrite(path, altered, replace={"sklearn/3.skops": buf.getvalue()})
+    else:
+        def deepen(schema):
+            node = {"__class__": "list", "__module__": "builtins",
+                    "__loader__": "ListNode", "content": []}
+            for _ in range(100):
+                node = {"__class__": "list", "__module__": "builtins",
+                        "__loader__": "ListNode", "content": [node]}
+            schema["content"]["content"]["kernel"] = node
+        _rewrite(path, altered, replace={
+            "sklearn/3.skops": _edit_schema(member, deepen)})
+    with pytest.raises(ValueError, match=match) as info:
+        load(altered)
+    assert str(altered) in str(info.value)

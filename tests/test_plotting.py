@@ -198,3 +198,19 @@ def test_from_predictions_bad_input(kwargs, match):
     kwargs = {"weights": [0.5, 0.5], **kwargs}
     with pytest.raises(ValueError, match=match):
         AttentionDisplay.from_predictions(kwargs.pop("weights"), **kwargs)
+
+
+@pytest.mark.parametrize("targets", [1, 3])
+def test_from_estimator_on_a_regression_pipeline(data, targets):
+    y = np.asarray(data.dimensions)[:, :targets]
+    y = y.ravel() if targets == 1 else y
+    reg = make_ser_pipeline("lstm", n_frames=150, task="regression", **TINY_NET)
+    reg.fit(list(data.data), y)
+    display = AttentionDisplay.from_estimator(reg, data.data[0])
+    Xt = reg[:-1].transform([data.data[0]])
+    np.testing.assert_array_equal(display.weights, reg[-1].attention_weights(Xt)[0])
+    values = np.atleast_1d(reg.predict([data.data[0]])[0])
+    assert values.shape == (targets,)
+    assert display.label == ", ".join(f"{v:.2f}" for v in values)
+    assert display.probabilities is None
+    assert display.ax_.get_title() == f"attention weights - predicted: {display.label}"

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from skorch import NeuralNet
+from skorch.callbacks import Callback
 
 from sklearn_ser import SERClassifier, _network, _precision, load, save
 from sklearn_ser._loaders import collate_trim
@@ -116,6 +117,36 @@ def test_low_precision_trains_and_predicts(precision, attention):
     # Deterministic for a fixed seed.
     again = SERClassifier(**params, precision=precision).fit(X, y)
     np.testing.assert_array_equal(again.predict_proba(X), proba)
+
+
+class _GradNorms(Callback):
+    def on_train_begin(self, net, **kwargs):
+        self.norms = []
+
+    def on_grad_computed(self, net, named_parameters, **kwargs):
+        self.norms.append(float(torch.cat([p.grad.flatten()
+                                           for _, p in named_parameters]).norm()))
+
+
+def test_grad_scaler_scales_the_gradients_of_skorchs_training_step(monkeypatch):
+    # fp16 on CUDA trains with a GradScaler; a CPU scaler with a power-of-two
+    # scale that never changes shows the same path on a machine without CUDA:
+    # the gradients the callbacks see are scaled, the optimizer steps on the
+    # unscaled ones, so the weights are those of training without a scaler.
+    X, y = toy_3d(n=48)
+    plain_norms, scaled_norms = _GradNorms(), _GradNorms()
+    plain = SERClassifier(**SMALL_NET, callbacks=[("g", plain_norms)]).fit(X, y)
+    monkeypatch.setattr(_precision, "grad_scaler", lambda precision, device:
+                        torch.amp.GradScaler("cpu", init_scale=16.0,
+                                             growth_interval=10**6))
+    scaled = SERClassifier(**SMALL_NET, callbacks=[("g", scaled_norms)]).fit(X, y)
+    assert scaled._grad_scaler_ is not None
+    np.testing.assert_allclose(scaled_norms.norms, 16 * np.array(plain_norms.norms),
+                               rtol=1e-6)
+    assert scaled.history_[:, "train_loss"] == plain.history_[:, "train_loss"]
+    for a, b in zip(scaled.module_.state_dict().values(),
+                    plain.module_.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
 
 
 @_needs("bf16")

@@ -94,3 +94,49 @@ def test_state_check_of_a_new_step_refuses_altered_files(tmp_path, registered_of
 def test_a_parameter_class_name_cannot_be_taken_twice(registered_offset):
     with pytest.raises(ValueError, match="sklearn_ser.SERNet"):
         _registry.register(_Offset, parameter_classes={"sklearn_ser.SERNet": dict})
+
+
+_ALONE = """
+import sys, types
+from pathlib import Path
+
+# The package without its __init__, which imports every module: only what
+# the module imported below imports is loaded.
+package = types.ModuleType("sklearn_ser")
+package.__path__ = [str(Path(sys.argv[1]) / "sklearn_ser")]
+sys.modules["sklearn_ser"] = package
+module = __import__("sklearn_ser." + sys.argv[2], fromlist=["_"])
+from sklearn_ser import _registry
+
+names = sorted(_registry.step_classes())
+print(",".join(names))
+print(",".join(sorted(m for m in sys.modules if m.startswith("sklearn_ser."))))
+"""
+
+
+def _registered_when_imported_alone(module):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, "-c", _ALONE, str(root), module],
+                          capture_output=True, text=True, cwd=root, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    names, modules = proc.stdout.strip().splitlines()[-2:]
+    return names.split(","), modules.split(",")
+
+
+def test_the_regressor_module_registers_its_class():
+    names, modules = _registered_when_imported_alone("_regressor")
+    assert "SERRegressor" in names
+    assert "sklearn_ser._onnx" not in modules
+    assert "sklearn_ser._persistence" not in modules
+
+
+def test_persistence_knows_every_step_without_the_package_init():
+    names, modules = _registered_when_imported_alone("_persistence")
+    assert set(names) == {"Functionals", "LLDExtractor", "NeutralStandardScaler",
+                          "PadCrop", "SERClassifier", "SERRegressor",
+                          "SpeakerStandardScaler"}
+    assert "sklearn_ser._onnx" not in modules

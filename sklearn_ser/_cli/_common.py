@@ -109,16 +109,19 @@ _VALIDATION_SCORES = (
 )
 
 
-def training_summary(history, seconds):
-    """One line on a finished fit: epochs, the kept epoch and its score."""
+def training_summary(net, seconds):
+    """One line on a finished fit: epochs, the kept epoch (``best_epoch_``) and its score."""
+    history = net.history
     n = len(history)
-    score = next((s for s in _VALIDATION_SCORES if n and s[0] in history[-1]), None)
+    kept = getattr(net, "best_epoch_", None)
+    row = history[kept - 1] if kept and 1 <= kept <= n else {}
+    score = next((s for s in _VALIDATION_SCORES if s[0] in row), None)
     if score is not None:
         key, label, scale = score
-        scores = np.asarray(history[:, key], dtype=float)
-        best = int(np.nanargmax(scores)) if np.isfinite(scores).any() else n - 1
-        kept = (f"; kept epoch {history[best, 'epoch']} of {n}, validation {label} "
-                f"{scores[best]:.3f} ({scale})")
+        kept = (f"; kept epoch {kept} of {n}, validation {label} {row[key]:.3f} "
+                f"({scale})")
+    elif n and any(s[0] in history[-1] for s in _VALIDATION_SCORES):
+        kept = f"; kept epoch {kept} of {n}"
     else:
         kept = "; no validation split, the last epoch is kept"
     loss = (f", last training loss {history[-1, 'train_loss']:.3f}"
@@ -133,7 +136,7 @@ class FoldProgress(Callback):
         self._t0 = time.perf_counter()
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
-        say(training_summary(net.history, time.perf_counter() - self._t0))
+        say(training_summary(net, time.perf_counter() - self._t0))
 
 
 def collapsed_folds(result, advice="train longer (--epochs), use --recipe fast, "

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._json import plain
 from .._network import ATTENTIONS
 from .._paper import PAPER_TABLE1
 from . import _dimensions
@@ -38,6 +39,10 @@ from ._common import (
 _SUBSETS = ("full", "improvised", "scripted")
 _CSV_OPTIONS = ("audio_column", "label_column", "speaker_column", "session_column",
                 "root")
+_MODELS = ("network", "baseline")
+#: Options of the network that the baseline has no use for.
+_NETWORK_OPTIONS = ("epochs", "lr", "l2", "n_frames", "batch_size", "hidden_units",
+                    "lstm_units", "attention_units")
 _VERSIONS = ("sklearn-ser", "scikit-learn", "skorch", "torch", "numpy", "scipy",
              "pandas", "joblib", "opensmile", "soundfile")
 
@@ -175,14 +180,21 @@ def add_parsers(sub):
         "train", help="train a model on IEMOCAP or your corpus and save it",
         description="Fit the pipeline on all the selected utterances and save it "
         "in the library's safe model format (read by 'predict'). With --target "
-        "dimensions the model regresses valence, arousal and dominance.",
+        "dimensions the model regresses valence, arousal and dominance. With "
+        "--model baseline it is the functionals baseline: the utterance "
+        "statistics of the same LLDs into an SVM whose scores a sigmoid turns "
+        "into probabilities (RidgeCV with --target dimensions).",
     )
     add_data_options(tr)
     tr.add_argument("-o", "--output", required=True, metavar="MODEL",
                     help="path of the model file to write")
+    tr.add_argument("--model", choices=_MODELS, default="network",
+                    help="network: the paper's BiLSTM network; baseline: "
+                    "functionals + SVM (RidgeCV with --target dimensions), "
+                    "trained in seconds (default: %(default)s)")
     tr.add_argument("--attention", choices=ATTENTIONS, default="lstm",
-                    help="pooling: lstm (the paper's proposed model), mean, zhou, "
-                    "yang (default: %(default)s)")
+                    help="pooling of the network: lstm (the paper's proposed "
+                    "model), mean, zhou, yang (default: %(default)s)")
     add_training_options(tr, normalization=True)
     tr.set_defaults(func=_cmd_train)
 
@@ -212,21 +224,9 @@ def _groups(args, data):
     return groups, n_splits
 
 
-def _jsonable(value):
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return repr(value)
-
-
 def configuration(pipe):
     """Every parameter of the steps of ``pipe``, as JSON values."""
-    return {name: {k: _jsonable(v) for k, v in step.get_params(deep=False).items()}
+    return {name: {k: plain(v) for k, v in step.get_params(deep=False).items()}
             for name, step in pipe.steps}
 
 
@@ -391,7 +391,7 @@ def _write_files(args, about, results, config, header, rows):
     results.csv (``header``, then ``rows``) in the folder of --out."""
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    options = {k: _jsonable(v) for k, v in sorted(vars(args).items()) if k != "func"}
+    options = {k: plain(v) for k, v in sorted(vars(args).items()) if k != "func"}
     with open(out / "results.json", "w") as fh:
         json.dump({**about,
                    "subset": args.subset or ("full" if args.iemocap else None),
@@ -405,37 +405,72 @@ def _write_files(args, about, results, config, header, rows):
     say(f"Wrote {out / 'results.json'} and {out / 'results.csv'}")
 
 
+def _baseline_pipeline(args):
+    """The functionals baseline that ``train --model baseline`` fits."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.svm import SVC
+
+    from .. import make_baseline_pipeline
+    from ._common import TARGETS
+
+    given = [f"--{option.replace('_', '-')}" for option in _NETWORK_OPTIONS
+             if getattr(args, option) is not None]
+    if given:
+        raise CLIError(f"{', '.join(given)} set(s) the network's training; "
+                       "--model baseline has no use for it: leave it out")
+    # Probabilities (the SVM's scores calibrated by a sigmoid, scikit-learn's
+    # replacement of SVC(probability=True)), so that 'predict' prints them as
+    # for a network.
+    classifier = (None if is_dimensional(args) else
+                  CalibratedClassifierCV(SVC(class_weight="balanced"),
+                                         ensemble=False))
+    return make_baseline_pipeline(classifier, normalization=args.normalization,
+                                  task=TARGETS[args.target], memory=args.cache,
+                                  n_jobs=args.n_jobs)
+
+
 def _cmd_train(args):
     from .. import save
     from .._evaluation import with_speakers
 
     check_output_file(args.output, "Model file")
+    baseline = args.model == "baseline"
+    pipe = _baseline_pipeline(args) if baseline else None
     data, name = load_data(args)
     speakers = _speakers(args, data)
-    pipe = make_pipeline(args, args.attention)
-    step = network_step(pipe)
-    pipe.set_params(**{f"{step}__callbacks": [("progress", FoldProgress())]})
     if is_dimensional(args):
         what = _dimensions.fit_description(data, [str(n) for n in data.target_names])
         normalization = _dimensions.normalization_note(args)
     else:
         what = f"{len(data.target)} utterances ({counts(data.target)})"
         normalization = f"normalization={args.normalization}"
-    say(f"{name}: training on {what}; recipe={args.recipe}  {normalization}  "
-        f"{describe_training(pipe)}")
+    if baseline:
+        model = ("RidgeCV" if is_dimensional(args) else
+                 "SVM with balanced class weights")
+        say(f"{name}: training the functionals baseline ({model}) on {what}; "
+            f"{normalization}")
+        fit_params = {}
+    else:
+        pipe = make_pipeline(args, args.attention)
+        step = network_step(pipe)
+        pipe.set_params(**{f"{step}__callbacks": [("progress", FoldProgress())]})
+        say(f"{name}: training on {what}; recipe={args.recipe}  {normalization}  "
+            f"{describe_training(pipe)}")
+        groups = speakers if speakers is not None else getattr(data, "groups", None)
+        fit_params = {f"{step}__groups": groups}
     X = list(data.filenames)
     if args.normalization == "speaker":
         X = with_speakers(X, speakers)
-    groups = speakers if speakers is not None else getattr(data, "groups", None)
     try:
         with noting_ctrl_c():
-            pipe.fit(X, data.target, **{f"{step}__groups": groups})
+            pipe.fit(X, data.target, **fit_params)
     except KeyboardInterrupt:
         raise Interrupted(
             "training interrupted (Ctrl-C); no model was written"
             + (f", {args.output} is unchanged" if os.path.exists(args.output) else "")
         ) from None
-    pipe.set_params(**{f"{step}__callbacks": None})
+    if not baseline:
+        pipe.set_params(**{f"{step}__callbacks": None})
     save(pipe, args.output)  # a temporary file in the same folder, then renamed
     say(f"Wrote {args.output}")
     return 0

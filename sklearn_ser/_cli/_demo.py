@@ -187,10 +187,10 @@ def _verdict(network, baseline, name, normalization):
 def _attention_plot(result, X, data, durations, path):
     """Attention of the fold model that never saw the session, on one utterance."""
     import matplotlib.pyplot as plt
-    from sklearn.utils import _safe_indexing
 
     from .. import AttentionDisplay
     from .._audio import frame_params
+    from .._compat import _safe_indexing
     from .._paper import FRAME_STEP
 
     last = result.n_splits - 1
