@@ -13,8 +13,7 @@ import sys
 
 import joblib
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.base import BaseEstimator, TransformerMixin
 
 from ._audio import (
     AudioFile,
@@ -27,6 +26,7 @@ from ._audio import (
     warn_notes,
 )
 from ._cache import FeatureCache, cache_key, check_memory
+from ._compat import HasMethods, Interval, _fit_context, validate_params
 from ._opensmile import ENGINE, FEATURE_NAMES
 from ._registry import register
 from ._validation import FRAMES_COLUMN, frame_with_features, is_dataframe
@@ -357,7 +357,7 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         RuntimeError
             If openSMILE itself fails on an input (the message names it).
         """
-        self._validate_params()
+        validate_params(self)
         if is_dataframe(X):
             column = self._audio_column_of(X)
             features = self.transform(list(X[column]))
@@ -373,7 +373,7 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         turns the notes into warnings, the command line into a warning per
         file.
         """
-        self._validate_params()
+        validate_params(self)
         sampling_rate = int(self.sampling_rate)
         items = check_input(X, sampling_rate, clip=self.clip)
         n_items = len(items)

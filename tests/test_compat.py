@@ -17,7 +17,7 @@ PACKAGE = Path(_compat.__file__).parent
 
 #: Modules that still import private scikit-learn names directly; they are
 #: being changed elsewhere and are redirected to _compat afterwards.
-NOT_YET_REDIRECTED = {"_lld.py"}
+NOT_YET_REDIRECTED = set()
 
 _PRIVATE_IMPORT = re.compile(
     r"from sklearn[\w.]* import[^\n]*\b_[a-z]\w*|from sklearn\.[\w.]*\._\w+ import"
