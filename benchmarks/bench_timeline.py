@@ -1,7 +1,8 @@
-"""Benchmark of the emotion timeline: speed, memory, agreement, speech detection.
+"""Benchmark of the emotion timeline: speed, memory, agreement with predict.
 
-Four tables, each on recordings assembled from the synthetic corpus
-(``make_emotional_speech``) with silences between the utterances:
+Three tables, each on recordings assembled from the synthetic corpus
+(``make_emotional_speech``) with silences between the utterances (the
+speech detector is measured on real speech by ``bench_real_speech.py``):
 
 * **speed**: ``predict_timeline`` on a WAV file of ``--minutes`` minutes with
   the paper-size ``lstm`` network (3 x 256, BiLSTM 128, attention BiLSTM 128,
@@ -14,11 +15,8 @@ Four tables, each on recordings assembled from the synthetic corpus
 * **agreement**: a network of the ``fast`` recipe trained on ``--train``
   utterances; on a recording of held-out utterances, the share of
   utterances whose majority timeline label (by overlap) is the label
-  ``predict`` gives the utterance alone;
-* **speech detection**: frame agreement with the true utterance spans of the
-  built-in detector and, when the ``webrtcvad`` module is installed
-  (``pip install webrtcvad-wheels``), of WebRTC's VAD with the same
-  bridging of pauses, at three noise levels.
+  ``predict`` gives the utterance alone, with pauses of 0.3-0.5 s and of
+  1-2 s between the utterances.
 
 Run::
 
@@ -205,95 +203,26 @@ def bench_agreement(args):
     utterances = list(data.data[args.train:])
     truth = data.target[args.train:]
     alone = pipe.predict(utterances)
-    rec, spans = assemble(utterances, seed=2)
     print(f"\nAgreement: lstm network, fast recipe, {args.epochs} epochs on "
           f"{args.train} utterances ({fit:.0f} s); {n_test} held-out utterances "
-          f"in a {len(rec) / SR / 60:.1f}-min recording")
-    print(f"{'segmentation':<14}{'segments':>10}{'agree with predict':>20}"
-          f"{'accuracy':>10}")
-    print(f"{'(alone)':<14}{'':>10}{'':>20}{np.mean(alone == truth):>10.2f}")
-    for segmentation in ("vad", "fixed"):
-        table = predict_timeline(pipe, rec, segmentation=segmentation)
-        labels = majority_labels(table, spans)
-        agree = np.mean([a == b for a, b in zip(labels, alone, strict=True)])
-        acc = np.mean([a == b for a, b in zip(labels, truth, strict=True)])
-        print(f"{segmentation:<14}{len(table):>10d}{agree:>20.1%}{acc:>10.2f}")
-
-
-def _score(regions, truth):
-    pred = np.zeros(len(truth), bool)
-    for a, b in regions:
-        pred[a:b] = True
-    return (pred == truth).mean(), pred[truth].mean(), pred[~truth].mean()
-
-
-def _bridge(speech, max_gap=50, min_len=25, pad=10):
-    """The detector's bridging of pauses, for another detector's decisions."""
-    idx = np.flatnonzero(speech)
-    n = len(speech)
-    if idx.size == 0:
-        return []
-    cuts = np.flatnonzero(np.diff(idx) > max_gap + 1)
-    starts = np.concatenate([[idx[0]], idx[cuts + 1]])
-    stops = np.concatenate([idx[cuts], [idx[-1]]]) + 1
-    out = []
-    for a, b in zip(starts, stops, strict=True):
-        if b - a < min_len:
-            continue
-        a, b = max(0, a - pad), min(n, b + pad)
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], b)
-        else:
-            out.append((a, b))
-    return out
-
-
-def bench_vad(args):
-    from sklearn_ser._speech import speech_regions
-    from sklearn_ser._timeline import _read_frames
-    from sklearn_ser.datasets import make_emotional_speech
-
-    try:
-        import webrtcvad
-    except ImportError:
-        webrtcvad = None
-    data = make_emotional_speech(80, n_sessions=4, random_state=1)
-    print("\nSpeech detection: frame agreement with the utterance spans "
-          "(80 utterances, 0.5-3 s of silence between them, white noise added)")
-    print(f"{'noise std':>10}  {'detector':<22}{'accuracy':>10}{'recall':>8}"
-          f"{'false alarm':>13}{'time (s)':>10}")
-    for noise in (0.0, 0.003, 0.01):
-        rec, spans = assemble(data.data, seed=7, noise=noise, gap=(0.5, 3.0))
-        mask = np.zeros(len(rec), bool)
-        for a, b in spans:
-            mask[int(a * SR):int(b * SR)] = True
-        frames, _, _ = _read_frames(rec, None, SR)
-        n = len(frames)
-        truth = mask[np.minimum(np.arange(n) * 160 + 200, len(mask) - 1)]
-        t0 = time.perf_counter()
-        regions = speech_regions(frames)
-        rows = [("built-in (LLDs)", _score(regions, truth),
-                 time.perf_counter() - t0)]
-        if webrtcvad is not None:
-            pcm = (rec * 32767).astype(np.int16)
-            for mode in (2, 3):
-                vad = webrtcvad.Vad(mode)
-                t0 = time.perf_counter()
-                dec = np.array([vad.is_speech(pcm[i * 160:(i + 1) * 160].tobytes(), SR)
-                                for i in range(len(pcm) // 160)])
-                speech = dec[np.minimum(np.arange(n) + 1, len(dec) - 1)]
-                rows.append((f"webrtcvad mode {mode}", _score(_bridge(speech), truth),
-                             time.perf_counter() - t0))
-        for name, (acc, rec_, fa), seconds in rows:
-            print(f"{noise:>10}  {name:<22}{acc:>10.3f}{rec_:>8.3f}{fa:>13.3f}"
-                  f"{seconds:>10.2f}")
-    if webrtcvad is None:
-        print("(webrtcvad is not installed: pip install webrtcvad-wheels to compare)")
+          "in a recording, with pauses between them")
+    print(f"{'pauses (s)':<12}{'segmentation':<14}{'segments':>10}"
+          f"{'agree with predict':>20}{'accuracy':>10}")
+    print(f"{'':<12}{'(alone)':<14}{'':>10}{'':>20}{np.mean(alone == truth):>10.2f}")
+    for gap in ((0.3, 0.5), (1.0, 2.0)):
+        rec, spans = assemble(utterances, seed=2, gap=gap)
+        for segmentation in ("vad", "fixed"):
+            table = predict_timeline(pipe, rec, segmentation=segmentation)
+            labels = majority_labels(table, spans)
+            agree = np.mean([a == b for a, b in zip(labels, alone, strict=True)])
+            acc = np.mean([a == b for a, b in zip(labels, truth, strict=True)])
+            print(f"{f'{gap[0]}-{gap[1]}':<12}{segmentation:<14}{len(table):>10d}"
+                  f"{agree:>20.1%}{acc:>10.2f}")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("speed", "memory", "agreement", "vad"),
+    parser.add_argument("--only", choices=("speed", "memory", "agreement"),
                         action="append", help="tables to run (default: all)")
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--long-hours", type=float, default=2.0)
@@ -301,7 +230,7 @@ def main():
     parser.add_argument("--train", type=int, default=200)
     parser.add_argument("--epochs", type=int, default=10)
     args = parser.parse_args()
-    only = set(args.only or ("speed", "memory", "agreement", "vad"))
+    only = set(args.only or ("speed", "memory", "agreement"))
     with tempfile.TemporaryDirectory() as folder:
         if only & {"speed", "memory"}:
             model, rec = bench_speed(args, folder, timed="speed" in only)
@@ -309,8 +238,6 @@ def main():
                 bench_memory(args, folder, model, rec)
         if "agreement" in only:
             bench_agreement(args)
-        if "vad" in only:
-            bench_vad(args)
 
 
 if __name__ == "__main__":
