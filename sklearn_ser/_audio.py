@@ -576,13 +576,38 @@ _WARNING_HEADS = {
 }
 
 
+_REPORTED = set()
+"""Inputs whose notes were warned about in this process (at most
+``_MAX_REPORTED``): each clipped or narrowband input is named once, not in
+every fold of a cross-validation."""
+_MAX_REPORTED = 100_000
+
+
+def _identity(source, notes):
+    """What names one input across calls: its real path, or its samples' hash."""
+    if source is None:
+        return None
+    if isinstance(source, np.ndarray):
+        import hashlib
+
+        digest = hashlib.blake2b(memoryview(np.ascontiguousarray(source)).cast("B"),
+                                 digest_size=16).digest()
+        return ("array", digest, source.shape, notes)
+    return ("path", os.path.realpath(os.fspath(source)), notes)
+
+
 def warn_notes(labelled_notes, sampling_rate, n_inputs=None, stacklevel=2):
     """One :class:`AudioWarning` per kind of note, naming the inputs.
 
+    An input is named once per process: a file (by its real path) or an
+    array (by a hash of its samples) that was named before is left out, so
+    that the folds of a cross-validation do not repeat the same warning.
+
     Parameters
     ----------
-    labelled_notes : list of (str, Notes)
-        The notes of the inputs, with the label that names each input.
+    labelled_notes : list of (str, Notes, source)
+        The notes of the inputs, with the label that names each input and
+        its source (a path or the array of samples; None: always named).
     sampling_rate : int
         The features' sampling rate.
     n_inputs : int, default=None
@@ -594,8 +619,17 @@ def warn_notes(labelled_notes, sampling_rate, n_inputs=None, stacklevel=2):
 
     n_inputs = len(labelled_notes) if n_inputs is None else n_inputs
     found = {}
-    for label, notes in labelled_notes:
-        for kind, message in notes.messages(sampling_rate).items():
+    for label, notes, source in labelled_notes:
+        messages = notes.messages(sampling_rate)
+        if not messages:
+            continue
+        key = _identity(source, notes)
+        if key is not None:
+            if key in _REPORTED:
+                continue
+            if len(_REPORTED) < _MAX_REPORTED:
+                _REPORTED.add(key)
+        for kind, message in messages.items():
             found.setdefault(kind, []).append((label, message))
     for kind, items in found.items():
         if len(items) == 1:

@@ -369,9 +369,9 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     def _extract(self, X):
         """Features of a sequence of inputs, and the labelled notes of each.
 
-        Returns ``(features, [(label, Notes), ...])``; :meth:`transform`
-        turns the notes into warnings, the command line into a warning per
-        file.
+        Returns ``(features, [(label, Notes, source), ...])``;
+        :meth:`transform` turns the notes into warnings, the command line
+        into a warning per file.
         """
         validate_params(self)
         sampling_rate = int(self.sampling_rate)
@@ -407,7 +407,8 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         finally:
             bar.close()
         entries = self._collect(items, results, memory)
-        labelled = [(describe(index, payload if kind == "path" else None), notes)
+        labelled = [(describe(index, payload if kind == "path" else None), notes,
+                     payload)
                     for (index, kind, payload, _), (_, notes) in zip(
                         items, entries, strict=True)]
         return [feats for feats, _ in entries], labelled

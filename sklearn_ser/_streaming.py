@@ -158,8 +158,8 @@ class StreamingRecognizer:
             The segments not returned yet (columns as :func:`predict_timeline`).
         """
         self._add(self._stream.finish())
-        warn_notes([("stream", Notes(self._rate, self._level.share))], self._rate,
-                   stacklevel=2)
+        warn_notes([("stream", Notes(self._rate, self._level.share), None)],
+                   self._rate, stacklevel=2)
         try:
             return self._emit(final=True)
         finally:

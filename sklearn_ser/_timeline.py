@@ -470,9 +470,10 @@ def predict_timeline(estimator, audio, *, sampling_rate=None, window=None, hop=N
     frames, duration, notes = _read_frames(audio, sampling_rate, rate,
                                            bool(extractor.clip))
     if notes is not None:
-        label = "audio" if not isinstance(audio, (str, os.PathLike)) \
-            else f"audio ({os.fspath(audio)!r})"
-        warn_notes([(label, notes)], rate, stacklevel=2)
+        is_path = isinstance(audio, (str, os.PathLike))
+        label = f"audio ({os.fspath(audio)!r})" if is_path else "audio"
+        warn_notes([(label, notes, audio if is_path else None)], rate,
+                   stacklevel=2)
     total = frames.shape[0]
     if total == 0:
         return _empty_table(list(estimator.classes_))

@@ -11,6 +11,16 @@ from sklearn_ser._opensmile import ENGINE
 from ._signals import speech_like, write
 
 
+@pytest.fixture(autouse=True)
+def _audio_warnings_anew():
+    """Each test sees the AudioWarnings of its inputs (named once per process)."""
+    from sklearn_ser import _audio
+
+    _audio._REPORTED.clear()
+    yield
+    _audio._REPORTED.clear()
+
+
 @pytest.fixture
 def wav_files(tmp_path):
     """Six speech-like 16-bit files of different lengths."""

