@@ -500,11 +500,11 @@ def test_timeline_follows_utterances_separated_by_short_pauses():
 def test_timeline_finds_speech_where_predict_sees_speech(baseline, tmp_path):
     """The two tools share one detector: every real clip that the predict check
     passes has a timeline segment, also in noise."""
+    import warnings
+
     from sklearn_ser._speech import speech_problem
 
     from ._signals import real_speech, with_noise
-
-    import warnings
 
     warnings.simplefilter("ignore", AudioWarning)  # 8 kHz recordings
     for path in real_speech():
