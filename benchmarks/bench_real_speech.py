@@ -118,7 +118,7 @@ def clips(root):
 def read16(path):
     """A file at 16 kHz, as the extractor reads it (clipped: resampling a clip
     that peaks at full scale overshoots it a little)."""
-    from sklearn_ser._audio import read_waveform
+    from sklearn_ser._audiofile import read_waveform
 
     return np.clip(read_waveform(path, SR), -1, 1)
 

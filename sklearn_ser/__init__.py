@@ -22,11 +22,11 @@ of a recording of any length, which :class:`TimelineDisplay` draws;
 an emotional speech corpus.
 """
 
-from ._audio import AudioWarning
 from ._classifier import SERClassifier
 from ._evaluation import RegressionEvaluation, SessionEvaluation, evaluate_sessions
 from ._functionals import Functionals
 from ._lld import LLDExtractor
+from ._notes import AudioWarning
 from ._onnx import export_onnx
 from ._padcrop import PadCrop
 from ._persistence import load, save

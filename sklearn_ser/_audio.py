@@ -17,26 +17,17 @@ below the features' rate -- is returned as notes, and the entry points warn
 with :class:`AudioWarning`.
 """
 
-import io
 import math
 import os
 import re
-import stat
-from math import gcd
-from typing import NamedTuple
 
 import numpy as np
 
+from ._notes import Level, Notes
 from ._paper import FRAME_STEP, FRAME_WINDOW
-from ._resample import resample_blocks
 
 BLOCK = 1 << 16
 """Samples decoded from a file, or written to openSMILE, at a time."""
-
-MIN_FILE_RATE, MAX_FILE_RATE = 1000, 768000
-"""Sampling rates (Hz) an audio file may declare. A header outside them is
-damaged or hostile: a 32 KB file that says 1 Hz would be resampled to
-hundreds of millions of samples."""
 
 MAX_OVERSHOOT = 2.0
 """Largest magnitude of a float sample taken as decoder overshoot (+6 dB).
@@ -45,17 +36,6 @@ Lossy decoders overshoot full scale on valid recordings (on real speech
 normalised to a peak of 0.99: up to 1.05 for MP3, Vorbis and Opus; a
 recording clipped by 12 dB before encoding: up to 1.53); a larger value
 means float samples that were never scaled to [-1, 1].
-"""
-
-FULL_SCALE = 0.999
-"""A sample with ``|x| >= FULL_SCALE`` counts as at full scale (clipped)."""
-
-CLIPPED_SHARE = 1e-3
-"""Share of samples at full scale above which a recording counts as clipped.
-
-Measured on real speech normalised to a peak of 0.99 and encoded as MP3,
-Vorbis and Opus, at most 0.02 % of the samples are at full scale; the same
-recordings clipped by 6 dB have 0.02-9 % (median 1-2 %).
 """
 
 PCM_DTYPES = (np.dtype(np.int16), np.dtype(np.int32), np.dtype(np.uint8))
@@ -122,11 +102,9 @@ def n_frames(n_samples, sampling_rate=16000):
     return 1 + (int(n_samples) - window) // step
 
 
-
 def array_blocks(x):
     for start in range(0, x.shape[0], BLOCK):
         yield x[start:start + BLOCK]
-
 
 
 class BadInput(Exception):
@@ -172,36 +150,6 @@ def _full_scale(dtype):
     scale = float(2 ** (bits - 1))
     offset = scale if np.dtype(dtype).kind == "u" else 0.0
     return scale, offset
-
-
-class AudioWarning(UserWarning):
-    """Audio that was read, with something that affects its features.
-
-    Raised (as a warning, never an error) for a clipped recording and for
-    audio sampled below the extractor's rate (narrowband, e.g. 8 kHz
-    telephone audio given to a 16 kHz extractor). Silence it with
-    ``warnings.filterwarnings("ignore", category=AudioWarning)``.
-    """
-
-
-class Level:
-    """Running count of the samples of one signal at full scale."""
-
-    __slots__ = ("n", "full")
-
-    def __init__(self):
-        self.n = 0
-        self.full = 0
-
-    def add(self, x):
-        """Count the samples of ``x`` (any shape) that are at full scale."""
-        self.n += x.size
-        self.full += int(np.count_nonzero(np.abs(x) >= FULL_SCALE))
-
-    @property
-    def share(self):
-        """Share of the samples counted so far that are at full scale."""
-        return self.full / self.n if self.n else 0.0
 
 
 def _first_bad_sample(x, bad, offset=0):
@@ -407,293 +355,6 @@ def _validate_array(index, item, sampling_rate, clip=False, level=None):
     return x
 
 
-READABLE_FORMATS = ("WAV (PCM, float, mu-law, A-law)", "FLAC", "OGG Vorbis",
-                    "Opus (in OGG)", "MP3", "AIFF", "AU", "W64", "RF64", "CAF")
-"""Containers and codecs of the files that are read (through soundfile's
-libsndfile; MP3 and Opus need libsndfile 1.1 or newer, which the soundfile
-wheels ship)."""
-
-# Leading bytes of containers that libsndfile cannot read: (offset, bytes, name).
-_UNREADABLE = (
-    (4, b"ftyp", "an MP4/M4A container (AAC or ALAC audio)"),
-    (0, b"\x1aE\xdf\xa3", "a Matroska/WebM container"),
-    (0, b"0&\xb2u\x8ef\xcf\x11", "an ASF container (WMA audio)"),
-    (0, b"#!AMR", "an AMR file"),
-    (0, b".ra\xfd", "a RealAudio file"),
-    (0, b"\x0bw", "an AC-3 stream"),
-)
-
-
-def _sniff(head):
-    """The name of an unreadable format from a file's first bytes, or None."""
-    for offset, magic, name in _UNREADABLE:
-        if head[offset:offset + len(magic)] == magic:
-            return name
-    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0:
-        return "an AAC stream (ADTS)"
-    return None
-
-
-def _head(source, n=16):
-    if isinstance(source, bytes):
-        return source[:n]
-    try:
-        with open(source, "rb") as f:
-            return f.read(n)
-    except OSError:
-        return b""
-
-
-def _soundfile_error(label, exc, source=None):
-    reason = getattr(exc, "error_string", None) or str(exc)
-    found = _sniff(_head(source)) if source is not None else None
-    if found is not None:
-        return BadInput(
-            f"{label}: {found}, which soundfile (libsndfile) does not decode; "
-            f"readable are {', '.join(READABLE_FORMATS)}. Convert the file first, "
-            "e.g. ffmpeg -i in.m4a out.flac."
-        )
-    return BadInput(
-        f"{label}: not a readable audio file (soundfile: {reason.strip()}); "
-        f"expected one of {', '.join(READABLE_FORMATS)}."
-    )
-
-
-class AudioFile:
-    """A file decoded in blocks with soundfile, validated before use.
-
-    ``source`` is the path, or the file's bytes when they were read already
-    (to hash them for the cache): decoding the same bytes guarantees that the
-    cached features belong to the hashed content. Decoder overshoot (samples
-    up to ``MAX_OVERSHOOT``) is clipped to [-1, 1]; :attr:`notes` tells what
-    affects the features (its rate, its share of samples at full scale).
-    """
-
-    def __init__(self, source, label, sampling_rate):
-        self.source = source
-        self.label = label
-        self.sampling_rate = int(sampling_rate)
-        self.scan()
-
-    def _open(self):
-        import soundfile as sf
-
-        source = self.source
-        if isinstance(source, bytes):
-            source = io.BytesIO(source)
-        else:  # bytes path: names that are not valid UTF-8 open too
-            source = os.fsencode(source)
-        try:
-            return sf.SoundFile(source)
-        except Exception as exc:  # libsndfile reports bad data in many ways
-            raise _soundfile_error(self.label, exc, self.source) from None
-
-    def _blocks(self, f, level=None):
-        offset = 0
-        while True:
-            try:
-                block = f.read(BLOCK, dtype="float32", always_2d=True)
-            except Exception as exc:
-                raise _soundfile_error(self.label, exc) from None
-            if block.shape[0] == 0:
-                return
-            block = limit_samples(block, self.label, offset, clip=True, level=level)
-            offset += block.shape[0]
-            yield block
-
-    def scan(self):
-        """Validate every sample and the length; nothing is kept."""
-        level = Level()
-        with self._open() as f:
-            self.rate = int(f.samplerate)
-            if not MIN_FILE_RATE <= self.rate <= MAX_FILE_RATE:
-                raise BadInput(
-                    f"{self.label}: the file declares a sampling rate of "
-                    f"{self.rate} Hz; expected {MIN_FILE_RATE} to {MAX_FILE_RATE} "
-                    "Hz (its header is damaged, or it is not a recording)."
-                )
-            self.n_file = sum(block.shape[0] for block in self._blocks(f, level))
-        self.notes = Notes(self.rate, level.share)
-        if self.rate == self.sampling_rate:
-            self.n = self.n_file
-            original = None
-        else:
-            g = gcd(self.rate, self.sampling_rate)
-            up, down = self.sampling_rate // g, self.rate // g
-            self.n = -(-self.n_file * up // down)  # resample_poly's length
-            original = (self.n_file, self.rate)
-        _check_length(self.n, self.label, self.sampling_rate, original)
-
-    def blocks(self):
-        """Mono float32 blocks at ``sampling_rate``."""
-        if self.rate == self.sampling_rate:
-            with self._open() as f:
-                for block in self._blocks(f):
-                    yield _mixdown(block)
-            return
-        x = np.empty(self.n_file, dtype=np.float32)  # mono, filled block by block
-        pos = 0
-        with self._open() as f:
-            for block in self._blocks(f):
-                x[pos:pos + block.shape[0]] = _mixdown(block)
-                pos += block.shape[0]
-        g = gcd(self.rate, self.sampling_rate)
-        yield from resample_blocks(x[:pos], self.sampling_rate // g, self.rate // g)
-
-
-class Notes(NamedTuple):
-    """What affects the features of one input, besides its samples.
-
-    ``rate`` is the sampling rate of the audio as given (a file's own rate),
-    ``full_scale`` the share of its samples at full scale.
-    """
-
-    rate: int
-    full_scale: float
-
-    def messages(self, sampling_rate):
-        """Short reasons, for the warnings: ``{"clipped": ..., "narrowband": ...}``."""
-        out = {}
-        if self.full_scale > CLIPPED_SHARE:
-            out["clipped"] = (f"{self.full_scale:.1%} of the samples at full scale: "
-                              "a clipped recording, its features are distorted")
-        if self.rate < int(sampling_rate):
-            out["narrowband"] = (
-                f"sampled at {self.rate} Hz, so no frequencies above "
-                f"{self.rate / 2:g} Hz; the features span up to "
-                f"{int(sampling_rate) / 2:g} Hz, so the band between is missing "
-                "(e.g. telephone audio given to a model of wideband speech)")
-        return out
-
-
-_WARNING_HEADS = {
-    "clipped": "are clipped recordings (more than {share:.1%} of the samples at "
-               "full scale), which distorts their features",
-    "narrowband": "are sampled below the features' {rate} Hz and lack the "
-                  "frequencies above half their own rate: a model trained on "
-                  "wideband audio sees features it has not learnt (telephone "
-                  "audio is 8 kHz)",
-}
-
-
-_REPORTED = set()
-"""Inputs whose notes were warned about in this process (at most
-``_MAX_REPORTED``): each clipped or narrowband input is named once, not in
-every fold of a cross-validation."""
-_MAX_REPORTED = 100_000
-
-
-def _identity(source, notes):
-    """What names one input across calls: its real path, or its samples' hash."""
-    if source is None:
-        return None
-    if isinstance(source, np.ndarray):
-        import hashlib
-
-        digest = hashlib.blake2b(memoryview(np.ascontiguousarray(source)).cast("B"),
-                                 digest_size=16).digest()
-        return ("array", digest, source.shape, notes)
-    return ("path", os.path.realpath(os.fspath(source)), notes)
-
-
-def warn_notes(labelled_notes, sampling_rate, n_inputs=None, stacklevel=2):
-    """One :class:`AudioWarning` per kind of note, naming the inputs.
-
-    An input is named once per process: a file (by its real path) or an
-    array (by a hash of its samples) that was named before is left out, so
-    that the folds of a cross-validation do not repeat the same warning.
-
-    Parameters
-    ----------
-    labelled_notes : list of (str, Notes, source)
-        The notes of the inputs, with the label that names each input and
-        its source (a path or the array of samples; None: always named).
-    sampling_rate : int
-        The features' sampling rate.
-    n_inputs : int, default=None
-        Number of inputs in all; by default ``len(labelled_notes)``.
-    stacklevel : int, default=2
-        Passed to :func:`warnings.warn` (plus one for this function).
-    """
-    import warnings
-
-    n_inputs = len(labelled_notes) if n_inputs is None else n_inputs
-    found = {}
-    for label, notes, source in labelled_notes:
-        messages = notes.messages(sampling_rate)
-        if not messages:
-            continue
-        key = _identity(source, notes)
-        if key is not None:
-            if key in _REPORTED:
-                continue
-            if len(_REPORTED) < _MAX_REPORTED:
-                _REPORTED.add(key)
-        for kind, message in messages.items():
-            found.setdefault(kind, []).append((label, message))
-    for kind, items in found.items():
-        if len(items) == 1:
-            text = f"{items[0][0]}: {items[0][1]}."
-        else:
-            head = _WARNING_HEADS[kind].format(share=CLIPPED_SHARE,
-                                               rate=int(sampling_rate))
-            shown = "; ".join(f"{label}: {message}" for label, message in items[:5])
-            more = f"; and {len(items) - 5} more" if len(items) > 5 else ""
-            text = f"{len(items)} of {n_inputs} inputs {head}. {shown}{more}."
-        warnings.warn(text, AudioWarning, stacklevel=stacklevel + 1)
-
-
-def _not_regular(label, mode):
-    kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO (named pipe)"
-            if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode)
-            or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
-            else "not a regular file")
-    if stat.S_ISDIR(mode):
-        return BadInput(f"{label}: is a directory; expected an audio file.")
-    return BadInput(f"{label}: is {kind}, not a regular file; expected an audio "
-                    "file (reading it could block or never end).")
-
-
-def check_file(path, label):
-    """Map the ways a path can fail to open to clear messages.
-
-    Only regular files are accepted (a symbolic link counts as its target):
-    a FIFO would block the extraction forever, a device such as
-    ``/dev/zero`` would never end.
-    """
-    try:
-        mode = os.stat(path).st_mode
-        if not stat.S_ISREG(mode):
-            raise _not_regular(label, mode)
-        with open(path, "rb"):
-            pass
-    except FileNotFoundError:
-        raise BadInput(f"{label}: file not found; expected an existing audio file.") \
-            from None
-    except IsADirectoryError:
-        raise BadInput(f"{label}: is a directory; expected an audio file.") from None
-    except PermissionError:
-        raise BadInput(f"{label}: permission denied; cannot read the file.") from None
-    except OSError as exc:
-        raise BadInput(
-            f"{label}: cannot be read ({type(exc).__name__}: {exc})."
-        ) from None
-
-
-def read_bytes(path, label):
-    check_file(path, label)
-    try:
-        with open(path, "rb") as f:
-            mode = os.fstat(f.fileno()).st_mode
-            if not stat.S_ISREG(mode):  # replaced since check_file
-                raise _not_regular(label, mode)
-            return f.read()
-    except OSError as exc:
-        raise BadInput(
-            f"{label}: cannot be read ({type(exc).__name__}: {exc})."
-        ) from None
-
-
 def check_input(X, sampling_rate, clip=False):
     """Check the structure of ``X`` and validate its waveforms.
 
@@ -768,48 +429,3 @@ def check_input(X, sampling_rate, clip=False):
             x = _validate_array(i, item, sampling_rate, clip, level)
             items.append((i, "array", x, Notes(sampling_rate, level.share)))
     return items
-
-
-def read_waveform(audio, sampling_rate, clip=False):
-    """Mono float32 samples of one path or waveform at ``sampling_rate``.
-
-    ``audio`` is checked, read, mixed down and resampled as
-    :meth:`~sklearn_ser.LLDExtractor.transform` reads ``X = [audio]``, with
-    the same errors.
-
-    Parameters
-    ----------
-    audio : str, os.PathLike or array-like
-        An audio file path or a waveform sampled at ``sampling_rate``.
-    sampling_rate : int
-        Sampling rate of the result, in Hz.
-    clip : bool, default=False
-        Clip a float waveform's samples slightly beyond [-1, 1] (files are
-        always clipped so).
-
-    Returns
-    -------
-    samples : ndarray of shape (n_samples,), dtype float32
-
-    Raises
-    ------
-    TypeError, ValueError
-        If ``audio`` is not usable; the message names it as ``X[0]``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_ser._audio import read_waveform
-    >>> read_waveform(np.zeros((16000, 2), np.int16), 16000).shape
-    (16000,)
-    """
-    [(index, kind, payload, _)] = check_input([audio], sampling_rate, clip)
-    if kind == "array":
-        return payload
-    label = describe(index, payload)
-    try:
-        check_file(payload, label)
-        blocks = list(AudioFile(payload, label, sampling_rate).blocks())
-    except BadInput as exc:
-        raise ValueError(str(exc)) from None
-    return np.concatenate(blocks)

@@ -8,8 +8,8 @@ import warnings
 
 import numpy as np
 
-from ._audio import Notes
 from ._modelfile import default_file_mode
+from ._notes import Notes
 from ._opensmile import ENGINE, N_FEATURES
 
 __all__ = ["FeatureCache", "cache_key", "check_memory"]

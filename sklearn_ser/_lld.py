@@ -15,18 +15,11 @@ import joblib
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from ._audio import (
-    AudioFile,
-    BadInput,
-    array_blocks,
-    check_file,
-    check_input,
-    describe,
-    read_bytes,
-    warn_notes,
-)
+from ._audio import BadInput, array_blocks, check_input, describe
+from ._audiofile import AudioFile, check_file, read_bytes
 from ._cache import FeatureCache, cache_key, check_memory
 from ._compat import HasMethods, Interval, _fit_context, validate_params
+from ._notes import warn_notes
 from ._opensmile import ENGINE, FEATURE_NAMES
 from ._registry import register
 from ._validation import FRAMES_COLUMN, frame_with_features, is_dataframe

@@ -5,7 +5,7 @@ from sklearn.base import is_regressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ._audio import read_waveform
+from ._audiofile import read_waveform
 from ._paper import FRAME_STEP
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._audio import Level, Notes, warn_notes
+from ._notes import Level, Notes, warn_notes
 from ._opensmile import N_FEATURES
 from ._timeline import (
     _check_chunk,

@@ -17,19 +17,10 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ._audio import (
-    AudioFile,
-    BadInput,
-    Level,
-    Notes,
-    array_blocks,
-    as_waveform,
-    check_file,
-    frame_params,
-    n_frames,
-    warn_notes,
-)
+from ._audio import BadInput, array_blocks, as_waveform, frame_params, n_frames
+from ._audiofile import AudioFile, check_file
 from ._lld import LLDExtractor
+from ._notes import Level, Notes, warn_notes
 from ._opensmile import ENGINE, N_FEATURES
 from ._paper import N_FRAMES
 from ._speech import speech_regions

@@ -14,11 +14,11 @@ from ._signals import speech_like, write
 @pytest.fixture(autouse=True)
 def _audio_warnings_anew():
     """Each test sees the AudioWarnings of its inputs (named once per process)."""
-    from sklearn_ser import _audio
+    from sklearn_ser import _notes
 
-    _audio._REPORTED.clear()
+    _notes._REPORTED.clear()
     yield
-    _audio._REPORTED.clear()
+    _notes._REPORTED.clear()
 
 
 @pytest.fixture

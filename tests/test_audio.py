@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 import sklearn_ser._audio as audio_module
+import sklearn_ser._audiofile as audiofile_module
+import sklearn_ser._notes as notes_module
 from sklearn_ser import LLDExtractor
 
 from ._signals import SR, harmonic_tone, speech_like, write
@@ -203,7 +205,7 @@ def test_mix_of_paths_and_arrays(tmp_path):
 def test_read_waveform_fails_as_transform_does(bad_files, case):
     path = bad_files[case]
     with pytest.raises(ValueError) as read:
-        audio_module.read_waveform(path, SR)
+        audiofile_module.read_waveform(path, SR)
     with pytest.raises(ValueError) as transform:
         LLDExtractor().transform([path])
     assert str(read.value).startswith(f"X[0] ({path!r}): ")
@@ -214,16 +216,16 @@ def test_read_waveform_mixes_down_and_resamples(tmp_path):
     x = speech_like(0.5)
     stereo = np.stack([x, -0.5 * x], axis=1)
     path = write(tmp_path / "stereo.wav", stereo, sr=SR, subtype="FLOAT")
-    mono = audio_module.read_waveform(path, SR)
+    mono = audiofile_module.read_waveform(path, SR)
     assert mono.dtype == np.float32
     np.testing.assert_allclose(mono, stereo.mean(axis=1), atol=1e-7)
     # an array is checked and mixed down the same way
-    np.testing.assert_allclose(audio_module.read_waveform(stereo, SR), mono, atol=1e-7)
+    np.testing.assert_allclose(audiofile_module.read_waveform(stereo, SR), mono, atol=1e-7)
     # at another rate: the samples the extractor computes its features from
-    up = audio_module.read_waveform(path, 2 * SR)
+    up = audiofile_module.read_waveform(path, 2 * SR)
     assert up.shape == (2 * len(x),)
     with pytest.raises(ValueError, match=r"X\[0\] has shape \(2, 3, 4\)"):
-        audio_module.read_waveform(np.zeros((2, 3, 4)), SR)
+        audiofile_module.read_waveform(np.zeros((2, 3, 4)), SR)
 
 
 def test_docstring_examples():
@@ -276,7 +278,7 @@ def test_decoder_overshoot_of_a_lossy_file_is_clipped_not_refused(
     assert np.abs(decoded).max() > 1.0  # the decoder overshoots full scale
     good = write(tmp_path / "good.wav", speech_like(0.5, sr=sr), sr)
     with warnings.catch_warnings():
-        warnings.simplefilter("error", audio_module.AudioWarning)  # not clipped
+        warnings.simplefilter("error", notes_module.AudioWarning)  # not clipped
         feats = LLDExtractor(sampling_rate=sr).transform([good, path])
     assert np.isfinite(feats[1]).all()
     # the decoded samples clipped to [-1, 1] by hand (decoding in blocks can
@@ -334,14 +336,14 @@ def test_a_clipped_recording_warns_once_naming_the_files(tmp_path):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         LLDExtractor().transform([clean, *clipped])
-    audio = [w for w in caught if issubclass(w.category, audio_module.AudioWarning)]
+    audio = [w for w in caught if issubclass(w.category, notes_module.AudioWarning)]
     assert len(audio) == 1
     message = str(audio[0].message)
     assert message.startswith("2 of 3 inputs are clipped recordings")
     assert "clipped0.wav" in message and "clipped1.wav" in message
     assert "clean.wav" not in message
     with warnings.catch_warnings():
-        warnings.simplefilter("error", audio_module.AudioWarning)
+        warnings.simplefilter("error", notes_module.AudioWarning)
         LLDExtractor().transform([clean])
 
 
@@ -350,7 +352,7 @@ def test_a_clipped_recording_through_a_lossy_codec_warns(tmp_path, fmt, subtype,
                                                           ext, sr):
     x = np.clip(4 * _loud_speech(sr), -1, 1)
     path = _encode(tmp_path, fmt, subtype, ext, sr, x)
-    with pytest.warns(audio_module.AudioWarning, match=r"of the samples at full "
+    with pytest.warns(notes_module.AudioWarning, match=r"of the samples at full "
                                                        "scale: a clipped recording"):
         LLDExtractor(sampling_rate=sr).transform([path])
 
@@ -359,7 +361,7 @@ def test_clipped_share_of_integer_pcm_counts_the_extremes():
     x = np.zeros(16000, np.int16)
     x[::100] = 32767
     x[1::100] = -32768  # 2 % at full scale
-    with pytest.warns(audio_module.AudioWarning, match=r"X\[0\]: 2.0% of the "
+    with pytest.warns(notes_module.AudioWarning, match=r"X\[0\]: 2.0% of the "
                                                        "samples at full scale"):
         LLDExtractor().transform([x])
 
@@ -414,20 +416,20 @@ def test_narrowband_file_warns_once_per_call_naming_the_files(tmp_path):
         warnings.simplefilter("always")
         LLDExtractor().transform([wide, *narrow])
     audio = [str(w.message) for w in caught
-             if issubclass(w.category, audio_module.AudioWarning)]
+             if issubclass(w.category, notes_module.AudioWarning)]
     assert len(audio) == 1
     assert audio[0].startswith("3 of 4 inputs are sampled below the features' "
                                "16000 Hz")
     assert all(f"phone{i}.wav" in audio[0] for i in range(3))
     assert "wide.wav" not in audio[0]
     assert "no frequencies above 4000 Hz" in audio[0]
-    audio_module._REPORTED.clear()  # named once per process
-    with pytest.warns(audio_module.AudioWarning,
+    notes_module._REPORTED.clear()  # named once per process
+    with pytest.warns(notes_module.AudioWarning,
                       match=r"X\[0\] .*phone0.wav.*: sampled at 8000 Hz"):
         LLDExtractor().transform([narrow[0]])
     # at the file's own rate it is not narrowband
     with warnings.catch_warnings():
-        warnings.simplefilter("error", audio_module.AudioWarning)
+        warnings.simplefilter("error", notes_module.AudioWarning)
         LLDExtractor(sampling_rate=8000).transform([narrow[0]])
         LLDExtractor().transform([write(tmp_path / "w48.wav",
                                         speech_like(1.0, sr=48000), 48000)])
@@ -439,8 +441,8 @@ def test_notes_survive_the_feature_cache(tmp_path):
     for _ in range(2):  # extracted, then read from the cache
         [_], [(label, notes, source)] = lld._extract([narrow])
         assert notes.rate == 8000 and source == narrow and "phone.wav" in label
-        audio_module._REPORTED.clear()
-        with pytest.warns(audio_module.AudioWarning, match="sampled at 8000 Hz"):
+        notes_module._REPORTED.clear()
+        with pytest.warns(notes_module.AudioWarning, match="sampled at 8000 Hz"):
             lld.transform([narrow])
 
 
@@ -449,14 +451,14 @@ def test_an_input_is_named_once_per_process(tmp_path):
     narrow = write(tmp_path / "phone.wav", speech_like(1.0, sr=8000), 8000)
     other = write(tmp_path / "other.wav", speech_like(1.2, sr=8000), 8000)
     clipped = np.clip(4 * _loud_speech(SR), -1, 1)
-    with pytest.warns(audio_module.AudioWarning):
+    with pytest.warns(notes_module.AudioWarning):
         LLDExtractor().transform([narrow])
         LLDExtractor(clip=True).transform([clipped])
     with warnings.catch_warnings():
-        warnings.simplefilter("error", audio_module.AudioWarning)
+        warnings.simplefilter("error", notes_module.AudioWarning)
         LLDExtractor().transform([narrow])
         LLDExtractor().transform([clipped.copy()])  # the same samples
-    with pytest.warns(audio_module.AudioWarning) as caught:
+    with pytest.warns(notes_module.AudioWarning) as caught:
         LLDExtractor().transform([narrow, other])
     [message] = [str(w.message) for w in caught]
     assert "other.wav" in message and "phone.wav" not in message

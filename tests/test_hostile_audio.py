@@ -13,7 +13,7 @@ import soundfile as sf
 from scipy.signal import resample_poly
 
 from sklearn_ser import LLDExtractor
-from sklearn_ser._audio import AudioFile
+from sklearn_ser._audiofile import AudioFile
 
 from .test_robustness import SR, _voice, covers
 

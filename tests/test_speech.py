@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from sklearn_ser import LLDExtractor
-from sklearn_ser._audio import AudioWarning, read_waveform
+from sklearn_ser._audiofile import read_waveform
+from sklearn_ser._notes import AudioWarning
 from sklearn_ser._speech import speech_frames, speech_problem, speech_regions
 from sklearn_ser.datasets import make_emotional_speech
 

@@ -20,7 +20,7 @@ from sklearn_ser import (
     make_ser_pipeline,
     predict_timeline,
 )
-from sklearn_ser._audio import AudioWarning
+from sklearn_ser._notes import AudioWarning
 from sklearn_ser._opensmile import FEATURE_NAMES
 from sklearn_ser._speech import speech_regions
 from sklearn_ser._timeline import _FrameStream
