@@ -40,11 +40,11 @@ from sklearn.dummy import DummyRegressor
 from sklearn.model_selection import GroupKFold
 
 from sklearn_ser import evaluate_sessions, make_baseline_pipeline, make_ser_pipeline
-from sklearn_ser._evaluation import with_speakers
-from sklearn_ser._network import ATTENTIONS
-from sklearn_ser._pipeline import NORMALIZATIONS
 from sklearn_ser.datasets import make_emotional_speech
 from sklearn_ser.metrics import concordance_correlation_coefficient
+from sklearn_ser.network._modules import ATTENTIONS
+from sklearn_ser.pipeline._evaluation import with_speakers
+from sklearn_ser.pipeline._factories import NORMALIZATIONS
 
 DIMENSIONS = ("valence", "arousal", "dominance")
 

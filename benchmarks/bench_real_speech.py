@@ -118,7 +118,7 @@ def clips(root):
 def read16(path):
     """A file at 16 kHz, as the extractor reads it (clipped: resampling a clip
     that peaks at full scale overshoots it a little)."""
-    from sklearn_ser._audiofile import read_waveform
+    from sklearn_ser.features._audiofile import read_waveform
 
     return np.clip(read_waveform(path, SR), -1, 1)
 
@@ -207,7 +207,7 @@ def quiet():
 
 def bridge(speech, max_gap=25, min_len=10, pad=3):
     """The built-in bridging of pauses, for the decisions of another detector."""
-    from sklearn_ser._speech import _runs
+    from sklearn_ser.features._speech import _runs
 
     starts, stops = _runs(np.asarray(speech, bool))
     if starts.size == 0:
@@ -226,7 +226,7 @@ def voicing_gated(frames):
     probability at least 0.55 or a pitch), energy above twice the quietest
     10 %, or MFCCs far from theirs; a region needs 5 voiced frames; pauses up
     to 0.5 s bridged, regions of 0.25 s or more, widened by 0.1 s."""
-    from sklearn_ser._opensmile import FEATURE_NAMES
+    from sklearn_ser.features._opensmile import FEATURE_NAMES
 
     f0 = frames[:, FEATURE_NAMES.index("F0_sma")]
     energy = frames[:, FEATURE_NAMES.index("pcm_RMSenergy_sma")].astype(np.float64)
@@ -277,7 +277,7 @@ def silero(rec, n):
 
 
 def detectors():
-    from sklearn_ser._speech import speech_regions
+    from sklearn_ser.features._speech import speech_regions
 
     found = [("built-in (LLDs)", lambda rec, frames: speech_regions(frames)),
              ("voicing-gated (earlier)", lambda rec, frames: voicing_gated(frames))]
@@ -326,7 +326,7 @@ def _silent_stderr():
 
 def bench_formats(speech, folder, results):
     from sklearn_ser import LLDExtractor
-    from sklearn_ser._speech import speech_problem
+    from sklearn_ser.features._speech import speech_problem
 
     formats = [("WAV", "PCM_16", "wav"), ("FLAC", "PCM_16", "flac"),
                ("MP3", "MPEG_LAYER_III", "mp3"), ("OGG", "VORBIS", "ogg"),
@@ -386,7 +386,7 @@ def bench_formats(speech, folder, results):
 
 def bench_non_speech(speech, other, results):
     from sklearn_ser import LLDExtractor
-    from sklearn_ser._speech import speech_problem
+    from sklearn_ser.features._speech import speech_problem
 
     ctx = quiet()
     try:
@@ -425,7 +425,7 @@ def bench_non_speech(speech, other, results):
 
 
 def bench_detection(speech, results):
-    from sklearn_ser._timeline import _read_frames
+    from sklearn_ser.timeline._frames import read_frames
 
     ctx = quiet()
     try:
@@ -443,7 +443,7 @@ def bench_detection(speech, results):
                   f"{'regions':>9}{'s per h':>9}")
             for cond in CONDITIONS:
                 x = condition(rec, runs, cond, seed=part)
-                frames, _, _ = _read_frames(x, None, SR)
+                frames, _, _ = read_frames(x, None, SR)
                 truth = frame_truth(runs, len(frames), len(x))
                 for det_name, detect in found:
                     t0 = time.perf_counter()
@@ -494,8 +494,8 @@ def bench_timeline(speech, results):
         make_ser_pipeline,
         predict_timeline,
     )
-    from sklearn_ser._speech import speech_problem, speech_regions
     from sklearn_ser.datasets import make_emotional_speech
+    from sklearn_ser.features._speech import speech_problem, speech_regions
 
     ctx = quiet()
     try:
@@ -557,7 +557,7 @@ def bench_timeline(speech, results):
 
 def bench_speed(speech, results):
     from sklearn_ser import LLDExtractor
-    from sklearn_ser._speech import speech_regions
+    from sklearn_ser.features._speech import speech_regions
 
     ctx = quiet()
     try:

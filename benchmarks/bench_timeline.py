@@ -100,9 +100,9 @@ def bench_speed(args, folder, timed=True):
             times[segmentation, hop].append(time.perf_counter() - t0)
             sizes[segmentation, hop] = len(table)
     t0 = time.perf_counter()
-    from sklearn_ser._timeline import _read_frames
+    from sklearn_ser.timeline._frames import read_frames
 
-    _read_frames(path, None, SR)
+    read_frames(path, None, SR)
     features = time.perf_counter() - t0
     for segmentation, hop in cases:
         best = min(times[segmentation, hop])

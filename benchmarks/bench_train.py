@@ -62,14 +62,6 @@ from skorch.callbacks import Callback
 from torch.utils.data import DataLoader, Subset
 
 from sklearn_ser import SERClassifier, evaluate_sessions, make_ser_pipeline
-from sklearn_ser._evaluation import with_speakers
-from sklearn_ser._loaders import (
-    LengthBucketLoader,
-    TrimLoader,
-    make_dataset,
-    prepare_input,
-)
-from sklearn_ser._network import SERNet
 from sklearn_ser._paper import (
     ATTENTION_UNITS,
     ATTENTIONS,
@@ -83,11 +75,19 @@ from sklearn_ser._paper import (
     N_FRAMES,
     NOISE_VARIANCE,
 )
-from sklearn_ser._pipeline import recipe_params
-from sklearn_ser._precision import autocast, check_precision, run_lstm
-from sklearn_ser._training import seeded_torch, validation_split
 from sklearn_ser.datasets import make_emotional_speech
 from sklearn_ser.metrics import wa_ua_score
+from sklearn_ser.network._loaders import (
+    LengthBucketLoader,
+    TrimLoader,
+    make_dataset,
+    prepare_input,
+)
+from sklearn_ser.network._modules import SERNet
+from sklearn_ser.network._precision import autocast, check_precision, run_lstm
+from sklearn_ser.network._training import seeded_torch, validation_split
+from sklearn_ser.pipeline._evaluation import with_speakers
+from sklearn_ser.pipeline._factories import recipe_params
 
 N_FEATURES = 32
 N_CLASSES = 4

@@ -138,17 +138,16 @@ def _skip_member(app, what, name, obj, skip, options):
 
 # -- API reference, generated from ``__all__`` -------------------------------
 
-# Sections of the API page, in order: (title, modules whose objects go there).
+# Sections of the API page, in order: (title, the subpackages or modules whose
+# objects go there).
 API_SECTIONS = [
-    ("Feature extraction and preprocessing",
-     ("sklearn_ser._lld", "sklearn_ser._padcrop", "sklearn_ser._scaler")),
-    ("Classifier", ("sklearn_ser._classifier", "sklearn_ser._network")),
-    ("Pipeline and evaluation",
-     ("sklearn_ser._pipeline", "sklearn_ser._evaluation", "sklearn_ser._reproduction")),
-    ("Long recordings", ("sklearn_ser._timeline", "sklearn_ser._streaming")),
-    ("Plotting", ("sklearn_ser._plotting", "sklearn_ser._timeline_plot")),
+    ("Features", ("sklearn_ser.features",)),
+    ("Preprocessing", ("sklearn_ser.preprocessing",)),
+    ("Networks", ("sklearn_ser.network",)),
+    ("Pipelines and evaluation", ("sklearn_ser.pipeline",)),
+    ("Long recordings", ("sklearn_ser.timeline",)),
     ("Metrics", ("sklearn_ser.metrics",)),
-    ("Saving and deploying", ("sklearn_ser._persistence", "sklearn_ser._onnx")),
+    ("Saving and deploying", ("sklearn_ser.persistence",)),
 ]
 OTHER_SECTION = "Other"
 # Public subpackages documented from their own ``__all__``.
@@ -196,7 +195,8 @@ def _api_entries():
             # docstrings live.
             path = f"{module}.{name}"
         title = next(
-            (t for t, modules in API_SECTIONS if module in modules),
+            (t for t, packages in API_SECTIONS
+             if any(module == p or module.startswith(p + ".") for p in packages)),
             next(
                 (t for sub, t in SUBPACKAGES
                  if module == sub or module.startswith(sub + ".")),

@@ -22,23 +22,10 @@ of a recording of any length, which :class:`TimelineDisplay` draws;
 an emotional speech corpus.
 """
 
-from ._classifier import SERClassifier
-from ._evaluation import RegressionEvaluation, SessionEvaluation, evaluate_sessions
-from ._functionals import Functionals
-from ._lld import LLDExtractor
-from ._notes import AudioWarning
-from ._onnx import export_onnx
-from ._padcrop import PadCrop
-from ._persistence import load, save
-from ._pipeline import make_baseline_pipeline, make_ser_pipeline
-from ._plotting import AttentionDisplay
-from ._regressor import SERRegressor
-from ._scaler import NeutralStandardScaler
-from ._speaker import SpeakerStandardScaler
-from ._streaming import StreamingRecognizer
-from ._timeline import predict_timeline
-from ._timeline_plot import TimelineDisplay
 from ._version import __version__
+from .features._functionals import Functionals
+from .features._lld import LLDExtractor
+from .features._notes import AudioWarning
 from .metrics import (
     CCC_SCORING,
     SCORING,
@@ -51,6 +38,23 @@ from .metrics import (
     wa_ua_scorer,
     weighted_accuracy,
 )
+from .network._classifier import SERClassifier
+from .network._regressor import SERRegressor
+from .persistence._onnx import export_onnx
+from .persistence._save_load import load, save
+from .pipeline._attention_plot import AttentionDisplay
+from .pipeline._evaluation import (
+    RegressionEvaluation,
+    SessionEvaluation,
+    evaluate_sessions,
+)
+from .pipeline._factories import make_baseline_pipeline, make_ser_pipeline
+from .preprocessing._padcrop import PadCrop
+from .preprocessing._scaler import NeutralStandardScaler
+from .preprocessing._speaker import SpeakerStandardScaler
+from .timeline._display import TimelineDisplay
+from .timeline._segments import predict_timeline
+from .timeline._streaming import StreamingRecognizer
 
 __all__ = [
     "CCC_SCORING",

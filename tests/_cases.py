@@ -12,10 +12,10 @@ ERROR, HANDLED, BUG = "clear error", "handled", "bug (xfail)"
 Case = namedtuple("Case", "id entry input behaviour kind")
 
 #: Test modules whose tests cover the cases of :data:`HOSTILE`.
-HOSTILE_MODULES = ("tests.test_hostile_models", "tests.test_hostile_audio",
-                   "tests.test_hostile_cache",
-                   "tests.test_hostile_estimators",
-                   "tests.test_hostile_cli")
+HOSTILE_MODULES = ("tests.persistence.test_hostile_models", "tests.features.test_hostile_audio",
+                   "tests.features.test_hostile_cache",
+                   "tests.network.test_hostile_estimators",
+                   "tests.cli.test_hostile_cli")
 
 HOSTILE = [
     # -- untrusted model files ------------------------------------------------

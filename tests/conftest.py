@@ -6,7 +6,7 @@ import pathlib
 import numpy as np
 import pytest
 
-from sklearn_ser._opensmile import ENGINE
+from sklearn_ser.features._opensmile import ENGINE
 
 from ._signals import speech_like, write
 
@@ -14,7 +14,7 @@ from ._signals import speech_like, write
 @pytest.fixture(autouse=True)
 def _audio_warnings_anew():
     """Each test sees the AudioWarnings of its inputs (named once per process)."""
-    from sklearn_ser import _notes
+    from sklearn_ser.features import _notes
 
     _notes._REPORTED.clear()
     yield

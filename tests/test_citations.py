@@ -6,7 +6,12 @@ from pathlib import Path
 import pytest
 
 from sklearn_ser import SERClassifier, make_ser_pipeline
-from sklearn_ser._network import LSTMAttention, SERNet, YangAttention, ZhouAttention
+from sklearn_ser.network._modules import (
+    LSTMAttention,
+    SERNet,
+    YangAttention,
+    ZhouAttention,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 

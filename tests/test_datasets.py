@@ -17,7 +17,6 @@ from sklearn.preprocessing import StandardScaler
 
 import sklearn_ser
 from sklearn_ser import datasets
-from sklearn_ser._audio import n_frames
 from sklearn_ser.datasets import (
     _synthetic,
     load_emodb,
@@ -26,6 +25,7 @@ from sklearn_ser.datasets import (
     make_emotional_speech,
     write_iemocap_layout,
 )
+from sklearn_ser.features._audio import n_frames
 
 # -- an IEMOCAP-format fixture tree --------------------------------------------
 

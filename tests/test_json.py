@@ -10,8 +10,8 @@ from skorch.history import History
 from sklearn_ser import SessionEvaluation
 from sklearn_ser._cli._corpus import configuration
 from sklearn_ser._json import DROP, plain
-from sklearn_ser._netstate import history_json
-from sklearn_ser._pipeline import make_ser_pipeline
+from sklearn_ser.persistence._netstate import history_json
+from sklearn_ser.pipeline._factories import make_ser_pipeline
 
 
 @pytest.mark.parametrize("value, expected", [

@@ -40,10 +40,7 @@ from sklearn_ser import (
     load,
     save,
 )
-from sklearn_ser._audio import n_frames
 from sklearn_ser._cli import main
-from sklearn_ser._opensmile import ENGINE
-from sklearn_ser._pipeline import make_ser_pipeline
 from sklearn_ser.datasets import (
     load_csv,
     load_emodb,
@@ -52,6 +49,9 @@ from sklearn_ser.datasets import (
     make_emotional_speech,
     write_iemocap_layout,
 )
+from sklearn_ser.features._audio import n_frames
+from sklearn_ser.features._opensmile import ENGINE
+from sklearn_ser.pipeline._factories import make_ser_pipeline
 
 from ._cases import BUG, ERROR, HANDLED, HOSTILE, HOSTILE_MODULES, Case
 from ._common import TINY_NET

@@ -11,8 +11,8 @@ import time
 import numpy as np
 from skorch.callbacks import Callback
 
-from .._pipeline import NORMALIZATIONS, RECIPES
-from .._training import check_device
+from ..network._training import check_device
+from ..pipeline._factories import NORMALIZATIONS, RECIPES
 
 
 class CLIError(Exception):

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from .._json import plain
-from .._network import ATTENTIONS
 from .._paper import PAPER_TABLE1
+from ..network._modules import ATTENTIONS
 from . import _dimensions
 from ._common import (
     CLIError,
@@ -306,7 +306,7 @@ def _cmd_evaluate(args):
             for warning in collapsed_folds(res):
                 say(warning, file=sys.stderr)
             if args.paper_selection:
-                from .._reproduction import paper_selection_evaluation
+                from ..pipeline._reproduction import paper_selection_evaluation
 
                 res_p = paper_selection_evaluation(pipe, X, data.target, groups,
                                                    speakers=speakers,
@@ -431,7 +431,7 @@ def _baseline_pipeline(args):
 
 def _cmd_train(args):
     from .. import save
-    from .._evaluation import with_speakers
+    from ..pipeline._evaluation import with_speakers
 
     check_output_file(args.output, "Model file")
     baseline = args.model == "baseline"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .._network import ATTENTIONS
-from .._pipeline import NORMALIZATIONS
+from ..network._modules import ATTENTIONS
+from ..pipeline._factories import NORMALIZATIONS
 from ._common import collapsed_folds, counts, epoch_selection, positive_int, say
 
 
@@ -50,8 +50,8 @@ def _cmd_demo(args):
     import torch
 
     from .. import evaluate_sessions, make_baseline_pipeline, make_ser_pipeline
-    from .._evaluation import with_speakers
     from ..datasets import make_emotional_speech
+    from ..pipeline._evaluation import with_speakers
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -189,9 +189,9 @@ def _attention_plot(result, X, data, durations, path):
     import matplotlib.pyplot as plt
 
     from .. import AttentionDisplay
-    from .._audio import frame_params
     from .._compat import _safe_indexing
     from .._paper import FRAME_STEP
+    from ..features._audio import frame_params
 
     last = result.n_splits - 1
     pipe = result.estimators[last]

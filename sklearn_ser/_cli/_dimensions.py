@@ -9,8 +9,8 @@ the chance reference.
 
 import numpy as np
 
-from .._evaluation import _target_names
 from ..metrics import DIMENSIONS
+from ..pipeline._evaluation import dimension_names
 from ._common import (
     CLIError,
     FoldProgress,
@@ -30,7 +30,7 @@ _SHOWN = 5
 
 def target_names(n_targets):
     """valence, arousal, dominance for three targets, else target 0, 1, ..."""
-    return _target_names(None, n_targets).tolist()
+    return dimension_names(None, n_targets).tolist()
 
 
 def dimension_columns(text):

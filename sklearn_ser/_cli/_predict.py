@@ -61,7 +61,7 @@ def _reason(exc, path=None):
 
 
 def _is_speaker_model(pipe):
-    from .._speaker import SpeakerStandardScaler
+    from ..preprocessing._speaker import SpeakerStandardScaler
 
     return any(isinstance(step, SpeakerStandardScaler) for _, step in pipe.steps)
 
@@ -85,7 +85,7 @@ def _extract(pipe, files, failed):
     narrowband), a file longer than the model's window, and the speech
     detector's reason when it finds no speech.
     """
-    from .._speech import speech_problem
+    from ..features._speech import speech_problem
 
     extractor = pipe.steps[0][1]
     names = extractor.get_feature_names_out()
@@ -162,7 +162,7 @@ def _cmd_predict(args):
 
     check_model_file(args.model)
     pipe = load(args.model, device=args.device)
-    from .._lld import LLDExtractor
+    from ..features._lld import LLDExtractor
 
     if not isinstance(pipe.steps[0][1], LLDExtractor):
         raise CLIError(f"model {args.model!r} does not start with an LLDExtractor; "

@@ -130,7 +130,7 @@ def _plot(table, audio, out):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .._timeline_plot import TimelineDisplay
+    from ..timeline._display import TimelineDisplay
 
     display = TimelineDisplay.from_predictions(table, waveform=audio)
     display.ax_.set_title(f"{os.path.basename(audio)}: {display.ax_.get_title()}")

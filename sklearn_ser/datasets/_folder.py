@@ -7,10 +7,10 @@ import pandas as pd
 
 from ._own import (
     EXPECTED_FOLDER,
-    _check_column_names,
-    _check_root,
-    _corpus,
-    _read_csv,
+    check_column_names,
+    check_root,
+    corpus_bunch,
+    read_csv,
 )
 
 
@@ -182,7 +182,7 @@ def load_folder(root, labels=None, *, audio_column="file", label_column="emotion
     >>> data.utterance_ids.tolist(), data.target.tolist(), data.groups
     (['ang/a', 'neu/b', 'neu/c'], ['ang', 'neu', 'neu'], None)
     """
-    root = _check_root(root)
+    root = check_root(root)
     if labels is None:
         if speaker_column is not None or session_column is not None:
             raise ValueError(
@@ -191,7 +191,7 @@ def load_folder(root, labels=None, *, audio_column="file", label_column="emotion
                 "names and there is no such column."
             )
         extensions = _check_extensions(extensions)
-        _check_column_names(audio_column=audio_column, label_column=label_column)
+        check_column_names(audio_column=audio_column, label_column=label_column)
         frame = _folder_frame(root, extensions, audio_column, label_column)
         source = f"The folder {str(root)!r}"
         header = f"Corpus of the folder {root} (labels: the sub-folder names)"
@@ -202,7 +202,7 @@ def load_folder(root, labels=None, *, audio_column="file", label_column="emotion
         header = f"Corpus of the folder {root} (labels: a DataFrame)"
     else:
         try:
-            csv_path, frame = _read_csv(labels)
+            csv_path, frame = read_csv(labels)
         except TypeError:
             raise TypeError(
                 "labels must be a path to a CSV file, a pandas DataFrame or "
@@ -210,7 +210,7 @@ def load_folder(root, labels=None, *, audio_column="file", label_column="emotion
             ) from None
         source = f"The label file {str(csv_path)!r}"
         header = f"Corpus of the folder {root} (labels: {csv_path})"
-    return _corpus(
+    return corpus_bunch(
         frame, source=source, root=root, audio_column=audio_column,
         label_column=label_column, speaker_column=speaker_column,
         session_column=session_column, classes=classes, return_X_y=return_X_y,

@@ -40,7 +40,7 @@ _TURN_LINE = re.compile(
 )
 # Ses01F_impro01_M003: session 01, marker wearer F, speaker M (the letter just
 # before the utterance number).
-_UTTERANCE_ID = re.compile(r"^Ses(\d+)[FM]_\S*_([FM])\d+$")
+UTTERANCE_ID = re.compile(r"^Ses(\d+)[FM]_\S*_([FM])\d+$")
 
 SUBSETS = ("full", "improvised", "scripted")
 EXPECTED_TRIPLE = (
@@ -101,7 +101,7 @@ def _read_turns(path, dimensions):
                     f"{EXPECTED_LINE}."
                 )
             start, end, utt, label, triple = match.group(1, 2, 3, 4, 5)
-            if _UTTERANCE_ID.match(utt) is None:
+            if UTTERANCE_ID.match(utt) is None:
                 raise ValueError(
                     f"{path}, line {lineno}: {utt!r} is not an IEMOCAP utterance id "
                     "such as 'Ses01F_impro01_M003' (session, marker wearer, "
@@ -378,7 +378,7 @@ def load_iemocap(
     groups = [r[0] for r in records]
     speakers = []
     for r in records:
-        m = _UTTERANCE_ID.match(r[4])
+        m = UTTERANCE_ID.match(r[4])
         speakers.append(f"Ses{int(m.group(1)):02d}{m.group(2)}")
     utterance_ids = [r[4] for r in records]
     dimensions = np.array([r[6] for r in records], dtype=np.float64).reshape(-1, 3)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._iemocap import _UTTERANCE_ID, IEMOCAP_LABELS
+from ._iemocap import IEMOCAP_LABELS, UTTERANCE_ID
 
 # Valence, activation and dominance (1-5 scale) written for each label of a
 # bunch without a 'dimensions' field, and the category name the evaluator lines
@@ -228,7 +228,7 @@ def write_iemocap_layout(bunch, root):
     if len(set(utt_ids)) != n:
         raise ValueError("bunch.utterance_ids are not unique.")
     for i, (u, g) in enumerate(zip(utt_ids, groups, strict=True)):
-        m = _UTTERANCE_ID.match(u)
+        m = UTTERANCE_ID.match(u)
         if m is None or int(m.group(1)) != g:
             raise ValueError(
                 f"bunch.utterance_ids[{i}] = {u!r} is not an IEMOCAP id of "

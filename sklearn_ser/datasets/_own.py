@@ -45,7 +45,7 @@ def _check_path(value, param):
     return path
 
 
-def _check_root(root, param="root"):
+def check_root(root, param="root"):
     path = _check_path(root, param)
     if not path.exists():
         raise CorpusFileNotFoundError(
@@ -57,7 +57,7 @@ def _check_root(root, param="root"):
     return Path(os.path.abspath(path))
 
 
-def _check_column_names(**columns):
+def check_column_names(**columns):
     for param, name in columns.items():
         if name is None and param in _REQUIRED:
             raise TypeError(f"{param} must be a column name (str), got None.")
@@ -89,7 +89,7 @@ def _lines(index):
     return "lines " + ", ".join(lines[:-1]) + " and " + lines[-1]
 
 
-def _read_csv(path):
+def read_csv(path):
     path = _check_path(path, "path")
     if not path.exists():
         raise CorpusFileNotFoundError(
@@ -211,10 +211,10 @@ def _group_values(values):
         return values
 
 
-def _corpus(frame, *, source, root, audio_column, label_column, speaker_column,
+def corpus_bunch(frame, *, source, root, audio_column, label_column, speaker_column,
             session_column, classes, return_X_y, header):
     """The Bunch of a table of audio paths and labels (the rows of ``frame``)."""
-    named = _check_column_names(
+    named = check_column_names(
         audio_column=audio_column, label_column=label_column,
         speaker_column=speaker_column, session_column=session_column,
     )
@@ -418,10 +418,10 @@ def load_csv(path, *, audio_column="file", label_column="emotion",
     >>> data.utterance_ids.tolist(), data.target_names.tolist()
     (['a', 'b', 'c'], ['ang', 'neu'])
     """
-    csv_path, frame = _read_csv(path)
-    root = csv_path.parent if root is None else _check_root(root)
+    csv_path, frame = read_csv(path)
+    root = csv_path.parent if root is None else check_root(root)
     source = f"The label file {str(csv_path)!r}"
-    return _corpus(
+    return corpus_bunch(
         frame, source=source, root=root, audio_column=audio_column,
         label_column=label_column, speaker_column=speaker_column,
         session_column=session_column, classes=classes, return_X_y=return_X_y,

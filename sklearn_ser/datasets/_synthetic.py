@@ -6,8 +6,8 @@ import numpy as np
 from scipy.signal import lfilter, sosfilt
 from sklearn.utils import Bunch, check_random_state
 
-from .._audio import frame_params
-from .._audio import n_frames as count_frames
+from ..features._audio import frame_params
+from ..features._audio import n_frames as count_frames
 from ._base import DIMENSIONS, check_classes, check_target, count_sections
 
 # Per-emotion prosody, relative to the speaker's neutral voice:

@@ -1,0 +1,495 @@
+"""LLDExtractor: frame-level openSMILE low-level descriptors (the paper's 32).
+
+The estimator and its dispatch: inputs are checked (:mod:`._audio`), looked
+up in the feature cache (:mod:`._cache`), extracted by the openSMILE engine
+(:mod:`._opensmile`), serially or in chunks on joblib workers, and the
+problems of every bad file are raised together.
+"""
+
+import math
+import numbers
+import os
+import sys
+
+import joblib
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from .._compat import HasMethods, Interval, _fit_context, validate_params
+from .._validation import FRAMES_COLUMN, frame_with_features, is_dataframe
+from ..persistence._registry import register
+from ._audio import BadInput, array_blocks, check_input, describe
+from ._audiofile import AudioFile, check_file, read_bytes
+from ._cache import FeatureCache, cache_key, check_memory
+from ._notes import warn_notes
+from ._opensmile import ENGINE, FEATURE_NAMES
+
+__all__ = ["LLDExtractor"]
+
+
+# ---------------------------------------------------------------------------
+# Work units (run in joblib workers)
+# ---------------------------------------------------------------------------
+
+
+def _run_opensmile(blocks, sampling_rate, size_hint=0):
+    """Features of one validated signal: the dispatch's one call into openSMILE."""
+    return ENGINE.extract(blocks, sampling_rate, size_hint)
+
+
+def _process_item(item, sampling_rate, cache):
+    """One item: ("ok", (features, notes)), ("bad", message) or ("fail", ...)."""
+    index, kind, payload, notes = item
+    key = None
+    if kind == "path":
+        label = describe(index, payload)
+        try:
+            if cache is not None:
+                data = read_bytes(payload, label)
+                key = cache_key("file", data, len(data), sampling_rate)
+                entry = cache.load(key)
+                if entry is not None:
+                    return "ok", entry
+                audio = AudioFile(data, label, sampling_rate)
+            else:
+                check_file(payload, label)
+                audio = AudioFile(payload, label, sampling_rate)
+        except BadInput as exc:
+            return "bad", str(exc)
+        blocks, size, notes = audio.blocks(), audio.n, audio.notes
+    else:
+        label = describe(index)
+        x = payload
+        if cache is not None:
+            key = cache_key("array", memoryview(x).cast("B"), x.shape, sampling_rate)
+            entry = cache.load(key)
+            if entry is not None:
+                return "ok", (entry[0], notes)
+        blocks, size = array_blocks(x), x.shape[0]
+    try:
+        feats = _run_opensmile(blocks, sampling_rate, size)
+    except BadInput as exc:  # the file changed while it was read
+        return "bad", str(exc)
+    except Exception as exc:
+        return "fail", f"{label}: openSMILE failed ({type(exc).__name__}: {exc})."
+    if cache is not None:
+        cache.store(key, feats, notes)
+    return "ok", (feats, notes)
+
+
+def _process_chunk(items, sampling_rate, memory):
+    """Work unit sent to a joblib worker: a contiguous chunk of items."""
+    cache = FeatureCache(memory) if memory is not None else None
+    return [_process_item(item, sampling_rate, cache) for item in items]
+
+
+def _chunk_bounds(weights, n_chunks):
+    """Split ``range(len(weights))`` into contiguous chunks of similar weight."""
+    n = len(weights)
+    n_chunks = max(1, min(n_chunks, n))
+    w = np.asarray(weights, dtype=np.float64) + 1.0  # never zero
+    cum = np.cumsum(w)
+    targets = cum[-1] * np.arange(1, n_chunks) / n_chunks
+    cuts = np.searchsorted(cum, targets, side="left") + 1
+    bounds = np.unique(np.concatenate([[0], np.clip(cuts, 1, n - 1), [n]]))
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+
+
+# ---------------------------------------------------------------------------
+# Estimator
+# ---------------------------------------------------------------------------
+
+def _in_dask_task():
+    """Whether the calling code runs inside a task on a Dask worker."""
+    distributed = sys.modules.get("distributed")
+    if distributed is None:  # never imported: not on a worker
+        return False
+    try:
+        distributed.get_worker()
+    except ValueError:
+        return False
+    return True
+
+
+class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+    """Frame-level openSMILE low-level descriptors: the paper's 32 features.
+
+    Computes, for every 25 ms Hamming window shifted by 10 ms (100 frames per
+    second), the 16 low-level descriptors of openSMILE's INTERSPEECH 2009
+    emotion set (``IS09``) -- F0, RMS energy, zero-crossing rate, voicing
+    probability and MFCC 1-12, each smoothed with a 3-frame moving average --
+    followed by the first delta of each of these 16. All 32 come from ONE
+    openSMILE pass with a config file shipped in the package
+    (``sklearn_ser/data/is09_lld_delta.conf``: the IS09 LLD components,
+    ``cContourSmoother``, ``cDeltaRegression`` and ``cVectorConcat``), so LLDs
+    and deltas share the same frames. On the same samples, the 16 LLD columns
+    equal the stock ``IS09`` LLD output frame by frame and the delta columns
+    its delta output (the ``opensmile`` package itself first quantises float
+    signals to 16 bits, which openSMILE reads back with a scale of 1/32767).
+
+    The transformer is stateless: :meth:`fit` only validates the parameters.
+
+    Parameters
+    ----------
+    sampling_rate : int, default=16000
+        Sampling rate in Hz at which features are computed. Waveforms passed as
+        arrays must be sampled at this rate; audio files at another rate are
+        resampled to it (``scipy.signal.resample_poly``). IS09 was designed for
+        16 kHz. Audio sampled below this rate (e.g. 8 kHz telephone audio)
+        is resampled with an :class:`~sklearn_ser.AudioWarning`: it lacks the
+        band between half its own rate and half of this one.
+    clip : bool, default=False
+        Whether float waveforms given as arrays may overshoot [-1, 1] the way
+        decoded lossy files do: samples up to ±2 are clipped to [-1, 1]
+        (beyond ±2 they are refused as not scaled to [-1, 1]). Without it an
+        array with a sample outside [-1, 1] is refused, so a wrongly scaled
+        array is caught. Decoded *files* are always treated this way (see the
+        Notes).
+    n_jobs : int, default=None
+        Number of joblib workers. Inputs are sent to the workers in contiguous
+        chunks of similar total length (several items per task), and results
+        come back in input order. ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context; ``-1`` means all processors.
+        Any joblib backend works, including Dask's. Inside a task that already
+        runs on a Dask worker (e.g. one fit of a ``GridSearchCV`` under the
+        Dask backend), ``None`` means 1: the search already keeps every
+        worker busy, and extraction nested in it would only add scheduling
+        and transfers. Set an explicit value to distribute it anyway.
+    memory : str, os.PathLike or joblib.Memory, default=None
+        Where to cache the features of each input. The key of an entry is a
+        hash of the audio content (the bytes of a file, the samples of an
+        array), the sampling rate and the openSMILE config, never the path
+        alone: a file that changes is extracted again, and the same audio is
+        never extracted twice, e.g. across the fits of ``GridSearchCV`` or
+        ``cross_validate``. Entries are written as soon as each input is
+        extracted (so an interrupted or failed call keeps what it extracted),
+        one file per input under ``<location>/joblib/sklearn_ser/LLDExtractor``
+        (raw float32 with a header holding the entry's key and a SHA-256 of
+        the features, read without pickle; an entry that is damaged, cut
+        short or belongs to another input is extracted again). A cache that
+        cannot be written (read-only, full) gives one warning and the
+        features are still returned. The folder may be shared by parallel
+        workers, and
+        ``joblib.Memory(location).clear()`` empties it. ``None``
+        (or a ``joblib.Memory`` without location) disables caching.
+    verbose : bool or int, default=False
+        Show a progress bar (tqdm) while extracting.
+    audio_column : str or None, default=None
+        Column of a pandas DataFrame ``X`` that holds the audio (paths or
+        waveforms). None takes the column ``"audio"`` or, if there is none,
+        ``"file"``. Ignored when ``X`` is not a DataFrame.
+
+    Attributes
+    ----------
+    None: the transformer learns nothing.
+
+    See Also
+    --------
+    sklearn_ser.PadCrop : Pads/crops the frame sequences to a fixed length.
+
+    Notes
+    -----
+    **Input.** ``X`` is a sequence of audio file paths (``str`` or
+    ``os.PathLike``) or a sequence of waveforms, not a mix of both. Files are
+    read with soundfile (WAV, FLAC, OGG Vorbis, Opus, MP3, AIFF and the other
+    formats of libsndfile; MP4/M4A, AAC, WMA and WebM are refused with a
+    message naming the format), integer PCM is scaled to
+    [-1, 1], several channels are averaged to mono, and other sampling rates
+    are resampled to ``sampling_rate``. A waveform is a 1-D array sampled at
+    ``sampling_rate``: floats in [-1, 1], or integer PCM scaled by the full
+    scale of its dtype (``int16`` by 32768, ``int32`` by 2**31, ``uint8``
+    as offset binary around 128); other integer types (``int64``, a list of
+    ints, ...) are refused with a :class:`TypeError`, since their full scale
+    is ambiguous: convert them, e.g. ``x.astype(np.float32) / 32768`` for
+    16-bit samples. Files must be regular files (not a FIFO, a device or a
+    directory) declaring 1000 to 768000 Hz. A 2-D waveform is taken as
+    ``(n_samples, n_channels)``, the layout of ``soundfile.read``, and mixed
+    down to mono by averaging the channels; a 2-D numeric array ``X`` is a
+    batch whose rows are 1-D waveforms.
+
+    **DataFrames.** ``X`` may also be a pandas DataFrame whose
+    ``audio_column`` holds the paths or waveforms and whose other columns
+    are metadata, e.g. the ``"speaker"`` of each utterance that
+    :class:`~sklearn_ser.SpeakerStandardScaler` needs. The result is then a
+    DataFrame with the same index: an ``"lld"`` column holding the
+    ``(n_frames_i, 32)`` arrays, followed by the other columns of ``X``
+    unchanged. This is how metadata reaches the later steps of a pipeline
+    inside :func:`~sklearn.model_selection.cross_validate` or
+    :class:`~sklearn.model_selection.GridSearchCV`;
+    :class:`~sklearn_ser.PadCrop` and :class:`~sklearn_ser.Functionals` read
+    the ``"lld"`` column of such a DataFrame and leave the rest.
+
+    **Frames.** With ``N`` samples at ``sampling_rate`` (after mix-down and
+    resampling: a file with ``N0`` samples at rate ``r`` gives
+    ``N = ceil(N0 * sampling_rate / r)``), the number of frames is::
+
+        T = 1 + floor((N - W) / S)
+        W = round(0.025 * sampling_rate)   # 400 at 16 kHz
+        S = round(0.010 * sampling_rate)   # 160 at 16 kHz
+
+    (``round`` rounds halves up, as openSMILE does). Frame ``t`` covers
+    samples ``[t * S, t * S + W)`` and starts at ``t * S / sampling_rate``
+    seconds (``t * 10`` ms): every frame lies completely inside the audio,
+    and a signal of ``d`` seconds at 16 kHz gives ``floor(100 * d - 1.5)``
+    frames, i.e. 100 per second (a 1 s signal gives 98 frames, 3 s give 298).
+    At rates where 10 ms is not a whole number of samples the step is
+    rounded (22.05 kHz: 221 samples, 10.02 ms).
+    The stock openSMILE output has one frame more: after the end of the input
+    its smoother emits a frame that only repeats the last real frame, which is
+    dropped here. Deltas at the first and last two frames use openSMILE's
+    edge padding, as in the stock set.
+
+    **Beyond full scale.** Lossy decoders (MP3, Vorbis, Opus) overshoot
+    [-1, 1] by a few per cent on valid recordings, so the samples of a
+    file up to ±2 are clipped to [-1, 1]; a file without such samples gives
+    exactly the features it would without the rule. A recording with more
+    than 0.1 % of its samples at full scale (``|x| >= 0.999``) is a clipped
+    recording: it is used, with an :class:`~sklearn_ser.AudioWarning`. The
+    warnings of one call are gathered, one per kind, naming the inputs.
+
+    **Bad input** never reaches openSMILE (which would turn it into silent
+    zeros or a NaN row): wrong types, strings that are not paths, a mix of
+    paths and arrays, and waveforms with NaN/inf samples, float samples
+    outside [-1, 1] (or outside ±2 with ``clip=True``), a shape that is not
+    1-D after mix-down, or fewer samples than one 25 ms window raise an
+    error naming the item (``X[i]``) and the sample index at once. Problems
+    that show only when a file is read (missing, unreadable, corrupt, in a
+    format soundfile cannot decode, too short, NaN/inf samples or samples
+    beyond ±2 in a float file) are collected while the other files are
+    extracted -- and cached when ``memory`` is set -- and then raised
+    together in one :class:`ValueError` naming every bad file; fixing them
+    and calling again extracts only the missing ones.
+
+    Conventions of openSMILE's IS09 descriptors worth knowing: RMS energy is
+    computed on the pre-emphasised, Hamming-windowed frame; F0 is 0 in
+    unvoiced frames (voicing probability below 0.55), and the 25 ms window
+    is too short for a reliable F0 below about 130 Hz; a frame of digital
+    silence (exact zeros) has a zero-crossing rate close to 1, because
+    openSMILE counts zero samples as crossings.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ser import LLDExtractor
+    >>> t = np.arange(16000) / 16000
+    >>> tone = 0.3 * np.sin(2 * np.pi * 220 * t) + 0.1 * np.sin(2 * np.pi * 440 * t)
+    >>> lld = LLDExtractor()
+    >>> [feats] = lld.fit_transform([tone])
+    >>> feats.shape, feats.dtype
+    ((98, 32), dtype('float32'))
+    >>> lld.get_feature_names_out()[[0, 3, 16]].tolist()
+    ['F0_sma', 'voiceProb_sma', 'F0_sma_de']
+    >>> f0 = float(np.median(feats[:, 0]))  # F0 of the tone, 220 Hz
+    >>> abs(f0 - 220) < 0.05 * 220
+    True
+    """
+
+    _parameter_constraints = {
+        "sampling_rate": [Interval(numbers.Integral, 8000, None, closed="left")],
+        "clip": ["boolean"],
+        "n_jobs": [None, numbers.Integral],
+        "memory": [None, str, os.PathLike, HasMethods(["cache"])],
+        "verbose": ["verbose"],
+        "audio_column": [str, None],
+    }
+
+    def __init__(self, *, sampling_rate=16000, clip=False, n_jobs=None,
+                 memory=None, verbose=False, audio_column=None):
+        self.sampling_rate = sampling_rate
+        self.clip = clip
+        self.n_jobs = n_jobs
+        self.memory = memory
+        self.verbose = verbose
+        self.audio_column = audio_column
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Validate the parameters; the transformer learns nothing.
+
+        Parameters
+        ----------
+        X : sequence of str or os.PathLike, or sequence of array-like
+            Ignored (accepted for API consistency).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : LLDExtractor
+            The transformer.
+        """
+        return self
+
+    def transform(self, X):
+        """Extract the 32 features of every input.
+
+        Parameters
+        ----------
+        X : sequence of str or os.PathLike, sequence of array-like, or DataFrame
+            Audio file paths, or waveforms sampled at ``sampling_rate``, or a
+            DataFrame with them in its ``audio_column`` (see the Notes of the
+            class).
+
+        Returns
+        -------
+        features : list of ndarray of shape (n_frames_i, 32), dtype float32, \
+                or DataFrame
+            One array per input, in input order; columns as given by
+            :meth:`get_feature_names_out`. For a DataFrame ``X``, a DataFrame
+            with these arrays in an ``"lld"`` column and the other columns
+            of ``X``.
+
+        Raises
+        ------
+        TypeError
+            If ``X`` is not a sequence of paths or of numeric waveforms, or
+            mixes both.
+        ValueError
+            If an input is not usable (see the Notes of the class); the
+            message names every bad input and what was expected.
+        RuntimeError
+            If openSMILE itself fails on an input (the message names it).
+        """
+        validate_params(self)
+        if is_dataframe(X):
+            column = self._audio_column_of(X)
+            features = self.transform(list(X[column]))
+            return frame_with_features(X.drop(columns=[column]), features)
+        features, labelled_notes = self._extract(X)
+        warn_notes(labelled_notes, int(self.sampling_rate), stacklevel=2)
+        return features
+
+    def _extract(self, X):
+        """Features of a sequence of inputs, and the labelled notes of each.
+
+        Returns ``(features, [(label, Notes, source), ...])``;
+        :meth:`transform` turns the notes into warnings, the command line
+        into a warning per file.
+        """
+        validate_params(self)
+        sampling_rate = int(self.sampling_rate)
+        items = check_input(X, sampling_rate, clip=self.clip)
+        n_items = len(items)
+        memory = check_memory(self.memory)
+        n_workers = self._effective_n_jobs()
+
+        from tqdm import tqdm
+
+        bar = tqdm(total=n_items, desc="LLDExtractor", unit="file",
+                   disable=not self.verbose)
+        results = []
+        try:
+            if n_workers == 1:
+                cache = FeatureCache(memory) if memory is not None else None
+                for item in items:
+                    results.append(_process_item(item, sampling_rate, cache))
+                    bar.update(1)
+            else:
+                weights = [self._weight(item) for item in items]
+                n_chunks = max(4 * n_workers,
+                               math.ceil(sum(weights) / (16 * 2 ** 20)))
+                bounds = _chunk_bounds(weights, n_chunks)
+                tasks = (
+                    joblib.delayed(_process_chunk)(items[a:b], sampling_rate, memory)
+                    for a, b in bounds
+                )
+                parallel = joblib.Parallel(n_jobs=self.n_jobs, return_as="generator")
+                for chunk in parallel(tasks):
+                    results.extend(chunk)
+                    bar.update(len(chunk))
+        finally:
+            bar.close()
+        entries = self._collect(items, results, memory)
+        labelled = [(describe(index, payload if kind == "path" else None), notes,
+                     payload)
+                    for (index, kind, payload, _), (_, notes) in zip(
+                        items, entries, strict=True)]
+        return [feats for feats, _ in entries], labelled
+
+    def _audio_column_of(self, X):
+        columns = list(X.columns)
+        if FRAMES_COLUMN in columns:
+            raise ValueError(
+                f"X already has an {FRAMES_COLUMN!r} column, the name of the "
+                "column LLDExtractor writes; rename it."
+            )
+        if self.audio_column is not None:
+            if self.audio_column not in columns:
+                raise ValueError(
+                    f"X has no column audio_column={self.audio_column!r} (columns: "
+                    f"{columns[:10]})."
+                )
+            return self.audio_column
+        found = [c for c in ("audio", "file") if c in columns]
+        if not found:
+            raise ValueError(
+                f"X is a DataFrame without an 'audio' or 'file' column (columns: "
+                f"{columns[:10]}); put the audio paths or waveforms in one of them, "
+                "or name the column with audio_column."
+            )
+        return found[0]
+
+    def _effective_n_jobs(self):
+        """Number of workers of a call: 1 for ``n_jobs=None`` in a Dask task."""
+        if self.n_jobs is None and _in_dask_task():
+            return 1
+        return joblib.effective_n_jobs(self.n_jobs)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the 32 output columns.
+
+        The 16 LLDs (F0, RMS energy, zero-crossing rate, voicing probability,
+        MFCC 1-12, openSMILE's names with the ``_sma`` suffix of the smoothing)
+        followed by their deltas (``_de``).
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str of shape (32,)
+        """
+        return np.asarray(FEATURE_NAMES, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.one_d_array = True
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.target_tags.required = False
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+    # -- helpers -----------------------------------------------------------
+
+    @staticmethod
+    def _weight(item):
+        _, kind, payload, _ = item
+        if kind == "array":
+            return payload.nbytes
+        try:
+            return os.stat(payload).st_size
+        except OSError:
+            return 0
+
+    @staticmethod
+    def _collect(items, results, memory):
+        bad = [msg for status, msg in results if status == "bad"]
+        failed = [msg for status, msg in results if status == "fail"]
+        if bad:
+            n_ok = sum(status == "ok" for status, _ in results)
+            kept = ("; they are cached, so a new call extracts only the fixed "
+                    "ones" if memory is not None else "")
+            head = (f"{len(bad)} of {len(items)} inputs could not be used "
+                    f"({n_ok} others were extracted{kept}):\n  ")
+            raise ValueError(head + "\n  ".join(bad + failed))
+        if failed:
+            raise RuntimeError("\n".join(failed))
+        return [entry for _, entry in results]
+
+
+# The feature cache names a folder of the machine that extracted: not saved.
+register(LLDExtractor, dropped_params=("memory",))

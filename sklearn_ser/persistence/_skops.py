@@ -1,0 +1,274 @@
+"""scikit-learn's own estimators in a model file, through :mod:`skops.io`.
+
+A step of a saved pipeline that is one of scikit-learn's estimators listed
+in :data:`STEP_CLASSES` (the classifiers, regressors and transformers that
+the library's factories, guides and command line use) is stored as a skops archive, a
+member ``sklearn/<step index>.skops`` of the model file. skops stores an
+estimator as JSON (``schema.json``) and numpy arrays (``.npy``), without
+pickle.
+
+Loading is stricter than skops's own defaults, which trust every
+scikit-learn estimator: before skops reads anything, the archive's members
+are checked (stored, not compressed; only ``schema.json`` and ``.npy``
+files; every array header against its bytes, no object arrays) and every
+type its schema names must be in :data:`STEP_CLASSES`,
+:data:`PART_CLASSES` or :data:`VALUE_TYPES`, built by one of the node kinds of :data:`NODE_KINDS`;
+skops then loads it with exactly that list of trusted types. A pipeline
+step naming any other type (a function, a ``FunctionTransformer``, a
+random state, ...) is refused with a ``ValueError`` that names it.
+"""
+
+import copy
+import io
+import json
+import re
+import zipfile
+
+import skops
+import skops.io
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.feature_selection import VarianceThreshold
+from sklearn.linear_model import LogisticRegression, Ridge, RidgeClassifier, RidgeCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
+from sklearn.svm import SVC, LinearSVC
+
+from .._compat import _CalibratedClassifier, _SigmoidCalibration
+
+#: scikit-learn estimators a model file may hold, by their public name.
+STEP_CLASSES = {
+    "sklearn.calibration.CalibratedClassifierCV": CalibratedClassifierCV,
+    "sklearn.dummy.DummyClassifier": DummyClassifier,
+    "sklearn.dummy.DummyRegressor": DummyRegressor,
+    "sklearn.feature_selection.VarianceThreshold": VarianceThreshold,
+    "sklearn.linear_model.LogisticRegression": LogisticRegression,
+    "sklearn.linear_model.Ridge": Ridge,
+    "sklearn.linear_model.RidgeCV": RidgeCV,
+    "sklearn.linear_model.RidgeClassifier": RidgeClassifier,
+    "sklearn.pipeline.Pipeline": Pipeline,
+    "sklearn.preprocessing.MinMaxScaler": MinMaxScaler,
+    "sklearn.preprocessing.StandardScaler": StandardScaler,
+    "sklearn.svm.LinearSVC": LinearSVC,
+    "sklearn.svm.SVC": SVC,
+}
+
+#: Classes that such a step holds as fitted parts (those of a fitted
+#: CalibratedClassifierCV with the sigmoid method).
+PART_CLASSES = (_CalibratedClassifier, _SigmoidCalibration)
+
+#: The other types the skops archive of such a step may name: containers,
+#: JSON values, numpy arrays and scalars.
+VALUE_TYPES = (
+    "builtins.bool", "builtins.dict", "builtins.float", "builtins.int",
+    "builtins.list", "builtins.NoneType", "builtins.str", "builtins.tuple",
+    "numpy.ndarray", "numpy.bool_", "numpy.float32", "numpy.float64",
+    "numpy.int32", "numpy.int64",
+)
+
+#: The skops node kinds (``__loader__``) such an archive may use.
+NODE_KINDS = frozenset({"CachedNode", "DictNode", "JsonNode", "ListNode",
+                        "NdArrayNode", "ObjectNode", "TupleNode", "TypeNode"})
+
+#: The deepest nesting of a schema (a pipeline of estimators is about 10).
+MAX_DEPTH = 64
+#: The most members an archive may hold (a step has a few dozen arrays).
+MAX_MEMBERS = 4096
+
+_SCHEMA = "schema.json"
+_NPY = re.compile(r"^[0-9]{1,40}\.npy$")
+
+
+def _type_name(cls):
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def trusted_types():
+    """The fully qualified type names a step's archive may name, sorted."""
+    classes = [*STEP_CLASSES.values(), *PART_CLASSES]
+    return sorted({_type_name(cls) for cls in classes} | set(VALUE_TYPES))
+
+
+def public_name(step):
+    """The name of ``step``'s class in :data:`STEP_CLASSES`, or None."""
+    for name, cls in STEP_CLASSES.items():
+        if type(step) is cls:
+            return name
+    return None
+
+
+def _memory_params(step):
+    """Names of the ``memory`` parameters of ``step`` (nested ones included) set."""
+    return sorted(key for key, value in step.get_params(deep=True).items()
+                  if (key == "memory" or key.endswith("__memory"))
+                  and value is not None)
+
+
+def dump_step(step, where):
+    """The skops archive of a fitted scikit-learn step, and what was left out.
+
+    Parameters
+    ----------
+    step : estimator
+        An estimator of :data:`STEP_CLASSES`.
+    where : str
+        How messages name the step.
+
+    Returns
+    -------
+    data : bytes
+        The archive.
+    dropped : list of str
+        The ``memory`` parameters that were set and are not saved (they name
+        a folder of the machine that trained the model).
+
+    Raises
+    ------
+    TypeError
+        If the archive would name a type outside :func:`trusted_types`, e.g.
+        a nested estimator of another class or a random state.
+    """
+    dropped = _memory_params(step)
+    if dropped:
+        step = copy.deepcopy(step)
+        step.set_params(**dict.fromkeys(dropped))
+    data = skops.io.dumps(step)
+    types, _, kinds = _named_types(_schema(data, ValueError), ValueError)
+    untrusted = sorted((types - set(trusted_types()))
+                       | {name for name, kind in kinds if kind not in NODE_KINDS})
+    if untrusted:
+        raise TypeError(
+            f"{where} holds {untrusted}, which a sklearn-ser model file cannot "
+            f"hold: the scikit-learn steps it stores are {sorted(STEP_CLASSES)}, "
+            "with numbers, strings, lists, dicts and numpy arrays as values."
+        )
+    return data, dropped
+
+
+def _schema(data, error):
+    """The parsed ``schema.json`` of an archive, after checking its members."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
+        raise error(f"is not a skops archive ({exc})") from None
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise error(f"holds {len(infos)} members, more than {MAX_MEMBERS}")
+        names = [info.filename for info in infos]
+        if len(set(names)) != len(names) or _SCHEMA not in names:
+            raise error("is not a skops archive (no schema.json, or duplicate "
+                        "members)")
+        for info in infos:
+            if info.filename != _SCHEMA and not _NPY.match(info.filename):
+                raise error(f"holds an unexpected member {info.filename!r}")
+            if info.compress_type != zipfile.ZIP_STORED or (
+                    info.file_size != info.compress_size):
+                raise error(f"holds a compressed member {info.filename!r}; the "
+                            "members of a step's archive are stored as they are")
+        try:
+            schema = json.loads(archive.read(_SCHEMA).decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise error(f"has an unreadable schema.json ({exc})") from None
+        except RecursionError:
+            raise error("has a schema.json nested too deeply") from None
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise error(f"is damaged ({exc})") from None
+    if not isinstance(schema, dict):
+        raise error("has a schema.json that is not a JSON object")
+    return schema
+
+
+def _named_types(schema, error):
+    """``(types, files, kinds)`` a schema refers to.
+
+    The type names, the array files and the ``(type name, node kind)`` of
+    each node.
+    """
+    types, files, kinds = set(), set(), set()
+    stack = [(schema, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise error(f"has a schema.json nested deeper than {MAX_DEPTH} levels")
+        if isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+            continue
+        if not isinstance(value, dict):
+            continue
+        if {"__class__", "__module__", "__loader__"} & set(value):
+            cls, module, kind = (value.get("__class__"), value.get("__module__"),
+                                 value.get("__loader__"))
+            if not all(isinstance(v, str) for v in (cls, module, kind)):
+                raise error("has a malformed node in schema.json")
+            types.add(f"{module}.{cls}")
+            kinds.add((f"{module}.{cls}", kind))
+            if kind == "NdArrayNode" and value.get("type") == "numpy":
+                if not isinstance(value.get("file"), str):
+                    raise error("has an array node without its file")
+                files.add(value["file"])
+        stack.extend((v, depth + 1) for v in value.values())
+    return types, files, kinds
+
+
+def load_step(data, class_name, error, check_array):
+    """The scikit-learn step stored in the skops archive ``data``.
+
+    Parameters
+    ----------
+    data : bytes
+        The archive (read in bounded memory by the caller).
+    class_name : str
+        The public class name the metadata gives to the step.
+    error : callable
+        ``error(message)`` returns the ValueError to raise; the message
+        completes a sentence that names the member.
+    check_array : callable
+        ``check_array(raw, what)`` checks one ``.npy`` file (its header
+        against its bytes, no object arrays) before skops reads it.
+
+    Returns
+    -------
+    step : estimator
+        The fitted estimator, of exactly the class ``class_name`` names.
+    """
+    cls = STEP_CLASSES.get(class_name)
+    if cls is None:
+        raise error(f"is given the class {class_name!r}, which is not among the "
+                    f"scikit-learn steps a model file may hold {sorted(STEP_CLASSES)}")
+    schema = _schema(data, error)
+    types, files, kinds = _named_types(schema, error)
+    unknown = sorted({kind for _, kind in kinds} - NODE_KINDS)
+    if unknown:
+        raise error(f"uses the skops node kind(s) {unknown}, which a model file "
+                    f"does not allow (allowed: {sorted(NODE_KINDS)}); it is refused, "
+                    "nothing of it was loaded")
+    untrusted = sorted(types - set(trusted_types()))
+    if untrusted:
+        raise error(
+            f"names the type(s) {untrusted}, which a sklearn-ser model file does not "
+            f"trust (the scikit-learn steps it may hold are {sorted(STEP_CLASSES)}); "
+            "it is refused, nothing of it was loaded"
+        )
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        present = set(archive.namelist()) - {_SCHEMA}
+        if files - present:
+            raise error(f"lacks the array file(s) {sorted(files - present)[:3]}")
+        for name in sorted(present):
+            check_array(archive.read(name), f"array {name!r}")
+    step = skops.io.loads(bytes(data), trusted=trusted_types())
+    if type(step) is not cls:
+        raise error(f"holds a {type(step).__name__}, not the {class_name} its "
+                    "metadata names")
+    planted = _memory_params(step)
+    if planted:
+        raise error(f"sets {planted}, which sklearn_ser.save never stores (it names "
+                    "a folder of the machine that trained the model); the file was "
+                    "altered")
+    return step
+
+
+def skops_version():
+    """The version of skops (recorded in the files it helps to write)."""
+    return skops.__version__
+

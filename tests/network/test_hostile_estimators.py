@@ -1,0 +1,72 @@
+"""Estimators fed hostile parameters and labels.
+
+Part of the robustness suite (the cases are in ``tests/_cases.py``).
+"""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from sklearn_ser import SERClassifier, evaluate_sessions, save
+from sklearn_ser.datasets import make_emotional_speech
+from sklearn_ser.pipeline._factories import make_ser_pipeline
+
+from .._common import TINY_NET, toy_3d
+from ..test_robustness import covers
+
+LABELS = ("ang", "hap", "neu", "sad")
+
+
+@covers("clf-bad-class-weight")
+@pytest.mark.parametrize("weight", [np.nan, np.inf, -1.0, "high"])
+def test_bad_class_weights_name_the_class(weight):
+    X, y = toy_3d(n=32, labels=LABELS)
+    clf = SERClassifier(**TINY_NET, class_weight={"ang": 1.0, "hap": weight})
+    with pytest.raises(ValueError, match=r"class_weight\['hap'\] is .*; expected a "
+                                         r"finite, non-negative number"):
+        clf.fit(X, y)
+    zeros = SERClassifier(**TINY_NET, class_weight=dict.fromkeys(LABELS, 0))
+    with pytest.raises(ValueError, match="every class a weight of 0"):
+        zeros.fit(X, y)
+
+
+@covers("clf-mixed-type-labels")
+def test_mixed_type_labels_and_groups_are_named():
+    X, y = toy_3d(n=32, labels=LABELS)
+    mixed = y.astype(object)
+    mixed[3] = 7
+    with pytest.raises(TypeError, match=r"y mixes values of different types \(y\[0\] "
+                                        r"is 'ang' \(str\), y\[3\] is 7 \(int\)\)"):
+        SERClassifier(**TINY_NET).fit(X, mixed)
+    groups = np.array([1, "s2"] * 16, dtype=object)
+    with pytest.raises(TypeError, match=r"groups mixes values .*groups\[1\] is 's2'"):
+        SERClassifier(**TINY_NET).fit(X, y, groups=groups)
+    flat = np.nan_to_num(X[:, 0])
+    with pytest.raises(TypeError, match=r"groups mixes values"):
+        evaluate_sessions(LogisticRegression(), flat, y, groups, n_splits=2)
+    with pytest.raises(TypeError, match=r"y mixes values"):
+        evaluate_sessions(LogisticRegression(), flat, mixed, np.arange(32) % 2,
+                          n_splits=2)
+
+
+@covers("clf-one-sample-per-group")
+def test_one_sample_per_group_trains_with_a_group_aware_split():
+    X, y = toy_3d(n=32, labels=LABELS)  # 8 samples per class: fewer than 10 folds
+    clf = SERClassifier(**TINY_NET).fit(X, y, groups=np.arange(32))
+    assert clf.validation_indices_.size == 4  # 1/8 of the samples
+    assert set(clf.predict(X)) <= set(LABELS)
+
+
+@covers("save-params-changed-after-fit")
+@pytest.mark.parametrize("change", [{"classifier__hidden_units": 16},
+                                    {"classifier__attention": "lstm"}])
+def test_save_refuses_parameters_that_no_longer_match(tmp_path, change):
+    data = make_emotional_speech(n_samples=16, random_state=0)
+    pipe = make_ser_pipeline("mean", n_frames=30, **TINY_NET)
+    pipe.fit(list(data.data), data.target).set_params(**change)
+    path = tmp_path / "m.skser"
+    with pytest.raises(ValueError, match=r"Cannot save Pipeline step 'classifier' "
+                                         r"\(SERClassifier\): its parameters no "
+                                         r"longer match its fitted network"):
+        save(pipe, path)
+    assert not path.exists()
