@@ -22,6 +22,7 @@ import skorch
 from sklearn.base import _fit_context  # 1.3
 from sklearn.calibration import _CalibratedClassifier, _SigmoidCalibration  # 0.24
 from sklearn.utils import _safe_indexing  # 0.22
+from sklearn.utils._optional_dependencies import check_matplotlib_support  # 1.3
 from sklearn.utils._param_validation import (  # 1.2
     HasMethods,
     Interval,
@@ -48,6 +49,7 @@ __all__ = [
     "_check_method_params",
     "_fit_context",
     "_safe_indexing",
+    "check_matplotlib_support",
     "initialize_criterion",
     "optimizer_names",
     "partial_fit",
@@ -61,6 +63,7 @@ __all__ = [
 SKLEARN_PRIVATE = {
     "sklearn.base._fit_context": ("1.6", "1.9"),
     "sklearn.utils._safe_indexing": ("1.6", "1.9"),
+    "sklearn.utils._optional_dependencies.check_matplotlib_support": ("1.6", "1.9"),
     "sklearn.utils._param_validation.HasMethods": ("1.6", "1.9"),
     "sklearn.utils._param_validation.Interval": ("1.6", "1.9"),
     "sklearn.utils._param_validation.InvalidParameterError": ("1.6", "1.9"),

@@ -5,6 +5,14 @@ import numpy as np
 FRAMES_COLUMN = "lld"
 """Column of the frame arrays in the DataFrame that LLDExtractor returns."""
 
+AUDIO_COLUMNS = ("audio", "file")
+"""Columns of a DataFrame ``X`` where LLDExtractor looks for the audio."""
+
+SPEAKER_COLUMN = "speaker"
+"""Column of a DataFrame ``X`` where the speakers travel (the default of
+SpeakerStandardScaler's ``speaker_column``; ``evaluate_sessions`` and the
+command line put them there)."""
+
 
 def unit_scale_for_constants(scale, mean):
     """``scale`` with 1 where a feature is constant up to rounding (in place).

@@ -303,3 +303,32 @@ def noting_ctrl_c():
             signal.signal(signal.SIGINT, previous)
     if pressed:
         raise Interrupted
+
+
+def audio_model(model, path, command):
+    """The description of a loaded model that takes audio; else a ``CLIError``.
+
+    ``save`` writes single estimators and pipelines of any steps; the
+    commands that read audio need a pipeline that starts with the
+    extractor and ends in a classifier with probabilities or a regressor.
+    """
+    from ..pipeline._describe import describe_pipeline
+
+    kind = describe_pipeline(model)
+    if kind.pipeline is None:
+        raise CLIError(f"model {path!r} holds a single {type(model).__name__}, not a "
+                       f"pipeline that takes audio; {command} needs a model written "
+                       "by 'sklearn-ser train' (or save(make_ser_pipeline().fit(...)))")
+    if not kind.takes_audio:
+        raise CLIError(f"model {path!r} does not start with an LLDExtractor; "
+                       f"{command} needs a pipeline that takes audio")
+    if not hasattr(kind.final, "predict"):
+        raise CLIError(f"model {path!r} ends with {type(kind.final).__name__}, which "
+                       f"does not predict; {command} needs a pipeline that ends in "
+                       "a classifier or a regressor")
+    if kind.task == "classification" and not kind.has_proba:
+        raise CLIError(f"model {path!r} ends with {type(kind.final).__name__}, which "
+                       f"gives no class probabilities; {command} prints them: train "
+                       "a classifier with predict_proba (e.g. sklearn-ser train "
+                       "--model baseline)")
+    return kind

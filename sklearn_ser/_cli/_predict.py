@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from ._common import CLIError, check_model_file, device_name, say
+from ._common import CLIError, audio_model, check_model_file, device_name, say
 
 _FORMATS = ("text", "csv", "json")
 
@@ -60,25 +60,16 @@ def _reason(exc, path=None):
     return " ".join(lines) if lines else repr(exc)
 
 
-def _is_speaker_model(pipe):
-    from ..preprocessing._speaker import SpeakerStandardScaler
-
-    return any(isinstance(step, SpeakerStandardScaler) for _, step in pipe.steps)
-
-
-def _window_warning(pipe, n):
-    padcrop = dict(pipe.steps).get("padcrop")
-    if padcrop is None or n <= padcrop.n_frames:
+def _window_warning(kind, n):
+    if kind.n_frames is None or n <= kind.n_frames:
         return None
-    from .._paper import FRAME_STEP
-
-    kept = {"end": "first", "start": "last", "center": "middle"}[padcrop.crop]
-    return (f"{n * FRAME_STEP:.1f} s of audio, the model classifies only the "
-            f"{kept} {padcrop.n_frames * FRAME_STEP:.1f} s (n_frames="
-            f"{padcrop.n_frames}); cut long recordings into utterances")
+    kept = {"end": "first", "start": "last", "center": "middle"}[kind.padcrop.crop]
+    return (f"{n * kind.frame_step:.1f} s of audio, the model classifies only the "
+            f"{kept} {kind.window:.1f} s (n_frames={kind.n_frames}); cut long "
+            "recordings into utterances")
 
 
-def _extract(pipe, files, failed):
+def _extract(kind, files, failed):
     """LLDs and warnings of the files that can be read; the others in ``failed``.
 
     The warnings of a file: what the extractor notes of its audio (clipped,
@@ -87,9 +78,7 @@ def _extract(pipe, files, failed):
     """
     from ..features._speech import speech_problem
 
-    extractor = pipe.steps[0][1]
-    names = extractor.get_feature_names_out()
-    rate = int(extractor.sampling_rate)
+    extractor, names, rate = kind.extractor, kind.feature_names, kind.sampling_rate
     good = []
     for f in files:
         if os.path.isdir(f):
@@ -105,39 +94,33 @@ def _extract(pipe, files, failed):
             failed.append((f, _reason(exc, f)))
             continue
         warnings = [*notes.messages(rate).values(),
-                    *(w for w in (_window_warning(pipe, len(frames)),
+                    *(w for w in (_window_warning(kind, len(frames)),
                                   speech_problem(frames, names, rate)) if w)]
         good.append((f, frames, warnings))
     return good
 
 
-def _is_regression_model(pipe):
-    from sklearn.base import is_regressor
-
-    return is_regressor(pipe.steps[-1][1])
-
-
-def _classify(pipe, good, speaker, failed):
+def _classify(kind, good, speaker, failed):
     """Probabilities (a regression model: the values) of the extracted files.
 
     One 1-D array per file; None for a file that failed.
     """
     import pandas as pd
 
-    rest = pipe[1:]
-    if _is_regression_model(pipe):
+    rest = kind.pipeline[1:]
+    if kind.task == "regression":
         def method(X):
             y = np.asarray(rest.predict(X), dtype=np.float64)
             return y.reshape(len(y), -1)
     else:
         method = rest.predict_proba
-    speaker_model = _is_speaker_model(pipe)
+    speaker_model = kind.needs_speakers
 
     def frame(items, speakers):
         X = [frames for _, frames, _ in items]
         if not speaker_model:
             return X
-        out = pd.DataFrame({"speaker": speakers})
+        out = pd.DataFrame({kind.speaker_column: speakers})
         out.insert(0, "lld", pd.Series(X, dtype=object))
         return out
 
@@ -162,22 +145,18 @@ def _cmd_predict(args):
 
     check_model_file(args.model)
     pipe = load(args.model, device=args.device)
-    from ..features._lld import LLDExtractor
-
-    if not isinstance(pipe.steps[0][1], LLDExtractor):
-        raise CLIError(f"model {args.model!r} does not start with an LLDExtractor; "
-                       "predict needs a pipeline that takes audio")
-    if args.speaker is not None and not _is_speaker_model(pipe):
+    kind = audio_model(pipe, args.model, "predict")
+    if args.speaker is not None and not kind.needs_speakers:
         raise CLIError("--speaker applies to speaker-normalised models "
                        "(trained with --normalization speaker); this one is not")
-    if args.speaker is None and _is_speaker_model(pipe):
+    if args.speaker is None and kind.needs_speakers:
         say("note: the model is speaker-normalised; each file is normalised with "
             "its own frames (give --speaker NAME to normalise the files of one "
             "speaker together)", file=sys.stderr)
     failed = []
-    good = _extract(pipe, args.files, failed)
-    probas = _classify(pipe, good, args.speaker, failed)
-    regression = _is_regression_model(pipe)
+    good = _extract(kind, args.files, failed)
+    probas = _classify(kind, good, args.speaker, failed)
+    regression = kind.task == "regression"
     if regression:
         from ._dimensions import target_names
 

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 
-from ._common import CLIError, check_model_file, device_name, say
+from ._common import CLIError, audio_model, check_model_file, device_name, say
 
 _FORMATS = ("table", "csv", "json")
 
@@ -71,9 +71,7 @@ def _cmd_timeline(args):
             raise CLIError(f"--plot {args.plot!r}: the folder {folder!r} does not "
                            "exist")
     pipe = load(args.model, device=args.device)
-    from sklearn.base import is_regressor
-
-    if is_regressor(pipe.steps[-1][1]):
+    if audio_model(pipe, args.model, "timeline").task == "regression":
         raise CLIError(f"model {args.model!r} is a regression model (emotion "
                        "dimensions, trained with --target dimensions); timeline "
                        "needs a classifier, whose class probabilities it draws: "

@@ -16,7 +16,12 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._compat import HasMethods, Interval, _fit_context, validate_params
-from .._validation import FRAMES_COLUMN, frame_with_features, is_dataframe
+from .._validation import (
+    AUDIO_COLUMNS,
+    FRAMES_COLUMN,
+    frame_with_features,
+    is_dataframe,
+)
 from ..persistence._registry import register
 from ._audio import BadInput, array_blocks, check_input, describe
 from ._audiofile import AudioFile, check_file, read_bytes
@@ -420,7 +425,7 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                     f"{columns[:10]})."
                 )
             return self.audio_column
-        found = [c for c in ("audio", "file") if c in columns]
+        found = [c for c in AUDIO_COLUMNS if c in columns]
         if not found:
             raise ValueError(
                 f"X is a DataFrame without an 'audio' or 'file' column (columns: "

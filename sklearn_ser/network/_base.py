@@ -21,7 +21,8 @@ from .._compat import Interval, StrOptions
 from ..persistence._registry import TORCH_CLASSES
 from . import _loaders, _precision, _training
 from ._callbacks import BestEpoch, default_callbacks, kept_epoch
-from ._modules import NORMALIZATIONS, SERNet
+from ._modules import ATTENTION_NORMALIZATIONS, SERNet
+from ._training import device_type
 
 #: Parameters of the network that the estimators expose under their own name.
 MODULE_PARAMS = ("attention", "hidden_units", "lstm_units", "attention_units",
@@ -33,7 +34,7 @@ NETWORK_CONSTRAINTS = {
     "hidden_units": [Interval(numbers.Integral, 1, None, closed="left")],
     "lstm_units": [Interval(numbers.Integral, 1, None, closed="left")],
     "attention_units": [Interval(numbers.Integral, 1, None, closed="left")],
-    "attention_normalization": [StrOptions(set(NORMALIZATIONS))],
+    "attention_normalization": [StrOptions(set(ATTENTION_NORMALIZATIONS))],
     "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
     "noise_variance": [Interval(numbers.Real, 0, None, closed="left")],
     "l2": [Interval(numbers.Real, 0, None, closed="left")],
@@ -101,8 +102,7 @@ class SERNetMixin(_training.AutoDeviceMixin):
     # -- device and precision -------------------------------------------------
 
     def _on_cuda(self):
-        device = self.device
-        return device is not None and torch.device(device).type == "cuda"
+        return self.device is not None and device_type(self.device) == "cuda"
 
     def infer(self, x, **fit_params):
         if self._on_cuda() and isinstance(x, dict):

@@ -19,7 +19,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from .._paper import ATTENTION_UNITS, ATTENTIONS, DROPOUT, HIDDEN_UNITS, LSTM_UNITS
 from ._precision import run_lstm
 
-NORMALIZATIONS = ("sum", "length", "none")
+ATTENTION_NORMALIZATIONS = ("sum", "length", "none")
 RNN_IMPLEMENTATIONS = ("masked", "packed")
 
 
@@ -189,9 +189,9 @@ class LSTMAttention(nn.Module):
     def __init__(self, n_features, attention_units, normalization="sum",
                  implementation="masked"):
         super().__init__()
-        if normalization not in NORMALIZATIONS:
+        if normalization not in ATTENTION_NORMALIZATIONS:
             raise ValueError(
-                f"normalization must be one of {NORMALIZATIONS}, got "
+                f"normalization must be one of {ATTENTION_NORMALIZATIONS}, got "
                 f"{normalization!r}."
             )
         self.normalization = normalization

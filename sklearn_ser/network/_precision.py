@@ -22,14 +22,12 @@ from functools import cache
 import torch
 from torch.func import functional_call
 
+from ._training import device_type
+
 __all__ = ["PRECISIONS", "autocast", "check_precision", "grad_scaler", "run_lstm"]
 
 PRECISIONS = ("float32", "bf16", "fp16")
 _DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
-
-
-def _device_type(device):
-    return "cpu" if device is None else torch.device(device).type
 
 
 def dtype_of(precision):
@@ -88,7 +86,7 @@ def check_precision(precision, device):
     """
     if precision == "float32":
         return precision
-    kind = _device_type(device)
+    kind = device_type(device)
     dtype = _DTYPES[precision]
     if kind == "cuda" and dtype == torch.bfloat16 and not torch.cuda.is_bf16_supported():
         raise ValueError(
@@ -136,12 +134,12 @@ def autocast(precision, device):
     """
     if precision == "float32":
         return nullcontext()
-    return torch.autocast(_device_type(device), dtype=_DTYPES[precision])
+    return torch.autocast(device_type(device), dtype=_DTYPES[precision])
 
 
 def grad_scaler(precision, device):
     """A :class:`torch.amp.GradScaler` for fp16 training on CUDA, else None."""
-    if precision == "fp16" and _device_type(device) == "cuda":
+    if precision == "fp16" and device_type(device) == "cuda":
         return torch.amp.GradScaler("cuda")
     return None
 

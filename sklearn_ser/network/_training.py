@@ -16,6 +16,18 @@ from sklearn.utils.validation import column_or_1d
 from .._compat import validate_parameter_constraints
 
 
+def device_type(device):
+    """``"cuda"``, ``"cpu"``, ``"mps"``...: the type of a device; None is the CPU.
+
+    The one answer to "is this CUDA?" of the package (``device_type(d) ==
+    "cuda"``), for a name (``"cuda:1"``), a :class:`torch.device` or None.
+    ``"auto"`` is resolved first.
+    """
+    if device is None:
+        return "cpu"
+    return torch.device(resolve_device(device)).type
+
+
 def resolve_device(device):
     """``"auto"``: CUDA when available, else the CPU; other values unchanged."""
     if isinstance(device, str) and device == "auto":
@@ -150,7 +162,7 @@ def check_params(net, module_params):
 def seeded_torch(seed, device):
     """Seed torch's global generators inside, restore their state afterwards."""
     devices = []
-    if device is not None and torch.device(device).type == "cuda":
+    if device_type(device) == "cuda":
         index = torch.device(device).index
         devices = [torch.cuda.current_device() if index is None else index]
     with torch.random.fork_rng(devices=devices):

@@ -11,12 +11,10 @@ import torch
 from sklearn.pipeline import Pipeline
 
 from .._version import __version__
-from ..features._lld import LLDExtractor
 from ..network._classifier import SERClassifier
 from ..network._modules import SERNet
 from ..network._regressor import SERRegressor
-from ..preprocessing._padcrop import PadCrop
-from ..preprocessing._scaler import NeutralStandardScaler
+from ..pipeline._describe import describe_pipeline
 
 __all__ = ["export_onnx"]
 
@@ -72,27 +70,22 @@ class _NaNPaddedRegressor(torch.nn.Module):
 
 
 def _parts(estimator):
-    """``(network estimator, padcrop, scaler, lld)`` of a pipeline or an estimator."""
-    if isinstance(estimator, _NETWORKS):
-        return estimator, None, None, None
-    if not isinstance(estimator, Pipeline):
+    """The :class:`PipelineDescription` of a pipeline or of a network alone."""
+    if not isinstance(estimator, (Pipeline, *_NETWORKS)):
         raise TypeError(
             f"export_onnx expects a fitted Pipeline ending with {_EXPECTED}, or a "
             f"fitted SERClassifier or SERRegressor, got {type(estimator).__name__}."
         )
-    clf = estimator.steps[-1][1] if estimator.steps else None
-    if not isinstance(clf, _NETWORKS):
+    if isinstance(estimator, Pipeline) and not estimator.steps:
+        raise TypeError(f"export_onnx expects a Pipeline whose last step is "
+                        f"{_EXPECTED}; the pipeline has no steps.")
+    kind = describe_pipeline(estimator)
+    if kind.network is None:
         raise TypeError(
             f"export_onnx expects a Pipeline whose last step is {_EXPECTED}; the "
-            f"last step is {type(clf).__name__}."
+            f"last step is {type(kind.final).__name__}."
         )
-    found = {}
-    for _, step in estimator.steps[:-1]:
-        for cls in (PadCrop, NeutralStandardScaler, LLDExtractor):
-            if isinstance(step, cls):
-                found[cls] = step
-    return clf, found.get(PadCrop), found.get(NeutralStandardScaler), found.get(
-        LLDExtractor)
+    return kind
 
 
 def _masked_network(clf):
@@ -150,8 +143,10 @@ def _target_names(clf, target_names):
     return [str(n) for n in names]
 
 
-def _metadata(clf, padcrop, scaler, lld, target_names=None):
-    if isinstance(clf, SERRegressor):
+def _metadata(kind, target_names=None):
+    clf, padcrop, lld = kind.network, kind.padcrop, kind.extractor
+    scaler = kind.scaler if kind.normalization == "neutral" else None
+    if kind.task == "regression":
         meta = {
             "version": __version__,
             "task": "regression",
@@ -174,6 +169,9 @@ def _metadata(clf, padcrop, scaler, lld, target_names=None):
             "features; padding frames are all NaN and come after the valid frames"
         ),
     })
+    # "speaker": every speaker's frames standardised with that speaker's own
+    # statistics before the graph (no scaler_mean/scaler_scale in the file)
+    meta["normalization"] = kind.normalization or "none"
     if lld is not None:
         meta["sampling_rate"] = int(lld.sampling_rate)
         meta["feature_names"] = lld.get_feature_names_out().tolist()
@@ -272,7 +270,10 @@ def export_onnx(estimator, path, *, opset_version=17, target_names=None):
     strings under keys that start with ``sklearn_ser.``:
 
     - always: ``version`` (of the library), ``task`` (``"classification"``
-      or ``"regression"``), ``n_features`` and ``input`` (a description);
+      or ``"regression"``), ``normalization`` (``"neutral"``, ``"speaker"``:
+      each speaker's frames standardised with that speaker's own mean and
+      standard deviation before the graph, or ``"none"``), ``n_features``
+      and ``input`` (a description);
     - a classifier: ``classes``;
     - a regressor: ``n_outputs``, ``target_mean`` and ``target_scale`` (the
       standardisation of the targets that the graph already undoes, for
@@ -336,8 +337,9 @@ def export_onnx(estimator, path, *, opset_version=17, target_names=None):
         raise ImportError(
             "export_onnx needs the 'onnx' package: pip install onnx"
         ) from exc
-    clf, padcrop, scaler, lld = _parts(estimator)
-    if isinstance(clf, SERRegressor):
+    kind = _parts(estimator)
+    clf = kind.network
+    if kind.task == "regression":
         network = _NaNPaddedRegressor(_masked_network(clf), clf.target_mean_,
                                       clf.target_scale_).eval()
         output_names = REGRESSION_OUTPUT_NAMES
@@ -363,7 +365,7 @@ def export_onnx(estimator, path, *, opset_version=17, target_names=None):
             opset_version=opset_version,
         )
     model = onnx.load_from_string(buf.getvalue())
-    for key, value in _metadata(clf, padcrop, scaler, lld, names).items():
+    for key, value in _metadata(kind, names).items():
         entry = model.metadata_props.add()
         entry.key, entry.value = key, value
     model.producer_name = "sklearn-ser"

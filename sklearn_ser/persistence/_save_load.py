@@ -26,6 +26,7 @@ from .._version import __version__
 # The estimator modules register their classes when they are imported.
 from ..features import _functionals, _lld  # noqa: F401
 from ..network import _classifier, _regressor  # noqa: F401
+from ..network._training import device_type
 from ..preprocessing import _padcrop, _scaler, _speaker  # noqa: F401
 from . import _skops  # noqa: F401
 from ._modelfile import (
@@ -428,7 +429,7 @@ def _build_step(entry, index, arrays, weights, device, reader=None,
 
 def _usable_device(saved):
     """The saved device, or ``"cpu"`` (with a warning) for CUDA where none is."""
-    if str(saved).startswith("cuda") and not torch.cuda.is_available():
+    if device_type(saved) == "cuda" and not torch.cuda.is_available():
         warnings.warn(
             f"The model was saved with device={saved!r}, but CUDA is not available "
             "here; it is loaded on the CPU.",

@@ -1,12 +1,13 @@
 """Visualisation of attention weights (scikit-learn Display style)."""
 
 import numpy as np
-from sklearn.base import is_regressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from .._compat import check_matplotlib_support
 from .._paper import FRAME_STEP
 from ..features._audiofile import read_waveform
+from ._describe import describe_pipeline
 
 
 class AttentionDisplay:
@@ -89,6 +90,7 @@ class AttentionDisplay:
             The display, with ``ax_``, ``weights_ax_``, ``figure_`` and
             ``line_``.
         """
+        check_matplotlib_support("AttentionDisplay.plot")
         import matplotlib.pyplot as plt
 
         if ax is None:
@@ -159,23 +161,25 @@ class AttentionDisplay:
                 f"an SERClassifier or an SERRegressor, got "
                 f"{type(estimator).__name__}."
             )
-        net = estimator.steps[-1][1]
-        if not hasattr(net, "attention_weights"):
+        kind = describe_pipeline(estimator)
+        net = kind.network
+        if net is None:
             raise TypeError(
-                "The last step of the pipeline has no attention_weights method; "
-                "expected an SERClassifier or an SERRegressor."
+                f"The last step of the pipeline is {type(kind.final).__name__}, which "
+                "has no attention weights; expected an SERClassifier or an "
+                "SERRegressor."
             )
         check_is_fitted(net)
         Xt = estimator[:-1].transform([audio])
         weights = net.attention_weights(Xt)[0]
-        if is_regressor(net):
+        if kind.task == "regression":
             values = np.atleast_1d(np.asarray(net.predict(Xt))[0])
             predictions = {"label": ", ".join(f"{v:.2f}" for v in values)}
         else:
             predictions = {"probabilities": net.predict_proba(Xt)[0],
                            "classes": net.classes_}
         if sampling_rate is None:
-            sampling_rate = getattr(estimator.steps[0][1], "sampling_rate", None)
+            sampling_rate = kind.sampling_rate
         if sampling_rate is None:
             raise ValueError(
                 "sampling_rate is required: the first step of the pipeline has no "

@@ -7,9 +7,9 @@ from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import GroupKFold
 from sklearn.utils import check_consistent_length
 
-from .._compat import _check_method_params, _safe_indexing
+from .._compat import _check_method_params, _safe_indexing, check_matplotlib_support
 from .._json import plain
-from .._validation import is_dataframe
+from .._validation import AUDIO_COLUMNS, SPEAKER_COLUMN, is_dataframe
 from ..metrics import (
     DIMENSIONS,
     concordance_correlation_coefficient,
@@ -201,37 +201,29 @@ class SessionEvaluation:
         rows normalised per true class
         """
         from sklearn.metrics import ConfusionMatrixDisplay
-
         if title is not None and not isinstance(title, str):
             raise TypeError(
                 f"title must be a str or None, got {type(title).__name__}."
             )
 
-        cm = self.confusion_matrix.astype(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            if normalize == "true":
-                cm = cm / cm.sum(axis=1, keepdims=True)
-            elif normalize == "pred":
-                cm = cm / cm.sum(axis=0, keepdims=True)
-            elif normalize == "all":
-                cm = cm / cm.sum()
-            elif normalize is not None:
-                raise ValueError(
-                    "normalize must be 'true', 'pred', 'all' or None, got "
-                    f"{normalize!r}."
-                )
-        cm = np.nan_to_num(cm) if normalize is not None else self.confusion_matrix
+        if normalize not in ("true", "pred", "all", None):
+            raise ValueError(
+                f"normalize must be 'true', 'pred', 'all' or None, got {normalize!r}."
+            )
         if values_format is None:
             values_format = ".2f" if normalize is not None else "d"
         if title is not None:
             title = self._title(title, normalize)
         if ax is None:
+            check_matplotlib_support("SessionEvaluation.plot_confusion_matrix")
             import matplotlib.pyplot as plt
 
             _, ax = plt.subplots(layout="constrained")
-        display = ConfusionMatrixDisplay(cm, display_labels=self.labels)
-        display.plot(ax=ax, cmap=cmap, values_format=values_format,
-                     colorbar=colorbar)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            display = ConfusionMatrixDisplay.from_predictions(
+                self.y_true, self.y_pred, labels=self.labels,
+                display_labels=self.labels, normalize=normalize, ax=ax, cmap=cmap,
+                values_format=values_format, colorbar=colorbar)
         if title is not None:
             display.ax_.set_title(title, fontsize=9)
         return display
@@ -413,7 +405,7 @@ def with_speakers(X, speakers):
         audio[i] = item
     speaker = np.empty(len(items), dtype=object)
     speaker[:] = speakers
-    return pd.DataFrame({"audio": audio, "speaker": speaker})
+    return pd.DataFrame({AUDIO_COLUMNS[0]: audio, SPEAKER_COLUMN: speaker})
 
 
 def evaluate_sessions(estimator, X, y, groups, *, speakers=None, n_splits=5,

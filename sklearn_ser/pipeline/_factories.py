@@ -52,6 +52,13 @@ def _check_choice(value, name, choices):
         raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}.")
 
 
+def _neutral_scaler(task):
+    """The neutral scaler of a task: emotion dimensions name no neutral class,
+    so their scaler standardises with every training sample."""
+    return NeutralStandardScaler(neutral_label="neu" if task == "classification"
+                                 else None)
+
+
 def recipe_params(recipe):
     """The parameters of a training recipe of :func:`make_ser_pipeline`.
 
@@ -215,7 +222,7 @@ def make_ser_pipeline(attention="lstm", *, n_frames=None, normalization="neutral
     if normalization == "speaker":
         steps = [lld, ("scaler", SpeakerStandardScaler()), padcrop, classifier]
     else:
-        steps = [lld, padcrop, ("scaler", NeutralStandardScaler()), classifier]
+        steps = [lld, padcrop, ("scaler", _neutral_scaler(task)), classifier]
     return Pipeline(steps)
 
 
@@ -320,5 +327,5 @@ def make_baseline_pipeline(classifier=None, *, normalization="neutral",
                  (last, classifier)]
     else:
         steps = [lld, ("functionals", Functionals()),
-                 ("scaler", NeutralStandardScaler()), (last, classifier)]
+                 ("scaler", _neutral_scaler(task)), (last, classifier)]
     return Pipeline(steps)

@@ -1,6 +1,5 @@
 """Standardisation with the statistics of the neutral utterances."""
 
-import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
@@ -20,14 +19,14 @@ class NeutralStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
     frames of the training samples labelled ``neutral_label`` and applies
     ``(x - mean_) / scale_`` to every sample, whatever its label.
 
-    With dimensional targets (valence, arousal, dominance: a 2-D numeric
-    ``y``, or a 1-D float ``y`` while ``neutral_label`` is not a number)
-    there is no neutral label to select; the statistics then come from all
-    the training samples (``reference_ == "all"``), i.e. a plain
-    standardisation over the training data. To normalise a dimensional
-    model with the neutral utterances instead, fit the scaler on the
-    category labels (e.g. ``load_iemocap(..., target="dimensions").labels``)
-    and use it outside the pipeline, or choose speaker normalisation.
+    With ``neutral_label=None`` the statistics come from all the training
+    samples (``reference_ == "all"``), a plain standardisation over the
+    training data: what the pipelines of emotion dimensions (valence,
+    arousal, dominance; ``task="regression"`` of the factories) use, since
+    their targets name no neutral class. To normalise a dimensional model
+    with the neutral utterances instead, fit the scaler on the category
+    labels (e.g. ``load_iemocap(..., target="dimensions").labels``) and use
+    it outside the pipeline, or choose speaker normalisation.
 
     Works on 2-D ``(n_samples, n_features)`` and 3-D
     ``(n_samples, n_frames, n_features)`` arrays. NaN values (the padding frames
@@ -37,8 +36,9 @@ class NeutralStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
 
     Parameters
     ----------
-    neutral_label : object, default="neu"
-        Label of the neutral class in ``y``.
+    neutral_label : object or None, default="neu"
+        Label of the neutral class in ``y``; None standardises with every
+        training sample (and ``y`` is not needed).
     with_mean : bool, default=True
         If True, center the data with the neutral mean.
     with_std : bool, default=True
@@ -128,30 +128,37 @@ class NeutralStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
             Training data; NaN values are ignored.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Emotion labels; only samples equal to ``neutral_label`` are used.
-            Dimensional targets (2-D numeric, or 1-D float with a
-            non-numeric ``neutral_label``) use every sample.
+            Ignored with ``neutral_label=None`` (every sample is used).
 
         Returns
         -------
         self : NeutralStandardScaler
             The fitted scaler.
         """
+        if self.neutral_label is None:
+            X = self._validate(X, reset=True)
+            if y is not None and len(y) != X.shape[0]:
+                raise ValueError(
+                    f"y has {len(y)} rows but X has {X.shape[0]} samples; give one "
+                    "row per sample."
+                )
+            return self._fit_statistics(X, np.ones(X.shape[0], dtype=bool), "all")
         if y is None:
             raise ValueError(
                 "NeutralStandardScaler requires y to be passed, but the target y is None; "
                 "y holds the emotion labels, used in fit to "
                 f"find the samples labelled neutral_label={self.neutral_label!r}; "
-                "pass y to fit."
+                "pass y to fit (or set neutral_label=None to standardise with every "
+                "sample)."
             )
         X = self._validate(X, reset=True)
         y = np.asarray(y)
-        if _is_dimensional(y, self.neutral_label):
-            if y.shape[0] != X.shape[0]:
-                raise ValueError(
-                    f"y has {y.shape[0]} rows of targets but X has {X.shape[0]} "
-                    "samples; give one row per sample."
-                )
-            return self._fit_statistics(X, np.ones(X.shape[0], dtype=bool), "all")
+        if y.ndim == 2 and y.dtype.kind in "biuf":
+            raise ValueError(
+                f"y has shape {y.shape}: dimensional targets, which name no neutral "
+                f"class; set neutral_label=None to standardise with every sample "
+                f"(got neutral_label={self.neutral_label!r})."
+            )
         if y.ndim != 1 or y.shape[0] != X.shape[0]:
             raise ValueError(
                 f"y must be 1-D with one label per sample ({X.shape[0]}), got shape "
@@ -160,10 +167,12 @@ class NeutralStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         neutral = y == self.neutral_label
         if not np.any(neutral):
             seen = ", ".join(repr(v) for v in np.unique(y.astype(object)).tolist()[:20])
+            dims = (" For emotion dimensions (numeric targets) set "
+                    "neutral_label=None." if y.dtype.kind == "f" else "")
             raise ValueError(
                 f"No sample is labelled neutral_label={self.neutral_label!r}; the "
                 f"labels seen in y are: {seen}. Set neutral_label to the label of "
-                "the neutral class."
+                f"the neutral class.{dims}"
             )
         return self._fit_statistics(X, neutral, "neutral")
 
@@ -246,16 +255,6 @@ class NeutralStandardScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         tags.target_tags.required = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
-
-def _is_dimensional(y, neutral_label):
-    """Whether ``y`` holds dimensional targets rather than class labels."""
-    if y.dtype.kind not in "biuf":
-        return False
-    if y.ndim == 2:
-        return True
-    label_is_number = isinstance(neutral_label, (numbers.Number, np.number))
-    return y.ndim == 1 and y.dtype.kind == "f" and not label_is_number
 
 
 def _is_3d(X):

@@ -9,6 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._compat import _check_feature_names_in, _fit_context
 from .._validation import (
     FRAMES_COLUMN,
+    SPEAKER_COLUMN,
     check_sequences,
     is_dataframe,
     unit_scale_for_constants,
@@ -104,7 +105,8 @@ class SpeakerStandardScaler(TransformerMixin, BaseEstimator, auto_wrap_output_ke
         "with_std": ["boolean"],
     }
 
-    def __init__(self, *, speaker_column="speaker", with_mean=True, with_std=True):
+    def __init__(self, *, speaker_column=SPEAKER_COLUMN, with_mean=True,
+                 with_std=True):
         self.speaker_column = speaker_column
         self.with_mean = with_mean
         self.with_std = with_std

@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 
+from .._compat import check_matplotlib_support
 from ..features._audio import as_waveform
 from ._segments import predict_timeline
 
@@ -111,6 +112,7 @@ class TimelineDisplay:
         display : TimelineDisplay
             The display, with the attributes of the plot.
         """
+        check_matplotlib_support("TimelineDisplay.plot")
         import matplotlib.pyplot as plt
 
         if kind not in _KINDS:

@@ -17,11 +17,10 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from .._paper import N_FRAMES
 from ..features._audio import frame_params
-from ..features._lld import LLDExtractor
 from ..features._notes import warn_notes
 from ..features._speech import speech_regions
+from ..pipeline._describe import describe_pipeline
 from ._frames import read_frames
 
 __all__ = ["predict_timeline"]
@@ -38,51 +37,42 @@ SEGMENTATIONS = ("vad", "fixed")
 
 
 def check_estimator(estimator, what):
-    """The pipeline's extractor; raises if it cannot make a timeline."""
+    """The description of the pipeline; raises if it cannot make a timeline."""
     if not isinstance(estimator, Pipeline) or len(estimator.steps) < 2:
         raise TypeError(
             f"estimator must be a fitted Pipeline of sklearn-ser whose first step "
             f"is an LLDExtractor (e.g. make_ser_pipeline()); got "
             f"{type(estimator).__name__}."
         )
-    extractor = estimator.steps[0][1]
-    if not isinstance(extractor, LLDExtractor):
+    kind = describe_pipeline(estimator)
+    if not kind.takes_audio:
         raise TypeError(
-            f"the first step of estimator is {type(extractor).__name__}; {what} "
-            "needs a pipeline whose first step is an LLDExtractor, to compute the "
-            "frames of the whole recording once."
+            f"the first step of estimator is {type(estimator.steps[0][1]).__name__}; "
+            f"{what} needs a pipeline whose first step is an LLDExtractor, to "
+            "compute the frames of the whole recording once."
         )
     check_is_fitted(estimator)
-    if not hasattr(estimator, "predict_proba"):
+    if kind.task == "regression":
         raise TypeError(
-            f"the last step of estimator ({type(estimator.steps[-1][1]).__name__}) "
-            f"has no predict_proba; {what} reports class probabilities: use a "
-            "classifier that has it, e.g. LogisticRegression or "
-            "SVC(probability=True)."
+            f"estimator predicts emotion dimensions ({type(kind.final).__name__}); "
+            f"{what} reports the probabilities of emotion categories: use a "
+            "classifier."
         )
-    from ..preprocessing._speaker import SpeakerStandardScaler
-
-    if any(isinstance(step, SpeakerStandardScaler) for _, step in estimator.steps):
+    if not kind.has_proba:
+        raise TypeError(
+            f"the last step of estimator ({type(kind.final).__name__}) has no "
+            f"predict_proba; {what} reports class probabilities: use a classifier "
+            "that has it, e.g. make_baseline_pipeline(LogisticRegression()) or "
+            "make_baseline_pipeline(CalibratedClassifierCV(SVC("
+            "class_weight='balanced'), ensemble=False))."
+        )
+    if kind.needs_speakers:
         raise ValueError(
             f"estimator is speaker-normalised (SpeakerStandardScaler); {what} "
             "classifies the windows of one recording without speaker ids: use a "
             "pipeline with normalization='neutral'."
         )
-    return extractor
-
-
-def _default_window(estimator):
-    """Seconds the model was trained to see: PadCrop's ``n_frames``, else 5 s."""
-    from ..preprocessing._padcrop import PadCrop
-
-    frames = N_FRAMES
-    for _, step in estimator.steps:
-        if isinstance(step, PadCrop):
-            frames = int(step.n_frames)
-            break
-    extractor = estimator.steps[0][1]
-    _, step = frame_params(int(extractor.sampling_rate))
-    return frames * step / int(extractor.sampling_rate)
+    return kind
 
 
 def check_window(window, hop, estimator, sampling_rate):
@@ -90,7 +80,7 @@ def check_window(window, hop, estimator, sampling_rate):
     _, step = frame_params(sampling_rate)
     frame_s = step / sampling_rate
     if window is None:
-        window = _default_window(estimator)
+        window = describe_pipeline(estimator).window
     for name, value in (("window", window), ("hop", hop)):
         if value is None:
             continue
@@ -274,7 +264,7 @@ def predict_timeline(estimator, audio, *, sampling_rate=None, window=None, hop=N
     >>> bool(np.allclose(timeline[["ang", "hap", "neu", "sad"]].sum(axis=1), 1))
     True
     """
-    extractor = check_estimator(estimator, "predict_timeline")
+    extractor = check_estimator(estimator, "predict_timeline").extractor
     if segmentation not in SEGMENTATIONS:
         raise ValueError(f"segmentation must be one of {SEGMENTATIONS}, got "
                          f"{segmentation!r}.")

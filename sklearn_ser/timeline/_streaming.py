@@ -92,7 +92,7 @@ class StreamingRecognizer:
         self.sampling_rate = sampling_rate
         self.window = window
         self.hop = hop
-        extractor = check_estimator(estimator, "StreamingRecognizer")
+        extractor = check_estimator(estimator, "StreamingRecognizer").extractor
         self._rate = int(extractor.sampling_rate)
         rate = check_rate(sampling_rate, self._rate)
         if rate != self._rate:

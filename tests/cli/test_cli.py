@@ -549,3 +549,24 @@ def test_epoch_selection_follows_the_recipe():
     paper = epoch_selection(make_ser_pipeline(recipe="paper"), "training groups")
     assert paper == ("best epoch chosen on a validation split (10%) of the training "
                      "groups")
+
+
+def test_models_that_do_not_take_audio_are_refused_with_the_reason(model_file,
+                                                                   test_files,
+                                                                   tmp_path, capsys):
+    from sklearn_ser import load, save
+
+    pipe = load(model_file)
+    single = tmp_path / "single.skser"
+    save(pipe.steps[-1][1], single)
+    no_classifier = tmp_path / "features.skser"
+    save(pipe[:-1], no_classifier)
+    cases = [(single, "holds a single SERClassifier, not a pipeline that takes "
+                      "audio"),
+             (no_classifier, "ends with NeutralStandardScaler, which does not "
+                             "predict")]
+    for command in ("predict", "timeline"):
+        for path, message in cases:
+            assert main([command, str(path), test_files["good"][0]]) == 1
+            err = capsys.readouterr().err
+            assert message in err and "Traceback" not in err

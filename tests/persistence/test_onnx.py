@@ -152,7 +152,7 @@ def test_export_refuses_what_it_cannot_export(tmp_path):
         export_onnx(make_ser_pipeline()[:-1], tmp_path / "m.onnx")
     with pytest.raises(TypeError, match="got LLDExtractor"):
         export_onnx(LLDExtractor(), tmp_path / "m.onnx")
-    with pytest.raises(TypeError, match="last step is NoneType"):
+    with pytest.raises(TypeError, match="last step is LLDExtractor"):  # b passes
         export_onnx(Pipeline([("a", LLDExtractor()), ("b", None)]), tmp_path / "m.onnx")
     assert not (tmp_path / "m.onnx").exists()
 
@@ -250,7 +250,7 @@ def test_regressor_pipeline_export(tmp_path):
     utterances = [x[~np.isnan(x).all(axis=1)] for x in X]
     pipe = Pipeline([
         ("padcrop", PadCrop(n_frames=30)),
-        ("scaler", NeutralStandardScaler()),
+        ("scaler", NeutralStandardScaler(neutral_label=None)),
         ("regressor", SERRegressor(attention="yang", **SMALL)),
     ]).fit(utterances, y)
     save(pipe, tmp_path / "m.skser")
@@ -305,3 +305,29 @@ def test_regressor_export_refusals(tmp_path):
     with pytest.raises(TypeError, match="sequence of 2 str"):
         export_onnx(reg, tmp_path / "m.onnx", target_names="va")
     assert not (tmp_path / "m.onnx").exists()
+
+
+def test_the_normalisation_of_the_pipeline_is_in_the_file(tmp_path):
+    import onnx
+    import pandas as pd
+
+    from sklearn_ser import SpeakerStandardScaler
+
+    X, y = _toy()
+    utterances = [x[~np.isnan(x).all(axis=1)] for x in X]
+    frame = pd.DataFrame({"lld": pd.Series(utterances, dtype=object),
+                          "speaker": ["a", "b"] * (len(X) // 2)})
+    speaker = Pipeline([("scaler", SpeakerStandardScaler()),
+                        ("padcrop", PadCrop(n_frames=30)),
+                        ("classifier", SERClassifier(**SMALL))]).fit(frame, y)
+    export_onnx(speaker, tmp_path / "s.onnx")
+    meta = {p.key: p.value for p in onnx.load(tmp_path / "s.onnx").metadata_props}
+    assert json.loads(meta["sklearn_ser.normalization"]) == "speaker"
+    assert "sklearn_ser.scaler_mean" not in meta  # per speaker, not in the file
+    neutral = Pipeline([("padcrop", PadCrop(n_frames=30)),
+                        ("scaler", NeutralStandardScaler()),
+                        ("classifier", SERClassifier(**SMALL))]).fit(utterances, y)
+    export_onnx(neutral, tmp_path / "n.onnx")
+    meta = {p.key: p.value for p in onnx.load(tmp_path / "n.onnx").metadata_props}
+    assert json.loads(meta["sklearn_ser.normalization"]) == "neutral"
+    assert len(json.loads(meta["sklearn_ser.scaler_mean"])) == X.shape[2]

@@ -95,7 +95,7 @@ def test_from_estimator_checks_the_estimator(pipe, data):
     with pytest.raises(TypeError, match="expects a fitted Pipeline"):
         AttentionDisplay.from_estimator(pipe[-1], data.data[0])
     no_attention = make_pipeline(FunctionTransformer())
-    with pytest.raises(TypeError, match="no attention_weights method"):
+    with pytest.raises(TypeError, match="FunctionTransformer, which has no attention weights"):
         AttentionDisplay.from_estimator(no_attention, data.data[0])
 
 

@@ -139,32 +139,37 @@ def test_y_length_mismatch():
         NeutralStandardScaler().fit(np.ones((3, 2)), ["neu", "neu"])
 
 
-def test_dimensional_targets_use_every_training_sample():
+def test_neutral_label_none_uses_every_training_sample():
     rng = np.random.default_rng(0)
     X = rng.normal(2.0, 3.0, size=(12, 5, 2))
     X[::2, 3:] = np.nan  # padding
     values = X.reshape(-1, 2)
     dims = rng.uniform(1, 5, size=(12, 3))
-    scaler = NeutralStandardScaler().fit(X, dims)
+    scaler = NeutralStandardScaler(neutral_label=None).fit(X, dims)
     assert scaler.reference_ == "all" and scaler.n_neutral_samples_ == 12
     np.testing.assert_allclose(scaler.mean_, np.nanmean(values, axis=0))
     np.testing.assert_allclose(scaler.scale_, np.nanstd(values, axis=0))
-    # one dimension (1-D float y) with the default, non-numeric label
-    one = NeutralStandardScaler().fit(X, dims[:, 1])
-    np.testing.assert_allclose(one.mean_, scaler.mean_)
-    # category labels still select the neutral samples
+    # y is not needed, and its dtype decides nothing
+    np.testing.assert_allclose(NeutralStandardScaler(neutral_label=None).fit(X).mean_,
+                               scaler.mean_)
+    # category labels select the neutral samples
     labels = np.array(["neu", "ang"] * 6)
     neutral = NeutralStandardScaler().fit(X, labels)
     assert neutral.reference_ == "neutral" and neutral.n_neutral_samples_ == 6
     np.testing.assert_allclose(neutral.mean_,
                                np.nanmean(X[labels == "neu"].reshape(-1, 2), axis=0))
-    # a numeric neutral label keeps 1-D float labels as categories
     coded = NeutralStandardScaler(neutral_label=0.0).fit(X, (labels == "ang") * 1.0)
     assert coded.reference_ == "neutral"
     np.testing.assert_allclose(coded.mean_, neutral.mean_)
 
 
-def test_dimensional_targets_of_the_wrong_length():
+def test_dimensional_targets_need_neutral_label_none():
     X = np.zeros((4, 3, 2))
-    with pytest.raises(ValueError, match="y has 3 rows of targets but X has 4"):
-        NeutralStandardScaler().fit(X, np.ones((3, 3)))
+    with pytest.raises(ValueError, match=r"y has shape \(4, 3\): dimensional "
+                                         "targets.*set neutral_label=None"):
+        NeutralStandardScaler().fit(X, np.ones((4, 3)))
+    with pytest.raises(ValueError, match="No sample is labelled neutral_label='neu'.*"
+                                         "For emotion dimensions .*neutral_label=None"):
+        NeutralStandardScaler().fit(X, np.linspace(1, 5, 4))
+    with pytest.raises(ValueError, match="y has 3 rows but X has 4"):
+        NeutralStandardScaler(neutral_label=None).fit(X, np.ones((3, 3)))

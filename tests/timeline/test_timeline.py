@@ -387,7 +387,7 @@ def test_bad_estimators(baseline, corpus, recording):
         StreamingRecognizer(make_baseline_pipeline(LogisticRegression()))
     svc = make_baseline_pipeline(SVC()).fit(list(corpus.data[:16]),
                                             corpus.target[:16])
-    with pytest.raises(TypeError, match="no predict_proba.*SVC\\(probability"):
+    with pytest.raises(TypeError, match="no predict_proba.*CalibratedClassifierCV"):
         predict_timeline(svc, rec)
 
 
