@@ -43,12 +43,9 @@ from .network._regressor import SERRegressor
 from .persistence._onnx import export_onnx
 from .persistence._save_load import load, save
 from .pipeline._attention_plot import AttentionDisplay
-from .pipeline._evaluation import (
-    RegressionEvaluation,
-    SessionEvaluation,
-    evaluate_sessions,
-)
+from .pipeline._evaluation import evaluate_sessions
 from .pipeline._factories import make_baseline_pipeline, make_ser_pipeline
+from .pipeline._results import RegressionEvaluation, SessionEvaluation
 from .preprocessing._padcrop import PadCrop
 from .preprocessing._scaler import NeutralStandardScaler
 from .preprocessing._speaker import SpeakerStandardScaler

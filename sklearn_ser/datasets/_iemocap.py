@@ -315,8 +315,53 @@ def load_iemocap(
         )
     root = check_root(root, expected=EXPECTED_LAYOUT)
 
-    records = []  # (session, dialog, lineno, eval_path, utt, label, vad)
-    mode = "check" if target == "dimensions" else "nan"
+    records = _records(root, "check" if target == "dimensions" else "nan")
+    if subset == "improvised":
+        records = [r for r in records if "impro" in r[1]]
+    elif subset == "scripted":
+        records = [r for r in records if "impro" not in r[1]]
+    labels = [
+        "hap" if merge_excited and r[5] == "exc" else r[5] for r in records
+    ]
+    where = f"under {str(root)!r} (subset={subset!r})"
+    mask, names = select_classes(labels, classes, corpus="IEMOCAP", where=where)
+    records = [r for r, keep in zip(records, mask, strict=True) if keep]
+    labels = [lab for lab, keep in zip(labels, mask, strict=True) if keep]
+
+    filenames = _wav_paths(root, records)
+    groups = [r[0] for r in records]
+    speakers = []
+    for r in records:
+        m = UTTERANCE_ID.match(r[4])
+        speakers.append(f"Ses{int(m.group(1)):02d}{m.group(2)}")
+    utterance_ids = [r[4] for r in records]
+    dimensions = np.array([r[6] for r in records], dtype=np.float64).reshape(-1, 3)
+
+    descr = _description(root, subset, names, merge_excited, target, labels, groups,
+                         speakers, dimensions)
+    dimensional = target == "dimensions"
+    bunch = make_bunch(
+        filenames=np.array(filenames, dtype=str),
+        target=labels,
+        groups=groups,
+        speakers=speakers,
+        utterance_ids=utterance_ids,
+        target_names=DIMENSIONS if dimensional else names,
+        descr=descr,
+        return_X_y=False,
+    )
+    bunch.labels = bunch.target.copy()
+    bunch.dimensions = dimensions
+    if dimensional:
+        bunch.target = dimensions.copy()
+    if return_X_y:
+        return bunch.filenames, bunch.target
+    return bunch
+
+
+def _records(root, mode):
+    """``(session, dialog, lineno, eval_path, utt, label, vad)`` of every turn."""
+    records = []
     for session, sdir in _session_dirs(root):
         eval_dir = sdir / "dialog" / "EmoEvaluation"
         if not eval_dir.is_dir():
@@ -339,20 +384,12 @@ def load_iemocap(
             dialog = path.stem
             for lineno, utt, label, _, _, vad in _read_turns(path, mode):
                 records.append((session, dialog, lineno, path, utt, label, vad))
+    return records
 
-    if subset == "improvised":
-        records = [r for r in records if "impro" in r[1]]
-    elif subset == "scripted":
-        records = [r for r in records if "impro" not in r[1]]
-    labels = [
-        "hap" if merge_excited and r[5] == "exc" else r[5] for r in records
-    ]
-    where = f"under {str(root)!r} (subset={subset!r})"
-    mask, names = select_classes(labels, classes, corpus="IEMOCAP", where=where)
-    records = [r for r, keep in zip(records, mask, strict=True) if keep]
-    labels = [lab for lab, keep in zip(labels, mask, strict=True) if keep]
 
-    # check the wav files, listing each dialog folder once
+def _wav_paths(root, records):
+    """The wav file of each record; raises if any is missing (each dialog
+    folder is listed once)."""
     listings = {}
     filenames, missing = [], []
     for session, dialog, lineno, path, utt, _, _ in records:
@@ -374,15 +411,12 @@ def load_iemocap(
             f"(labelled in {str(path)!r}, line {lineno}). Expected layout: "
             f"{EXPECTED_LAYOUT}"
         )
+    return filenames
 
-    groups = [r[0] for r in records]
-    speakers = []
-    for r in records:
-        m = UTTERANCE_ID.match(r[4])
-        speakers.append(f"Ses{int(m.group(1)):02d}{m.group(2)}")
-    utterance_ids = [r[4] for r in records]
-    dimensions = np.array([r[6] for r in records], dtype=np.float64).reshape(-1, 3)
 
+def _description(root, subset, names, merge_excited, target, labels, groups,
+                 speakers, dimensions):
+    """The ``DESCR`` of the Bunch."""
     if target == "dimensions":
         stats = "; ".join(
             f"{name} {dimensions[:, j].mean():.2f} +- {dimensions[:, j].std():.2f}"
@@ -398,33 +432,15 @@ def load_iemocap(
             f"{n_bad} utterance(s) have no valid [V, A, D] triple (NaN in "
             "dimensions).\n" if n_bad else ""
         )
-    descr = (
+    return (
         "IEMOCAP (Interactive Emotional Dyadic Motion Capture database)\n"
         f"Source: {root}\n"
         f"Subset: {subset}; classes: {', '.join(names)}; excited merged into "
         f"happy: {'yes' if merge_excited else 'no'}\n"
-        f"{len(records)} utterances, {len(set(groups))} session(s), "
+        f"{len(labels)} utterances, {len(set(groups))} session(s), "
         f"{len(set(speakers))} speaker(s).\n"
         + target_line
         + count_sections(("class", labels, names), ("session", groups, None),
                          ("speaker", speakers, None))
         + labels_line(names)
     )
-    dimensional = target == "dimensions"
-    bunch = make_bunch(
-        filenames=np.array(filenames, dtype=str),
-        target=labels,
-        groups=groups,
-        speakers=speakers,
-        utterance_ids=utterance_ids,
-        target_names=DIMENSIONS if dimensional else names,
-        descr=descr,
-        return_X_y=False,
-    )
-    bunch.labels = bunch.target.copy()
-    bunch.dimensions = dimensions
-    if dimensional:
-        bunch.target = dimensions.copy()
-    if return_X_y:
-        return bunch.filenames, bunch.target
-    return bunch

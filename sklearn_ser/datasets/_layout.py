@@ -135,111 +135,14 @@ def write_iemocap_layout(bunch, root):
     >>> bool((dims.target == corpus.dimensions[order]).all())
     True
     """
+    data, sr, target, groups = _labelled_waveforms(bunch)
+    dimensions = _dimensions(bunch, len(data))
+    utt_ids, dialogs = _ids_and_dialogs(bunch, groups)
     import soundfile as sf
-
-    data = _field(bunch, "data")
-    sr = _field(bunch, "sampling_rate")
-    # the labels are the target, or 'labels' when the target holds the
-    # dimensions (a 2-D array)
-    target = _field(bunch, "target")
-    label_field = "target"
-    if (target is not None and np.ndim(target) == 2
-            and _field(bunch, "labels") is not None):
-        label_field = "labels"
-        target = _field(bunch, "labels")
-    groups = _field(bunch, "groups")
-    if data is None or sr is None or target is None or groups is None:
-        raise ValueError(
-            "bunch must have the fields 'data' (waveforms), 'sampling_rate', "
-            "'target' (or 'labels') and 'groups' (sessions), like the corpus of "
-            "make_emotional_speech."
-        )
-    if not isinstance(sr, numbers.Integral) or isinstance(sr, bool) or sr <= 0:
-        raise ValueError(
-            f"bunch.sampling_rate must be a positive int, got {sr!r}."
-        )
-    n = len(data)
-    target = [str(t) for t in target]
-    groups = [int(g) for g in groups]
-    if len(target) != n or len(groups) != n:
-        raise ValueError(
-            f"bunch.data has {n} waveforms but {label_field} has {len(target)} "
-            f"and groups {len(groups)} entries; expected one per waveform."
-        )
-    for i, (label, g) in enumerate(zip(target, groups, strict=True)):
-        if label not in IEMOCAP_LABELS:
-            raise ValueError(
-                f"bunch.{label_field}[{i}] = {label!r} is not an IEMOCAP label; "
-                f"expected one of {list(IEMOCAP_LABELS)}."
-            )
-        if g < 1:
-            raise ValueError(
-                f"bunch.groups[{i}] = {g} is not a session number (1, 2, ...)."
-            )
-
-    dimensions = _field(bunch, "dimensions")
-    if dimensions is not None:
-        try:
-            dimensions = np.asarray(dimensions, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(
-                "bunch.dimensions must be numbers: an (n_samples, 3) array of "
-                "valence, arousal and dominance."
-            ) from None
-        if dimensions.shape != (n, 3):
-            raise ValueError(
-                f"bunch.dimensions has shape {dimensions.shape}; expected "
-                f"({n}, 3): valence, arousal and dominance of each waveform."
-            )
-        bad = np.flatnonzero(~np.isfinite(dimensions).all(axis=1))
-        if bad.size:
-            raise ValueError(
-                f"bunch.dimensions[{bad[0]}] = {dimensions[bad[0]].tolist()} is "
-                "not finite; expected numbers (IEMOCAP's 1-5 scale)."
-            )
-
-    utt_ids = _field(bunch, "utterance_ids")
-    dialogs = _field(bunch, "dialogs")
-    if utt_ids is None:
-        speakers = _field(bunch, "speakers")
-        if speakers is None:
-            raise ValueError(
-                "bunch needs 'utterance_ids' and 'dialogs', or 'speakers' "
-                "(e.g. 'Ses01F') to make them up."
-            )
-        dialogs, utt_ids = _derive_ids(speakers, groups)
-    utt_ids = [str(u) for u in utt_ids]
-    if dialogs is None:
-        dialogs = []
-        for i, u in enumerate(utt_ids):
-            m = _DIALOG_OF.match(u)
-            if m is None:
-                raise ValueError(
-                    f"bunch.utterance_ids[{i}] = {u!r} does not end with "
-                    "'_F000'-style speaker letter and number."
-                )
-            dialogs.append(m.group(1))
-    dialogs = [str(d) for d in dialogs]
-    if len(utt_ids) != n or len(dialogs) != n:
-        raise ValueError(
-            f"bunch.data has {n} waveforms but utterance_ids has {len(utt_ids)} "
-            f"and dialogs {len(dialogs)} entries; expected one per waveform."
-        )
-    if len(set(utt_ids)) != n:
-        raise ValueError("bunch.utterance_ids are not unique.")
-    for i, (u, g) in enumerate(zip(utt_ids, groups, strict=True)):
-        m = UTTERANCE_ID.match(u)
-        if m is None or int(m.group(1)) != g:
-            raise ValueError(
-                f"bunch.utterance_ids[{i}] = {u!r} is not an IEMOCAP id of "
-                f"session {g} (e.g. 'Ses{g:02d}F_impro01_M003')."
-            )
-        if os.sep in dialogs[i] or "/" in dialogs[i] or not dialogs[i]:
-            raise ValueError(f"bunch.dialogs[{i}] = {dialogs[i]!r} is not a name.")
 
     root = Path(root).expanduser()
     by_dialog = {}
-    for i in range(n):
+    for i in range(len(data)):
         by_dialog.setdefault((groups[i], dialogs[i]), []).append(i)
     for (session, dialog), members in sorted(by_dialog.items()):
         sdir = root / f"Session{session}"
@@ -282,3 +185,118 @@ def write_iemocap_layout(bunch, root):
             lines.append("\n")
         (eval_dir / f"{dialog}.txt").write_text("".join(lines), encoding="utf-8")
     return root
+
+
+def _labelled_waveforms(bunch):
+    """``(data, sampling_rate, labels, sessions)`` of a corpus Bunch, checked."""
+    data = _field(bunch, "data")
+    sr = _field(bunch, "sampling_rate")
+    # the labels are the target, or 'labels' when the target holds the
+    # dimensions (a 2-D array)
+    target = _field(bunch, "target")
+    label_field = "target"
+    if (target is not None and np.ndim(target) == 2
+            and _field(bunch, "labels") is not None):
+        label_field = "labels"
+        target = _field(bunch, "labels")
+    groups = _field(bunch, "groups")
+    if data is None or sr is None or target is None or groups is None:
+        raise ValueError(
+            "bunch must have the fields 'data' (waveforms), 'sampling_rate', "
+            "'target' (or 'labels') and 'groups' (sessions), like the corpus of "
+            "make_emotional_speech."
+        )
+    if not isinstance(sr, numbers.Integral) or isinstance(sr, bool) or sr <= 0:
+        raise ValueError(
+            f"bunch.sampling_rate must be a positive int, got {sr!r}."
+        )
+    n = len(data)
+    target = [str(t) for t in target]
+    groups = [int(g) for g in groups]
+    if len(target) != n or len(groups) != n:
+        raise ValueError(
+            f"bunch.data has {n} waveforms but {label_field} has {len(target)} "
+            f"and groups {len(groups)} entries; expected one per waveform."
+        )
+    for i, (label, g) in enumerate(zip(target, groups, strict=True)):
+        if label not in IEMOCAP_LABELS:
+            raise ValueError(
+                f"bunch.{label_field}[{i}] = {label!r} is not an IEMOCAP label; "
+                f"expected one of {list(IEMOCAP_LABELS)}."
+            )
+        if g < 1:
+            raise ValueError(
+                f"bunch.groups[{i}] = {g} is not a session number (1, 2, ...)."
+            )
+
+    return data, sr, target, groups
+
+
+def _dimensions(bunch, n):
+    """The ``(n, 3)`` valence, arousal, dominance of a Bunch, or None."""
+    dimensions = _field(bunch, "dimensions")
+    if dimensions is not None:
+        try:
+            dimensions = np.asarray(dimensions, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                "bunch.dimensions must be numbers: an (n_samples, 3) array of "
+                "valence, arousal and dominance."
+            ) from None
+        if dimensions.shape != (n, 3):
+            raise ValueError(
+                f"bunch.dimensions has shape {dimensions.shape}; expected "
+                f"({n}, 3): valence, arousal and dominance of each waveform."
+            )
+        bad = np.flatnonzero(~np.isfinite(dimensions).all(axis=1))
+        if bad.size:
+            raise ValueError(
+                f"bunch.dimensions[{bad[0]}] = {dimensions[bad[0]].tolist()} is "
+                "not finite; expected numbers (IEMOCAP's 1-5 scale)."
+            )
+    return dimensions
+
+
+def _ids_and_dialogs(bunch, groups):
+    """The utterance ids and dialogs of a Bunch, made up from its speakers if
+    it has none, checked against the sessions."""
+    n = len(groups)
+    utt_ids = _field(bunch, "utterance_ids")
+    dialogs = _field(bunch, "dialogs")
+    if utt_ids is None:
+        speakers = _field(bunch, "speakers")
+        if speakers is None:
+            raise ValueError(
+                "bunch needs 'utterance_ids' and 'dialogs', or 'speakers' "
+                "(e.g. 'Ses01F') to make them up."
+            )
+        dialogs, utt_ids = _derive_ids(speakers, groups)
+    utt_ids = [str(u) for u in utt_ids]
+    if dialogs is None:
+        dialogs = []
+        for i, u in enumerate(utt_ids):
+            m = _DIALOG_OF.match(u)
+            if m is None:
+                raise ValueError(
+                    f"bunch.utterance_ids[{i}] = {u!r} does not end with "
+                    "'_F000'-style speaker letter and number."
+                )
+            dialogs.append(m.group(1))
+    dialogs = [str(d) for d in dialogs]
+    if len(utt_ids) != n or len(dialogs) != n:
+        raise ValueError(
+            f"bunch.data has {n} waveforms but utterance_ids has {len(utt_ids)} "
+            f"and dialogs {len(dialogs)} entries; expected one per waveform."
+        )
+    if len(set(utt_ids)) != n:
+        raise ValueError("bunch.utterance_ids are not unique.")
+    for i, (u, g) in enumerate(zip(utt_ids, groups, strict=True)):
+        m = UTTERANCE_ID.match(u)
+        if m is None or int(m.group(1)) != g:
+            raise ValueError(
+                f"bunch.utterance_ids[{i}] = {u!r} is not an IEMOCAP id of "
+                f"session {g} (e.g. 'Ses{g:02d}F_impro01_M003')."
+            )
+        if os.sep in dialogs[i] or "/" in dialogs[i] or not dialogs[i]:
+            raise ValueError(f"bunch.dialogs[{i}] = {dialogs[i]!r} is not a name.")
+    return utt_ids, dialogs

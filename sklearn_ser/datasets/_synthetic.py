@@ -3,12 +3,10 @@
 import numbers
 
 import numpy as np
-from scipy.signal import lfilter, sosfilt
 from sklearn.utils import Bunch, check_random_state
 
-from ..features._audio import frame_params
-from ..features._audio import n_frames as count_frames
 from ._base import DIMENSIONS, check_classes, check_target, count_sections
+from ._voice import draw_speakers, utterance
 
 # Per-emotion prosody, relative to the speaker's neutral voice:
 #   f0_shift  F0 level shift in semitones
@@ -81,224 +79,6 @@ def _draw_dimensions(seeds, labels):
     means = np.array([DIMENSION_MEANS[label] for label in labels], dtype=np.float64)
     noise = rng.normal(0.0, DIMENSION_NOISE, size=(len(labels), 3))
     return np.round(np.clip(means.reshape(-1, 3) + noise, 1.0, 5.0), 4)
-
-# Vowel formants (Hz) of an adult male voice (Peterson & Barney style), and
-# the bandwidths of the four formants.
-_VOWELS = np.array(
-    [
-        [730.0, 1090.0, 2440.0, 3400.0],  # a
-        [530.0, 1840.0, 2480.0, 3500.0],  # e
-        [270.0, 2290.0, 3010.0, 3700.0],  # i
-        [570.0, 840.0, 2410.0, 3300.0],  # o
-        [300.0, 870.0, 2240.0, 3300.0],  # u
-        [660.0, 1720.0, 2410.0, 3400.0],  # ae
-        [520.0, 1190.0, 2390.0, 3400.0],  # schwa
-    ]
-)
-_BANDWIDTHS = np.array([70.0, 100.0, 140.0, 200.0])
-
-
-def _draw_speakers(rng, n_sessions):
-    """Voice parameters of the F and M speaker of each session."""
-    speakers = []
-    for session in range(1, n_sessions + 1):
-        # recording conditions are shared by the session's two speakers
-        session_gain = rng.normal(0.0, 3.5)
-        session_snr = rng.uniform(20.0, 35.0)
-        for gender in "FM":
-            female = gender == "F"
-            speakers.append(
-                dict(
-                    id=f"Ses{session:02d}{gender}",
-                    session=session,
-                    gender=gender,
-                    f0=(205.0 if female else 118.0) * np.exp(rng.normal(0.0, 0.11)),
-                    f0_range=np.exp(rng.normal(0.0, 0.3)),
-                    vtl=(1.17 if female else 1.0) * np.exp(rng.normal(0.0, 0.04)),
-                    tempo=4.6 * np.exp(rng.normal(0.0, 0.15)),
-                    tilt=rng.normal(0.0, 0.12),
-                    closing=rng.normal(0.0, 0.03),
-                    jitter=0.007 * np.exp(rng.normal(0.0, 0.3)),
-                    breath=rng.uniform(0.03, 0.10),
-                    gain=session_gain + rng.normal(0.0, 2.0),
-                    snr=session_snr + rng.normal(0.0, 2.0),
-                )
-            )
-    return speakers
-
-
-def _raised_cosine_ramp(n):
-    return 0.5 - 0.5 * np.cos(np.pi * (np.arange(n) + 0.5) / n)
-
-
-def _formant_sos(formants, sr):
-    """Cascade of unity-DC-gain two-pole resonators (Klatt), one per formant."""
-    sos = []
-    for f, bw in zip(formants, _BANDWIDTHS, strict=True):
-        if f >= 0.45 * sr:
-            continue
-        r = np.exp(-np.pi * bw / sr)
-        c = -2.0 * r * np.cos(2.0 * np.pi * f / sr)
-        sos.append([1.0 + c + r * r, 0.0, 0.0, 1.0, c, r * r])
-    return np.array(sos)
-
-
-def _utterance(rng, spk, emo, sr):
-    """One utterance: (waveform float32, ground-truth F0 per 10 ms frame)."""
-    # --- per-utterance variation of the speaker's voice -------------------------
-    f0_shift = emo["f0_shift"] + rng.normal(0.0, 1.2)
-    range_factor = emo["f0_range"] * spk["f0_range"] * np.exp(rng.normal(0.0, 0.3))
-    rate = spk["tempo"] * emo["tempo"] * np.exp(rng.normal(0.0, 0.09))
-    level_db = -30.0 + spk["gain"] + emo["loudness"] + rng.normal(0.0, 2.0)
-    tilt = np.clip(emo["tilt"] + spk["tilt"] + rng.normal(0.0, 0.06), 0.0, 0.92)
-    closing = np.clip(emo["closing"] + spk["closing"], 0.06, 0.35)
-    jitter = spk["jitter"] * emo["jitter"]
-    breath = spk["breath"] * emo["breath"]
-
-    # --- syllables, phrases and pauses ------------------------------------------
-    n_syll = int(np.clip(round(np.exp(rng.normal(np.log(9.0), 0.6))), 4, 200))
-    n_syll = min(n_syll, int(rate * 7.0))
-    syll_dur = np.exp(rng.normal(0.0, 0.25, n_syll)) / rate
-    accented = rng.random(n_syll) < 0.4
-    phrase_start = np.zeros(n_syll, dtype=bool)
-    i = 0
-    while i < n_syll:
-        phrase_start[i] = True
-        i += int(rng.integers(4, 10))
-    accented |= phrase_start & (rng.random(n_syll) < 0.5)
-    syll_dur *= np.where(accented, 1.2, 1.0)
-    pauses = np.where(
-        phrase_start,
-        np.clip(0.22 * emo["pause"] * np.exp(rng.normal(0.0, 0.4, n_syll)), 0.08, 0.7),
-        0.0,
-    )
-    lead, trail = rng.uniform(0.08, 0.3, 2)
-    pauses[0] = lead
-    starts = np.cumsum(pauses) + np.concatenate([[0.0], np.cumsum(syll_dur)[:-1]])
-    onset = syll_dur * rng.uniform(0.15, 0.4, n_syll)  # unvoiced consonant part
-    nuc_start = starts + onset
-    nuc_end = starts + syll_dur
-    # at most 10 s: drop the syllables that end too late
-    keep = max(4, int(np.searchsorted(nuc_end + trail, 9.95)))
-    if keep < n_syll:
-        n_syll = keep
-        syll_dur, accented, phrase_start = (
-            syll_dur[:keep], accented[:keep], phrase_start[:keep]
-        )
-        starts, onset = starts[:keep], onset[:keep]
-        nuc_start, nuc_end = nuc_start[:keep], nuc_end[:keep]
-    total = nuc_end[-1] + trail
-    n = int(round(total * sr))
-    phrase_id = np.cumsum(phrase_start) - 1
-    n_phrases = phrase_id[-1] + 1
-
-    # --- F0 contour in semitones around the speaker's base ---------------------
-    t_ctrl = np.arange(0.0, total + 0.01, 0.005)
-    p_begin = starts[phrase_start]
-    p_end = np.append(starts[phrase_start][1:], total)
-    p_idx = np.clip(np.searchsorted(p_begin, t_ctrl, side="right") - 1, 0, None)
-    pos = np.clip((t_ctrl - p_begin[p_idx]) / (p_end[p_idx] - p_begin[p_idx]), 0, 1)
-    decl = 2.0 * range_factor * np.exp(rng.normal(0.0, 0.2, n_phrases))
-    st = f0_shift + decl[p_idx] * (0.5 - pos)
-    centre = 0.5 * (nuc_start + nuc_end)
-    width = 0.35 * (nuc_end - nuc_start) + 0.03
-    amp = np.where(accented, 2.2, 0.5) * range_factor * rng.uniform(0.6, 1.3, n_syll)
-    st = st + (amp[:, None] * np.exp(
-        -0.5 * ((t_ctrl[None, :] - centre[:, None]) / width[:, None]) ** 2
-    )).sum(axis=0)
-    # phrase-final fall (or a rise, as in a question)
-    last = nuc_end[-1] - nuc_start[-1]
-    final = np.clip((t_ctrl - nuc_start[-1]) / last, 0.0, 1.0)
-    st = st + final * range_factor * (2.5 if rng.random() < 0.15 else -1.8)
-    wander = rng.normal(0.0, 0.35, int(total * 8) + 2)
-    st = st + np.interp(t_ctrl, np.arange(wander.size) / 8.0, wander)
-    f0_ctrl = np.clip(spk["f0"] * 2.0 ** (st / 12.0), 60.0, 450.0)
-
-    t = np.arange(n) / sr
-    f0 = np.interp(t, t_ctrl, f0_ctrl)
-
-    # --- glottal source: Rosenberg pulse derivative with jitter and shimmer ----
-    # jitter: one random period perturbation per (approximate) glottal cycle
-    f0_max = float(f0_ctrl.max())
-    cycle = (np.arange(n) * (f0_max / sr)).astype(np.int64)
-    n_cycles = int(n * f0_max / sr) + 2
-    f0_jit = f0 * (1.0 + np.clip(rng.normal(0.0, jitter, n_cycles), -0.1, 0.1)[cycle])
-    phase = np.cumsum(f0_jit) / sr
-    cycle = phase.astype(np.int64)
-    frac = phase - cycle
-    t_open = 0.40
-    opening = frac < t_open
-    open_phase = frac < t_open + closing
-    # one sine for both phases: rising flank while opening, falling while closing
-    scale = np.where(opening, 0.5 * np.pi / t_open, -0.5 * np.pi / closing)
-    arg = np.where(
-        opening, (np.pi / t_open) * frac, (0.5 * np.pi / closing) * (frac - t_open)
-    )
-    dg = np.sin(arg) * scale * open_phase
-    dg *= 1.0 + np.clip(rng.normal(0.0, 2.5 * jitter, n_cycles), -0.3, 0.3)[cycle]
-    dg += open_phase * (breath * 4.0) * rng.standard_normal(n, dtype=np.float32)
-    src = lfilter([1.0 - tilt], [1.0, -tilt], dg)
-
-    # --- voicing envelope and vowel formants, syllable by syllable -------------
-    ramp_n = max(2, int(0.02 * sr))
-    ramp = _raised_cosine_ramp(ramp_n)
-    tail = int(0.03 * sr)
-    vowels = rng.integers(0, len(_VOWELS), n_syll)
-    formants = _VOWELS[vowels] * spk["vtl"] * np.exp(rng.normal(0.0, 0.04, (n_syll, 4)))
-    syll_amp = np.where(accented, 1.0, 0.7) * np.exp(rng.normal(0.0, 0.15, n_syll))
-    env = np.zeros(n)
-    voiced = np.zeros(n)
-    a_idx = np.round(nuc_start * sr).astype(np.int64)
-    b_idx = np.minimum(np.round(nuc_end * sr).astype(np.int64), n)
-    for k in range(n_syll):
-        a, b = a_idx[k], b_idx[k]
-        m = b - a
-        e = np.full(m, syll_amp[k])
-        r = min(ramp_n, m // 2)
-        rr = ramp if r == ramp_n else _raised_cosine_ramp(r)
-        e[:r] *= rr
-        e[m - r:] *= rr[::-1]
-        env[a:b] = e / syll_amp[k]
-        seg = np.concatenate([src[a:b] * e, np.zeros(tail)])
-        out = sosfilt(_formant_sos(formants[k], sr), seg)
-        stop = min(n, b + tail)
-        voiced[a:stop] += out[: stop - a]
-
-    # active speech level -> the utterance's loudness
-    active = voiced[env > 0.5]
-    speech_rms = np.sqrt(np.mean(active**2)) if active.size else 1.0
-    level = 10.0 ** (level_db / 20.0)
-    signal = voiced * (level / speech_rms)
-
-    # --- unvoiced consonant onsets (fricative noise or silent closures) --------
-    fric = lfilter([1.0, -0.95], [1.0], rng.standard_normal(n, dtype=np.float32))
-    fric *= level / np.std(fric)
-    c_amp = rng.uniform(0.05, 0.35, n_syll) * (rng.random(n_syll) < 0.7)
-    c_start = np.round(starts * sr).astype(np.int64)
-    cons_env = np.zeros(n)
-    for k in range(n_syll):
-        a, b = c_start[k], a_idx[k]
-        m = b - a
-        if m < 4 or c_amp[k] == 0.0:
-            continue
-        cons_env[a:b] = c_amp[k] * np.sin(np.pi * (np.arange(m) + 0.5) / m)
-    signal += fric * cons_env
-
-    # --- background noise ---------------------------------------------------
-    noise = lfilter([1.0], [1.0, -0.7], rng.standard_normal(n, dtype=np.float32))
-    noise *= level * 10.0 ** (-spk["snr"] / 20.0) / np.std(noise)
-    signal += noise
-    wave = np.clip(signal, -1.0, 1.0).astype(np.float32)
-
-    # --- ground-truth F0 on openSMILE's frame grid --------------------------
-    flen, hop = frame_params(sr)
-    n_frames = count_frames(n, sr)
-    starts_f = np.arange(n_frames) * hop
-    csum = np.concatenate([[0], np.cumsum(env >= 0.5)])
-    fully_voiced = (csum[starts_f + flen] - csum[starts_f]) == flen
-    f0_frames = np.where(fully_voiced, f0[starts_f + flen // 2], 0.0)
-    return wave, f0_frames.astype(np.float32)
-
 
 def _dialog_names(session, n_dialogs):
     """IEMOCAP-style dialog names; even indices improvised, odd ones scripted."""
@@ -486,6 +266,55 @@ def make_emotional_speech(
     >>> bool((dims.labels == data.target).all())
     True
     """
+    classes = _check_arguments(n_samples, n_sessions, sampling_rate, classes, target)
+    n_samples, n_sessions = int(n_samples), int(n_sessions)
+    sr = int(sampling_rate)
+    rng = check_random_state(random_state)
+
+    speakers = draw_speakers(rng, n_sessions)
+    label_idx, speaker_idx = _assign(rng, n_samples, len(speakers), len(classes))
+    sessions = np.array([speakers[s]["session"] for s in speaker_idx])
+    dialogs, utt_ids = _name_utterances(rng, speakers, speaker_idx, sessions,
+                                        n_sessions)
+
+    seeds = rng.randint(0, 2**31 - 1, size=n_samples)
+    data, f0 = [], []
+    for i in range(n_samples):
+        wave, contour = utterance(
+            np.random.default_rng(seeds[i]),
+            speakers[speaker_idx[i]],
+            _EMOTIONS[classes[label_idx[i]]],
+            sr,
+        )
+        data.append(wave)
+        f0.append(contour)
+
+    labels = np.array([classes[k] for k in label_idx], dtype=str)
+    dimensions = _draw_dimensions(seeds, labels)
+    dimensional = target == "dimensions"
+    target = dimensions.copy() if dimensional else labels.copy()
+    if return_X_y:
+        return data, target
+    descr = _description(data, sr, n_samples, n_sessions, labels, classes,
+                         dimensional)
+    return Bunch(
+        data=data,
+        target=target,
+        labels=labels,
+        dimensions=dimensions,
+        groups=sessions.astype(np.int64),
+        speakers=np.array([speakers[s]["id"] for s in speaker_idx], dtype=str),
+        utterance_ids=utt_ids.astype(str),
+        dialogs=dialogs.astype(str),
+        sampling_rate=sr,
+        f0=f0,
+        target_names=np.array(DIMENSIONS if dimensional else classes, dtype=str),
+        DESCR=descr,
+    )
+
+
+def _check_arguments(n_samples, n_sessions, sampling_rate, classes, target):
+    """Validate the arguments of :func:`make_emotional_speech`; the classes."""
     if not isinstance(n_samples, numbers.Integral) or isinstance(n_samples, bool):
         raise TypeError(f"n_samples must be an int, got {n_samples!r}.")
     if n_samples < 1:
@@ -518,13 +347,11 @@ def make_emotional_speech(
             f"classes must be a sequence of names among {list(SYNTHETIC_CLASSES)}."
         )
     check_target(target)
-    n_samples, n_sessions = int(n_samples), int(n_sessions)
-    sr = int(sampling_rate)
-    rng = check_random_state(random_state)
+    return classes
 
-    speakers = _draw_speakers(rng, n_sessions)
-    n_speakers = len(speakers)
-    n_classes = len(classes)
+
+def _assign(rng, n_samples, n_speakers, n_classes):
+    """The class and the speaker of each utterance: balanced, every speaker used."""
     # balanced classes; utterance k has class k % n_classes
     label_idx = np.arange(n_samples) % n_classes
     first_speaker = rng.randint(n_speakers)
@@ -542,12 +369,15 @@ def make_emotional_speech(
         speaker_idx = (np.arange(n_samples) + first_speaker) % n_speakers
     order = rng.permutation(n_samples)
     label_idx, speaker_idx = label_idx[order], speaker_idx[order]
+    return label_idx, speaker_idx
 
-    # dialogs: each session's utterances spread over improvised and scripted
-    # dialogs, numbered per speaker in order of appearance
+
+def _name_utterances(rng, speakers, speaker_idx, sessions, n_sessions):
+    """IEMOCAP-style dialogs and utterance ids: each session's utterances spread
+    over improvised and scripted dialogs, numbered per speaker in order."""
+    n_samples = len(speaker_idx)
     dialogs = np.empty(n_samples, dtype=object)
     utt_ids = np.empty(n_samples, dtype=object)
-    sessions = np.array([speakers[s]["session"] for s in speaker_idx])
     for session in range(1, n_sessions + 1):
         members = np.flatnonzero(sessions == session)
         if members.size == 0:
@@ -562,27 +392,13 @@ def make_emotional_speech(
             counters[(dialog, gender)] = count + 1
             dialogs[i] = dialog
             utt_ids[i] = f"{dialog}_{gender}{count:03d}"
+    return dialogs, utt_ids
 
-    seeds = rng.randint(0, 2**31 - 1, size=n_samples)
-    data, f0 = [], []
-    for i in range(n_samples):
-        wave, contour = _utterance(
-            np.random.default_rng(seeds[i]),
-            speakers[speaker_idx[i]],
-            _EMOTIONS[classes[label_idx[i]]],
-            sr,
-        )
-        data.append(wave)
-        f0.append(contour)
 
-    labels = np.array([classes[k] for k in label_idx], dtype=str)
-    dimensions = _draw_dimensions(seeds, labels)
-    dimensional = target == "dimensions"
-    target = dimensions.copy() if dimensional else labels.copy()
-    if return_X_y:
-        return data, target
+def _description(data, sr, n_samples, n_sessions, labels, classes, dimensional):
+    """The ``DESCR`` of the corpus."""
     durations = np.array([w.size / sr for w in data])
-    descr = (
+    return (
         "Synthetic emotional speech corpus (sklearn_ser.datasets."
         "make_emotional_speech)\n"
         f"{n_samples} utterances at {sr} Hz, {n_sessions} session(s) with one "
@@ -597,18 +413,4 @@ def make_emotional_speech(
         f"mean plus Gaussian noise (sd {DIMENSION_NOISE}), clipped to [1, 5]"
         f"; target: {'dimensions' if dimensional else 'category'}.\n"
         + count_sections(("class", labels, classes))
-    )
-    return Bunch(
-        data=data,
-        target=target,
-        labels=labels,
-        dimensions=dimensions,
-        groups=sessions.astype(np.int64),
-        speakers=np.array([speakers[s]["id"] for s in speaker_idx], dtype=str),
-        utterance_ids=utt_ids.astype(str),
-        dialogs=dialogs.astype(str),
-        sampling_rate=sr,
-        f0=f0,
-        target_names=np.array(DIMENSIONS if dimensional else classes, dtype=str),
-        DESCR=descr,
     )

@@ -9,7 +9,7 @@ __getattr__, __dir__, __all__ = attach(__name__, {
     "make_ser_pipeline": "._factories",
     "make_baseline_pipeline": "._factories",
     "evaluate_sessions": "._evaluation",
-    "SessionEvaluation": "._evaluation",
-    "RegressionEvaluation": "._evaluation",
+    "SessionEvaluation": "._results",
+    "RegressionEvaluation": "._results",
     "AttentionDisplay": "._attention_plot",
 })
