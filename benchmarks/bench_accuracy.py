@@ -35,12 +35,11 @@ default run takes about an hour on a 2-core CPU (``--only baseline fast``
 skips the paper recipe, about 40 minutes).
 """
 
-import argparse
 import os
-import tempfile
 import time
 
 import numpy as np
+from _common import Run, add_cache_option, feature_cache, make_parser, torch_threads
 from sklearn.linear_model import LogisticRegression
 
 from sklearn_ser import evaluate_sessions, make_baseline_pipeline, make_ser_pipeline
@@ -70,7 +69,7 @@ def _print_table(rows, majority):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--n-samples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0,
                         help="draw of the synthetic corpus (default: %(default)s)")
@@ -83,17 +82,15 @@ def main(argv=None):
     parser.add_argument("--normalizations", nargs="+", choices=NORMALIZATIONS,
                         default=list(NORMALIZATIONS))
     parser.add_argument("--only", nargs="+", choices=GROUPS, default=list(GROUPS))
-    parser.add_argument("--cache", default=None,
-                        help="feature cache directory (default: a temporary one)")
+    add_cache_option(parser)
     args = parser.parse_args(argv)
+    torch_threads(1)
+    with Run("bench_accuracy", args) as run, \
+            feature_cache(args.cache, "bench_accuracy_") as cache:
+        _run(args, cache, run.results)
 
-    import torch
 
-    torch.set_num_threads(1)
-    tmp = None
-    if args.cache is None:
-        tmp = tempfile.TemporaryDirectory(prefix="bench_accuracy_")
-        args.cache = tmp.name
+def _run(args, cache, results):
     print(f"Synthetic corpus: {args.n_samples} utterances, draw {args.seed}; "
           f"{args.n_jobs} fold(s) at a time on {os.cpu_count()} CPU(s).")
     t = time.perf_counter()
@@ -102,7 +99,7 @@ def main(argv=None):
     X = list(data.data)
     X_speakers = with_speakers(X, data.speakers)
     t = time.perf_counter()
-    make_baseline_pipeline(memory=args.cache)[0].transform(X)
+    make_baseline_pipeline(memory=cache)[0].transform(X)
     extraction = time.perf_counter() - t
     print(f"Generation {generated:.0f} s; feature extraction (once, cached) "
           f"{extraction:.0f} s; {len(np.unique(data.speakers))} speakers, classes "
@@ -119,18 +116,18 @@ def main(argv=None):
                 ("functionals + SVM", None),
             ]:
                 configs.append((name, normalization, make_baseline_pipeline(
-                    clf, normalization=normalization, memory=args.cache), False))
+                    clf, normalization=normalization, memory=cache), False))
         if "fast" in args.only:
             for attention in args.poolings:
                 configs.append((f"{attention}, fast recipe", normalization,
                                 make_ser_pipeline(attention, normalization=normalization,
-                                                  recipe="fast", memory=args.cache,
+                                                  recipe="fast", memory=cache,
                                                   random_state=0), True))
         if "paper" in args.only:
             configs.append((f"lstm, paper recipe, {args.paper_epochs} ep.",
                             normalization,
                             make_ser_pipeline("lstm", normalization=normalization,
-                                              recipe="paper", memory=args.cache,
+                                              recipe="paper", memory=cache,
                                               max_epochs=args.paper_epochs,
                                               random_state=0), True))
 
@@ -165,8 +162,8 @@ def main(argv=None):
         print(f"{normalization}: lstm (fast) - SVM = {gap * 100:+.1f} UA points, "
               f"lstm ahead in {wins} of 5 folds; lstm run {net['seconds']:.0f} s "
               f"(+ {extraction:.0f} s extraction).")
-    if tmp is not None:
-        tmp.cleanup()
+    results.update(chance={"wa": majority, "ua": 0.25}, extraction_seconds=extraction,
+                   rows=rows)
 
 
 if __name__ == "__main__":

@@ -30,12 +30,11 @@ folds. Run ``python benchmarks/bench_dimensions.py --help`` for the options;
 the default run takes about 15 minutes on a 2-core CPU.
 """
 
-import argparse
 import os
-import tempfile
 import time
 
 import numpy as np
+from _common import Run, add_cache_option, feature_cache, make_parser, torch_threads
 from sklearn.dummy import DummyRegressor
 from sklearn.model_selection import GroupKFold
 
@@ -66,7 +65,7 @@ def _oracle(labels, dims, groups):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--n-samples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0,
                         help="draw of the synthetic corpus (default: %(default)s)")
@@ -75,17 +74,15 @@ def main(argv=None):
     parser.add_argument("--poolings", nargs="+", choices=ATTENTIONS, default=["lstm"])
     parser.add_argument("--normalizations", nargs="+", choices=NORMALIZATIONS,
                         default=list(NORMALIZATIONS))
-    parser.add_argument("--cache", default=None,
-                        help="feature cache directory (default: a temporary one)")
+    add_cache_option(parser)
     args = parser.parse_args(argv)
+    torch_threads(1)
+    with Run("bench_dimensions", args) as run, \
+            feature_cache(args.cache, "bench_dimensions_") as cache:
+        _run(args, cache, run.results)
 
-    import torch
 
-    torch.set_num_threads(1)
-    tmp = None
-    if args.cache is None:
-        tmp = tempfile.TemporaryDirectory(prefix="bench_dimensions_")
-        args.cache = tmp.name
+def _run(args, cache, results):
     print(f"Synthetic corpus: {args.n_samples} utterances, draw {args.seed}, "
           f"target='dimensions'; {args.n_jobs} fold(s) at a time on "
           f"{os.cpu_count()} CPU(s).")
@@ -95,7 +92,7 @@ def main(argv=None):
     X_speakers = with_speakers(X, data.speakers)
     dims = data.target
     t = time.perf_counter()
-    make_baseline_pipeline(memory=args.cache)[0].transform(X)
+    make_baseline_pipeline(memory=cache)[0].transform(X)
     extraction = time.perf_counter() - t
     print(f"Feature extraction (once, cached) {extraction:.0f} s; ratings mean "
           + ", ".join(f"{n} {m:.2f}" for n, m in zip(DIMENSIONS, dims.mean(axis=0),
@@ -109,12 +106,12 @@ def main(argv=None):
     configs = []
     for normalization in args.normalizations:
         configs.append(("functionals + RidgeCV", normalization, make_baseline_pipeline(
-            task="regression", normalization=normalization, memory=args.cache)))
+            task="regression", normalization=normalization, memory=cache)))
         for attention in args.poolings:
             configs.append((f"{attention}, fast recipe, CCC loss", normalization,
                             make_ser_pipeline(attention, task="regression",
                                               normalization=normalization,
-                                              recipe="fast", memory=args.cache,
+                                              recipe="fast", memory=cache,
                                               random_state=0)))
     for name, normalization, pipe in configs:
         t = time.perf_counter()
@@ -147,8 +144,9 @@ def main(argv=None):
             wins = int(np.sum(net[:, 1] > base[:, 1]))
             print(f"{normalization}: {attention} - RidgeCV arousal CCC = {gap:+.3f}, "
                   f"network ahead in {wins} of 5 folds.")
-    if tmp is not None:
-        tmp.cleanup()
+    results.update(extraction_seconds=extraction, dimensions=list(DIMENSIONS),
+                   rows=[dict(name=n, normalization=m, ccc=c, seconds=t)
+                         for n, m, c, t in rows])
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ Run::
     python benchmarks/bench_lld.py --files 12 --repeats 2 --long-minutes 1
 """
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -29,6 +28,7 @@ import time
 
 import numpy as np
 import soundfile as sf
+from _common import Run, busy_loop, make_parser
 
 SR = 16000
 
@@ -170,14 +170,6 @@ def measure_memory(folder, minutes):
     return infos
 
 
-def busy_loop(n=4_000_000):
-    """Pure-Python CPU work: calibrates what 2 processes can gain here."""
-    total = 0
-    for i in range(n):
-        total += i
-    return total
-
-
 def busy(n_jobs):
     import joblib
 
@@ -193,7 +185,7 @@ def timed(func, *args, **kwargs):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--files", type=int, default=60)
     parser.add_argument("--seconds", type=float, default=5.0,
                         help="mean file duration in seconds")
@@ -201,7 +193,11 @@ def main(argv=None):
     parser.add_argument("--long-minutes", type=int, default=10,
                         help="length of the file for the memory measurement (0: skip)")
     args = parser.parse_args(argv)
+    with Run("bench_lld", args) as run:
+        _run(args, run.results)
 
+
+def _run(args, results):
     import joblib
 
     with tempfile.TemporaryDirectory() as folder:
@@ -266,10 +262,16 @@ def main(argv=None):
         for label, ratio, target in checks:
             verdict = "met" if ratio >= target else "NOT met"
             print(f"{label:52s} {ratio:7.2f}x  {verdict}")
+        results.update(audio_seconds=total, times=times, best=best,
+                       x_real_time=total / ref, speed_up_n_jobs_2=pairs,
+                       busy_loop_speed_up=machine,
+                       checks=[dict(check=c, ratio=r, target=t) for c, r, t in checks])
 
         if args.long_minutes > 0:
             print()
-            for label, info in measure_memory(folder, args.long_minutes).items():
+            memory = measure_memory(folder, args.long_minutes)
+            results["memory"] = memory
+            for label, info in memory.items():
                 audio32 = info["n_samples"] * 4
                 extra = info["peak"] - info["before"]
                 print(f"memory, {args.long_minutes}-min file, {label} "

@@ -53,10 +53,8 @@ Run::
     python benchmarks/bench_real_speech.py --only detection --json out.json
 """
 
-import argparse
 import glob
 import io
-import json
 import os
 import shutil
 import subprocess
@@ -67,6 +65,7 @@ import warnings
 
 import numpy as np
 import soundfile as sf
+from _common import Run, chance_agreement, majority_labels, make_parser
 
 SR = 16000
 PACKAGES = ("codec2-examples", "asterisk-core-sounds-en-wav")
@@ -465,26 +464,6 @@ def bench_detection(speech, results):
         ctx.__exit__(None, None, None)
 
 
-def majority_labels(table, spans):
-    labels = []
-    for a, b in spans:
-        votes = {}
-        for s, e, label in zip(table["start"], table["end"], table["label"],
-                               strict=True):
-            overlap = min(b, e) - max(a, s)
-            if overlap > 0:
-                votes[label] = votes.get(label, 0.0) + overlap
-        labels.append(max(votes, key=votes.get) if votes else None)
-    return labels
-
-
-def chance_agreement(labels):
-    """Agreement of two independent draws from the distribution of ``labels``."""
-    _, counts = np.unique(np.asarray(labels, dtype=object).astype(str),
-                          return_counts=True)
-    return float(((counts / counts.sum()) ** 2).sum())
-
-
 def bench_timeline(speech, results):
     from sklearn.linear_model import LogisticRegression
 
@@ -580,7 +559,7 @@ def bench_speed(speech, results):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--data", default=os.path.join(
         os.path.expanduser("~"), ".cache", "sklearn-ser", "real-speech"),
         help="folder of the downloaded packages (default: %(default)s)")
@@ -588,27 +567,24 @@ def main():
                         choices=("formats", "non-speech", "detection", "timeline",
                                  "speed"),
                         help="tables to run (default: all)")
-    parser.add_argument("--json", default=None, help="also write the figures here")
     args = parser.parse_args()
     only = set(args.only or ("formats", "non-speech", "detection", "timeline",
                              "speed"))
     speech, other = clips(fetch(args.data))
     print(f"{len(speech)} speech clips, {len(other)} non-speech files")
-    results = {}
-    with tempfile.TemporaryDirectory() as folder:
-        if "formats" in only:
-            bench_formats(speech, folder, results)
-    if "non-speech" in only:
-        bench_non_speech(speech, other, results)
-    if "detection" in only:
-        bench_detection(speech, results)
-    if "timeline" in only:
-        bench_timeline(speech, results)
-    if "speed" in only:
-        bench_speed(speech, results)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=2)
+    with Run("bench_real_speech", args) as run:
+        results = run.results
+        with tempfile.TemporaryDirectory() as folder:
+            if "formats" in only:
+                bench_formats(speech, folder, results)
+        if "non-speech" in only:
+            bench_non_speech(speech, other, results)
+        if "detection" in only:
+            bench_detection(speech, results)
+        if "timeline" in only:
+            bench_timeline(speech, results)
+        if "speed" in only:
+            bench_speed(speech, results)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ Run::
     python benchmarks/bench_timeline.py --only speed --minutes 2
 """
 
-import argparse
 import json
 import os
 import subprocess
@@ -34,6 +33,7 @@ import time
 
 import numpy as np
 import soundfile as sf
+from _common import Run, chance_agreement, majority_labels, make_parser
 
 SR = 16000
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -75,7 +75,7 @@ def paper_network(data):
     return pipe.fit(list(data.data[:16]), data.target[:16])
 
 
-def bench_speed(args, folder, timed=True):
+def bench_speed(args, folder, results, timed=True):
     from sklearn_ser import predict_timeline, save
     from sklearn_ser.datasets import make_emotional_speech
 
@@ -116,6 +116,8 @@ def bench_speed(args, folder, timed=True):
           f"{'x real time':>13}")
     for seg, dur, n, best, ratio in rows:
         print(f"{seg:<20}{dur:>10.0f}{n:>10d}{best:>10.2f}{ratio:>13.0f}")
+    results["speed"] = [dict(windows=seg, audio_s=dur, segments=n, seconds=best,
+                             x_real_time=ratio) for seg, dur, n, best, ratio in rows]
     return model, rec
 
 
@@ -152,7 +154,7 @@ print(json.dumps({"before_kib": before, "after_kib": after, "rss_kib": rss,
 """
 
 
-def bench_memory(args, folder, model, rec):
+def bench_memory(args, folder, model, rec, results):
     short = os.path.join(folder, "short.wav")
     write_long(short, rec, 60)
     long = os.path.join(folder, "long.wav")
@@ -164,6 +166,8 @@ def bench_memory(args, folder, model, rec):
     result = json.loads(out.stdout.strip().splitlines()[-1])
     growth = (result["after_kib"] - result["rss_kib"]) / 1024
     audio_mib = duration * SR * 4 / 2 ** 20
+    results["memory"] = dict(result, hours=duration / 3600, growth_mib=growth,
+                             float32_audio_mib=audio_mib)
     print(f"\nMemory: predict_timeline on a {duration / 3600:.1f}-hour WAV "
           "(fixed windows, paper-size lstm), in a fresh process")
     print("(growth: the peak during the long file above the memory in use just "
@@ -176,20 +180,7 @@ def bench_memory(args, folder, model, rec):
           f"{duration / result['seconds']:>13.0f}")
 
 
-def majority_labels(table, spans):
-    labels = []
-    for a, b in spans:
-        votes = {}
-        for s, e, label in zip(table["start"], table["end"], table["label"],
-                               strict=True):
-            overlap = min(b, e) - max(a, s)
-            if overlap > 0:
-                votes[label] = votes.get(label, 0.0) + overlap
-        labels.append(max(votes, key=votes.get) if votes else None)
-    return labels
-
-
-def bench_agreement(args):
+def bench_agreement(args, results):
     from sklearn_ser import make_ser_pipeline, predict_timeline
     from sklearn_ser.datasets import make_emotional_speech
 
@@ -218,10 +209,13 @@ def bench_agreement(args):
             acc = np.mean([a == b for a, b in zip(labels, truth, strict=True)])
             print(f"{f'{gap[0]}-{gap[1]}':<12}{segmentation:<14}{len(table):>10d}"
                   f"{agree:>20.1%}{acc:>10.2f}")
+            results.setdefault("agreement", []).append(dict(
+                pauses=list(gap), segmentation=segmentation, segments=len(table),
+                agree=agree, accuracy=acc, chance=chance_agreement(alone)))
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--only", choices=("speed", "memory", "agreement"),
                         action="append", help="tables to run (default: all)")
     parser.add_argument("--minutes", type=float, default=10.0)
@@ -231,13 +225,15 @@ def main():
     parser.add_argument("--epochs", type=int, default=10)
     args = parser.parse_args()
     only = set(args.only or ("speed", "memory", "agreement"))
-    with tempfile.TemporaryDirectory() as folder:
+    with Run("bench_timeline", args) as run, \
+            tempfile.TemporaryDirectory() as folder:
         if only & {"speed", "memory"}:
-            model, rec = bench_speed(args, folder, timed="speed" in only)
+            model, rec = bench_speed(args, folder, run.results,
+                                     timed="speed" in only)
             if "memory" in only:
-                bench_memory(args, folder, model, rec)
+                bench_memory(args, folder, model, rec, run.results)
         if "agreement" in only:
-            bench_agreement(args)
+            bench_agreement(args, run.results)
 
 
 if __name__ == "__main__":

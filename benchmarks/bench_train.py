@@ -47,7 +47,6 @@ the wall clock also counts the time other programs hold the cores, the CPU
 time does not.
 """
 
-import argparse
 import contextlib
 import copy
 import tempfile
@@ -57,6 +56,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
+from _common import Run, make_parser, printed_tables, torch_threads
 from sklearn.utils import check_random_state
 from skorch.callbacks import Callback
 from torch.utils.data import DataLoader, Subset
@@ -916,7 +916,7 @@ PARTS = ("params", "lengths", "pooling", "options", "kernels", "profile", "lengt
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--n-utterances", type=int, default=192,
                         help="utterances per training epoch")
     parser.add_argument("--option-utterances", type=int, default=32,
@@ -950,8 +950,12 @@ def main(argv=None):
     parser.add_argument("--only", choices=PARTS, action="append",
                         help="run only these parts (repeatable)")
     args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    torch_threads(args.threads)
+    with Run("bench_train", args) as run, printed_tables(run.results):
+        _run(args)
+
+
+def _run(args):
     parts = args.only or [part for part in PARTS if part != "accuracy"]
     gpu = ""
     if torch.device(args.device).type == "cuda":
