@@ -15,7 +15,7 @@ Case = namedtuple("Case", "id entry input behaviour kind")
 HOSTILE_MODULES = ("tests.persistence.test_hostile_models", "tests.features.test_hostile_audio",
                    "tests.features.test_hostile_cache",
                    "tests.network.test_hostile_estimators",
-                   "tests.cli.test_hostile_cli")
+                   "tests.cli.test_hostile_cli", "tests.test_hostile_inputs")
 
 HOSTILE = [
     # -- untrusted model files ------------------------------------------------
@@ -130,11 +130,30 @@ HOSTILE = [
          "``groups=np.arange(n)`` (one utterance per group) on a small corpus",
          "trains: the group-aware validation split uses fewer folds (at most "
          "the largest class count) instead of failing in scikit-learn", HANDLED),
+    Case("ids-mixed-number-types", "SpeakerStandardScaler / SERClassifier / "
+         "evaluate_sessions",
+         "speakers, groups or labels ``1``, ``1.0`` and ``True`` in one list "
+         "(equal in Python, so one dict key or one float after ``np.asarray``)",
+         "``TypeError`` naming the first value of each type, suggesting "
+         "``.astype(str)``; checked on the values as given, before numpy "
+         "converts them", ERROR),
     Case("save-params-changed-after-fit", "save",
          "``set_params(classifier__hidden_units=16)`` on a fitted pipeline, "
          "then ``save``",
          "``ValueError`` naming the step and the weights whose shapes no "
          "longer match; no file is written", ERROR),
+    # -- corpus files and clusters --------------------------------------------
+    Case("csv-duplicate-column", "load_csv",
+         "header line that names a column twice (``file,emotion,emotion``, "
+         "also with spaces around a name)",
+         "``ValueError`` naming the file, the column and its positions in the "
+         "header (pandas would rename the second one and the first would "
+         "silently be used)", ERROR),
+    Case("dask-bad-n-workers", "sklearn_ser.dask.local_cluster",
+         "``n_workers`` of 0, -1, ``\"2\"``, 1.5 or True",
+         "``ValueError`` naming ``n_workers`` and the value, before any process "
+         "is started (0 would start a cluster on which every task waits "
+         "forever)", ERROR),
     # -- command line ---------------------------------------------------------
     Case("cli-train-interrupted", "sklearn-ser train",
          "Ctrl-C (SIGINT) during training, over an existing model file",

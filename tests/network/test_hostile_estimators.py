@@ -70,3 +70,35 @@ def test_save_refuses_parameters_that_no_longer_match(tmp_path, change):
                                          r"longer match its fitted network"):
         save(pipe, path)
     assert not path.exists()
+
+
+@covers("ids-mixed-number-types")
+def test_ids_of_different_number_types_are_not_merged():
+    from sklearn_ser import SpeakerStandardScaler
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(6, 2))
+    speakers = [1, 1, 1.0, 1.0, True, True]  # equal in Python: one dict key
+    with pytest.raises(TypeError, match=r"speakers mixes values of different types "
+                                        r"\(speakers\[0\] is 1 \(int\), speakers\[2\] "
+                                        r"is 1.0 \(float\), speakers\[4\] is True"):
+        SpeakerStandardScaler().fit_transform(X, speakers=speakers)
+    X3, y = toy_3d(n=32, labels=LABELS)
+    groups = [1, 1.0] * 16  # np.asarray would make them all 1.0
+    with pytest.raises(TypeError, match=r"groups mixes values .*groups\[1\] is 1.0 "
+                                        r"\(float\)"):
+        SERClassifier(**TINY_NET).fit(X3, y, groups=groups)
+    flat = np.nan_to_num(X3[:, 0])
+    with pytest.raises(TypeError, match=r"groups mixes values"):
+        evaluate_sessions(LogisticRegression(), flat, y, groups, n_splits=2)
+    data = make_emotional_speech(n_samples=8, n_sessions=2, random_state=0)
+    mixed = [1, 2, 1.0, 2.0, True, 2, 1, 2]
+    with pytest.raises(TypeError, match=r"speakers mixes values"):
+        evaluate_sessions(make_ser_pipeline("mean", n_frames=20,
+                                            normalization="speaker", **TINY_NET),
+                          list(data.data), data.target, data.groups,
+                          speakers=mixed, n_splits=2)
+    # one type is fine, and missing values are reported as missing
+    SpeakerStandardScaler().fit_transform(X, speakers=[1, 1, 2, 2, 3, 3])
+    with pytest.raises(ValueError, match="speaker of sample 1 is missing"):
+        SpeakerStandardScaler().fit_transform(X, speakers=[1, None, 2, 2, 3, 3])
