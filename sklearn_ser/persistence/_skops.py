@@ -35,6 +35,7 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.svm import SVC, LinearSVC
 
 from .._compat import _CalibratedClassifier, _SigmoidCalibration
+from ._registry import is_machine_param, machine_param_set
 
 #: scikit-learn estimators a model file may hold, by their public name.
 STEP_CLASSES = {
@@ -104,6 +105,13 @@ def _memory_params(step):
                   and value is not None)
 
 
+def _machine_params(step):
+    """Names of the parameters of ``step`` (nested ones included) that choose
+    how many processes run (``n_jobs``), set."""
+    return sorted(key for key, value in step.get_params(deep=True).items()
+                  if is_machine_param(key) and machine_param_set(value))
+
+
 def dump_step(step, where):
     """The skops archive of a fitted scikit-learn step, and what was left out.
 
@@ -119,8 +127,9 @@ def dump_step(step, where):
     data : bytes
         The archive.
     dropped : list of str
-        The ``memory`` parameters that were set and are not saved (they name
-        a folder of the machine that trained the model).
+        The parameters that were set and are not saved: ``memory`` (it names
+        a folder of the machine that trained the model) and ``n_jobs`` (a
+        model file does not choose how many processes a machine runs).
 
     Raises
     ------
@@ -128,7 +137,7 @@ def dump_step(step, where):
         If the archive would name a type outside :func:`trusted_types`, e.g.
         a nested estimator of another class or a random state.
     """
-    dropped = _memory_params(step)
+    dropped = sorted(_memory_params(step) + _machine_params(step))
     if dropped:
         step = copy.deepcopy(step)
         step.set_params(**dict.fromkeys(dropped))
@@ -231,6 +240,10 @@ def load_step(data, class_name, error, check_array):
     -------
     step : estimator
         The fitted estimator, of exactly the class ``class_name`` names.
+    ignored : list of str
+        The parameters that choose how many processes run (``n_jobs``) that
+        the archive set; they are reset to None (files of earlier versions
+        of the library stored them).
     """
     cls = STEP_CLASSES.get(class_name)
     if cls is None:
@@ -265,7 +278,10 @@ def load_step(data, class_name, error, check_array):
         raise error(f"sets {planted}, which sklearn_ser.save never stores (it names "
                     "a folder of the machine that trained the model); the file was "
                     "altered")
-    return step
+    ignored = _machine_params(step)
+    if ignored:
+        step.set_params(**dict.fromkeys(ignored))
+    return step, ignored
 
 
 def skops_version():

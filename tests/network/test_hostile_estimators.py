@@ -3,11 +3,14 @@
 Part of the robustness suite (the cases are in ``tests/_cases.py``).
 """
 
+import io
+import zipfile
+
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from sklearn_ser import SERClassifier, evaluate_sessions, save
+from sklearn_ser import SERClassifier, SERRegressor, evaluate_sessions, load, save
 from sklearn_ser.datasets import make_emotional_speech
 from sklearn_ser.pipeline._factories import make_ser_pipeline
 
@@ -102,3 +105,36 @@ def test_ids_of_different_number_types_are_not_merged():
     SpeakerStandardScaler().fit_transform(X, speakers=[1, 1, 2, 2, 3, 3])
     with pytest.raises(ValueError, match="speaker of sample 1 is missing"):
         SpeakerStandardScaler().fit_transform(X, speakers=[1, None, 2, 2, 3, 3])
+
+
+@covers("reg-huge-targets")
+def test_targets_beyond_float32_are_refused(tmp_path):
+    X, _ = toy_3d(n=24)
+    rng = np.random.default_rng(0)
+    y = 1e200 * (1 + 0.1 * rng.standard_normal((24, 2)))
+    with pytest.raises(ValueError, match=r"y has the value 1.\d+e\+200 at sample 0, "
+                                         r"target 0 \(24 sample\(s\) in all\), beyond "
+                                         r"the float32 range"):
+        SERRegressor(**TINY_NET).fit(X, y)
+    # large targets within float32 train to finite predictions and a loadable file
+    reg = SERRegressor(**TINY_NET).fit(X, 1e30 * (1 + 0.1 * rng.standard_normal(24)))
+    assert np.isfinite(reg.predict(X)).all()
+    save(reg, tmp_path / "reg.skser")
+    np.testing.assert_allclose(load(tmp_path / "reg.skser").predict(X), reg.predict(X))
+    # a file whose targets' mean was pushed beyond float32
+    with zipfile.ZipFile(tmp_path / "reg.skser") as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    with np.load(io.BytesIO(members["arrays.npz"])) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    key = next(k for k in arrays if k.endswith("target_mean_"))
+    arrays[key] = np.full_like(arrays[key], 1e300)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    members["arrays.npz"] = buf.getvalue()
+    with zipfile.ZipFile(tmp_path / "mean.skser", "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    with pytest.raises(ValueError, match=r"mean\.skser' is invalid: .*target_mean_ "
+                                         r"and target_scale_ must lie within the "
+                                         r"float32 range"):
+        load(tmp_path / "mean.skser")
