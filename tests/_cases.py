@@ -15,7 +15,8 @@ Case = namedtuple("Case", "id entry input behaviour kind")
 HOSTILE_MODULES = ("tests.persistence.test_hostile_models", "tests.features.test_hostile_audio",
                    "tests.features.test_hostile_cache",
                    "tests.network.test_hostile_estimators",
-                   "tests.cli.test_hostile_cli", "tests.test_hostile_inputs")
+                   "tests.cli.test_hostile_cli", "tests.test_hostile_inputs",
+                   "tests.timeline.test_hostile_timeline")
 
 HOSTILE = [
     # -- untrusted model files ------------------------------------------------
@@ -203,6 +204,18 @@ HOSTILE = [
          "then ``save``",
          "``ValueError`` naming the step and the weights whose shapes no "
          "longer match; no file is written", ERROR),
+    # -- timeline -------------------------------------------------------------
+    Case("timeline-rate-bounds", "predict_timeline / StreamingRecognizer",
+         "waveform with ``sampling_rate=1`` (16,000 times upsampled) or 10**9; "
+         "a pipeline whose extractor was set to 3 MHz",
+         "``ValueError`` naming ``sampling_rate`` and the range (1000 to "
+         "768000 Hz for audio, 8000 to 768000 Hz for the extractor), before "
+         "anything is resampled or reaches openSMILE; other rates are "
+         "resampled a block at a time", ERROR),
+    Case("timeline-huge-window", "predict_timeline / StreamingRecognizer",
+         "``window=1e308`` or ``hop=1e308``",
+         "``ValueError`` naming the parameter and the longest window (24 h), "
+         "no ``OverflowError``", ERROR),
     # -- corpus files and clusters --------------------------------------------
     Case("csv-duplicate-column", "load_csv",
          "header line that names a column twice (``file,emotion,emotion``, "

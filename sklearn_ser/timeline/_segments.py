@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from .._validation import FEATURE_RATES, check_sampling_rate
 from ..features._audio import frame_params
 from ..features._notes import warn_notes
 from ..features._speech import speech_regions
@@ -29,6 +30,14 @@ PREDICT_BATCH = 512
 """Windows given to the rest of the pipeline per call (bounds its memory)."""
 
 SEGMENTATIONS = ("vad", "fixed")
+
+MAX_WINDOW = 24 * 3600
+"""The longest ``window`` and ``hop``, in seconds (24 hours).
+
+A window is a number of 10 ms frames; past this bound the count stops
+meaning anything (``window=1e308`` would overflow it), and a window longer
+than the recording is one segment anyway.
+"""
 
 
 # ---------------------------------------------------------------------------
@@ -52,6 +61,10 @@ def check_estimator(estimator, what):
             "compute the frames of the whole recording once."
         )
     check_is_fitted(estimator)
+    # the extractor's rate reaches openSMILE, whatever made the extractor
+    check_sampling_rate(kind.extractor.sampling_rate,
+                        f"the sampling_rate of the LLDExtractor of the estimator "
+                        f"given to {what}", FEATURE_RATES)
     if kind.task == "regression":
         raise TypeError(
             f"estimator predicts emotion dimensions ({type(kind.final).__name__}); "
@@ -88,6 +101,12 @@ def check_window(window, hop, estimator, sampling_rate):
                 or not np.isfinite(value):
             raise TypeError(f"{name} must be a finite number of seconds, got "
                             f"{value!r}.")
+        if value > MAX_WINDOW:
+            raise ValueError(
+                f"{name}={value!r} s is longer than {MAX_WINDOW} s ("
+                f"{MAX_WINDOW // 3600} h), the longest {name} the timeline takes; "
+                "to classify a whole recording as one utterance, use predict."
+            )
     if window < frame_s:
         raise ValueError(
             f"window={window!r} s is shorter than one frame ({frame_s * 1000:g} ms); "
@@ -197,11 +216,13 @@ def predict_timeline(estimator, audio, *, sampling_rate=None, window=None, hop=N
         An audio file (read like :class:`~sklearn_ser.LLDExtractor` reads it:
         channels averaged, other rates resampled) or a waveform.
     sampling_rate : int, default=None
-        Sampling rate of a waveform ``audio``, in Hz; None means the
-        extractor's. A waveform at another rate is resampled. Ignored for
-        files, whose rate is in the file.
+        Sampling rate of a waveform ``audio``, in Hz, 1000 to 768000 (the
+        rates an audio file may declare); None means the extractor's. A
+        waveform at another rate is resampled, a block at a time. Ignored
+        for files, whose rate is in the file.
     window : float, default=None
-        Length of a window in seconds, rounded to whole 10 ms frames. None
+        Length of a window in seconds (at most 24 hours), rounded to whole
+        10 ms frames. None
         takes the length the model was trained on: ``n_frames`` of the
         pipeline's :class:`~sklearn_ser.PadCrop` (5 s for the paper's 500
         frames), or 5 s without one. A window longer than that is cropped by
@@ -237,10 +258,12 @@ def predict_timeline(estimator, audio, *, sampling_rate=None, window=None, hop=N
     sklearn.exceptions.NotFittedError
         If ``estimator`` is not fitted.
     ValueError
-        If ``window`` is shorter than one frame, ``hop`` is not in ``(0,
-        window]``, ``segmentation`` is unknown, ``window`` is longer than
-        the recording with ``"fixed"``, or the audio is unusable (the
-        message names the file and the sample).
+        If ``window`` is shorter than one frame or longer than 24 hours,
+        ``hop`` is not in ``(0, window]``, ``segmentation`` is unknown,
+        ``window`` is longer than the recording with ``"fixed"``,
+        ``sampling_rate`` is outside 1000 to 768000 Hz (or the extractor's
+        outside 8000 to 768000 Hz), or the audio is unusable (the message
+        names the file and the sample).
 
     See Also
     --------

@@ -46,7 +46,8 @@ class StreamingRecognizer:
         :class:`~sklearn_ser.LLDExtractor` (see :func:`predict_timeline`).
     sampling_rate : int, default=None
         Sampling rate of the stream in Hz; it must be the extractor's
-        (None means the extractor's).
+        (None means the extractor's). A rate outside 1000 to 768000 Hz is
+        refused as for :func:`predict_timeline`.
     window : float, default=None
         Length of a window in seconds (see :func:`predict_timeline`).
     hop : float, default=None
