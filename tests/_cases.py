@@ -121,6 +121,14 @@ HOSTILE = [
          "classifier fitted with bytes labels (``y.astype('S')``)",
          "``TypeError`` naming the class and suggesting ``np.char.decode`` (JSON "
          "metadata cannot hold bytes)", ERROR),
+    Case("load-skops-fitted-state", "load",
+         "scikit-learn step whose fitted arrays were altered: an ``SVC`` with "
+         "``_dual_coef_`` or ``_intercept_`` shorter than libsvm reads (the "
+         "interpreter segfaults at predict), more ``classes_`` than libsvm "
+         "classes, permuted ``classes_``, NaN coefficients, invalid "
+         "parameters",
+         "``ValueError`` naming the file, the step, the estimator and the "
+         "attribute with its expected shape, before anything predicts", ERROR),
     Case("predict-bounded-cost", "load + predict_proba",
          "each hostile model file under 10 MB above (3 MHz extractor, stored "
          "workers and ``spawn``, x1e30 weights, overriding parameters, an "

@@ -891,3 +891,89 @@ def test_onnx_export_of_bytes_labels_says_why(tmp_path):
                                         r"decode\(y\)\)"):
         export_onnx(clf, tmp_path / "m.onnx")
     assert not (tmp_path / "m.onnx").exists()
+
+
+def _with_fitted(model_file, path, step, **attrs):
+    """``model_file`` whose scikit-learn step holds ``step`` with ``attrs`` set."""
+    import copy
+
+    import skops.io
+
+    members = _members(model_file)
+    member = next(name for name in members if name.startswith("sklearn/"))
+    altered = copy.deepcopy(step)
+    for name, value in attrs.items():
+        setattr(altered, name, value)
+    members[member] = skops.io.dumps(altered)
+    return _write(path, members)
+
+
+@pytest.fixture(scope="module")
+def svc_model(corpus, tmp_path_factory):
+    from sklearn.svm import SVC
+
+    from sklearn_ser import make_baseline_pipeline
+
+    pipe = make_baseline_pipeline(SVC()).fit(list(corpus.data), corpus.target)
+    path = tmp_path_factory.mktemp("svc") / "svc.skser"
+    save(pipe, path)
+    return pipe, path
+
+
+@covers("load-skops-fitted-state")
+def test_an_svc_whose_arrays_libsvm_would_overrun_is_refused(svc_model, clip,
+                                                            tmp_path):
+    pipe, model = svc_model
+    svc = pipe["classifier"]
+    k = svc.classes_.size
+    path = _with_fitted(model, tmp_path / "dual.skser", svc,
+                        _dual_coef_=np.zeros((k - 1, 0)))
+    cost = model_cost(path, [clip])  # libsvm read past the array: exit -11
+    assert cost["outcome"] == "refused at load", cost
+    assert (f"that holds an estimator SVC that has _dual_coef_ of shape ({k - 1}, 0), "
+            f"expected ({k - 1}, {svc.support_vectors_.shape[0]})") in cost["message"]
+    assert cost["processes"] == 0 and cost["seconds"] < MAX_SECONDS, cost
+
+
+@covers("load-skops-fitted-state")
+@pytest.mark.parametrize("attrs, match", [
+    ({"_intercept_": np.zeros(1)}, r"_intercept_ of shape \(1,\), expected \(6,\)"),
+    ({"classes_": np.array(list("abcdefgh"))}, r"has 8 classes_ for 4 classes"),
+    ({"classes_": np.array(["sad", "neu", "hap", "ang"])},
+     r"classes_ that are not distinct and sorted"),
+    ({"support_": np.full(16, -5, dtype=np.int32)}, r"support_ that does not index"),
+    ({"_dual_coef_": np.full((3, 16), np.nan)}, r"NaN or inf in _dual_coef_"),
+    ({"kernel": "precomputed"}, r"precomputed kernel"),
+    ({"C": -1.0}, r"invalid parameters .*C"),
+])
+def test_scikit_learn_steps_are_checked_against_their_fitted_state(
+        svc_model, tmp_path, attrs, match):
+    pipe, model = svc_model
+    path = _with_fitted(model, tmp_path / "svc.skser", pipe["classifier"], **attrs)
+    with pytest.raises(ValueError, match=r"svc\.skser' has a scikit-learn step 3 "
+                                         r"\('classifier'\).*" + match):
+        load(path)
+
+
+@covers("load-skops-fitted-state")
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_linear_step_with_altered_coefficients_is_refused(corpus, tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_ser import make_baseline_pipeline
+
+    pipe = make_baseline_pipeline(LogisticRegression()).fit(list(corpus.data),
+                                                            corpus.target)
+    save(pipe, tmp_path / "lr.skser")
+    clf = pipe["classifier"]
+    for attrs, match in [({"coef_": clf.coef_[:2], "intercept_": clf.intercept_[:2]},
+                          r"2 rows of coef_ for 4 classes"),
+                         ({"coef_": clf.coef_[:, :5]}, r"coef_ of shape \(4, 5\)"),
+                         ({"intercept_": np.full(4, np.nan)}, r"NaN or inf in "
+                                                               r"intercept_")]:
+        path = _with_fitted(tmp_path / "lr.skser", tmp_path / "bad.skser", clf, **attrs)
+        with pytest.raises(ValueError, match=r"bad\.skser' .*LogisticRegression .*"
+                                             + match):
+            load(path)
+    assert (load(tmp_path / "lr.skser").predict(list(corpus.data[:3]))
+            == pipe.predict(list(corpus.data[:3]))).all()
