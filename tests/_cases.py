@@ -99,12 +99,14 @@ HOSTILE = [
          "(``classes`` against the classes the network was trained on; a bool "
          "where a number is expected refused for every step)", ERROR),
     Case("predict-non-finite-outputs", "SERClassifier / SERRegressor / "
-         "export_onnx",
+         "export_onnx / predict_timeline / StreamingRecognizer",
          "model file whose weights are finite but huge (x1e30), or inputs that "
          "overflow the network",
          "``predict`` and ``predict_proba`` raise ``ValueError`` naming the "
-         "inputs (``X[i]``) with NaN or infinite outputs, never a label; "
-         "``export_onnx`` refuses the network (its outputs on a probe)", ERROR),
+         "inputs (``X[i]``) with NaN or infinite outputs, never a label; the "
+         "timeline names the windows by their times (also for a scikit-learn "
+         "classifier's NaN probabilities); ``export_onnx`` refuses the network "
+         "(its outputs on a probe)", ERROR),
     Case("load-special-files", "load",
          "model path that is a FIFO, a symbolic link to ``/dev/zero`` or "
          "``/dev/urandom``; reading that runs out of memory",

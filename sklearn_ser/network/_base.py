@@ -252,6 +252,18 @@ class SERNetMixin(_training.AutoDeviceMixin):
         return tags
 
 
+class NonFiniteOutputError(ValueError):
+    """The network gave NaN or infinite outputs; ``indices`` says for which inputs.
+
+    A :class:`ValueError`; callers that know more about the inputs (the
+    timeline knows the times of its windows) name them with ``indices``.
+    """
+
+    def __init__(self, message, indices):
+        super().__init__(message)
+        self.indices = indices
+
+
 def check_finite_outputs(outputs, name="X"):
     """``outputs``, if every value is finite; else a ValueError naming the inputs.
 
@@ -274,21 +286,22 @@ def check_finite_outputs(outputs, name="X"):
 
     Raises
     ------
-    ValueError
-        If an output is NaN or infinite; the message names the first inputs
-        concerned and their number.
+    NonFiniteOutputError
+        A ``ValueError``, if an output is NaN or infinite; the message names
+        the first inputs concerned and their number, ``indices`` all of
+        them.
     """
     bad = ~np.isfinite(outputs.reshape(outputs.shape[0], -1)).all(axis=1)
     if bad.any():
         index = np.flatnonzero(bad)
         shown = ", ".join(f"{name}[{i}]" for i in index[:5])
         more = f" and {index.size - 5} more" if index.size > 5 else ""
-        raise ValueError(
+        raise NonFiniteOutputError(
             f"The network gives non-finite outputs (NaN or inf) for {shown}{more} "
             f"({index.size} of {outputs.shape[0]} samples): its weights, or these "
             "inputs, are too large for its float32 arithmetic; no prediction is "
-            "made of them. Check the inputs (scaled as in training?) and the model."
-        )
+            "made of them. Check the inputs (scaled as in training?) and the model.",
+            index.tolist())
     return outputs
 
 

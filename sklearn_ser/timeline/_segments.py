@@ -21,6 +21,7 @@ from .._validation import FEATURE_RATES, check_sampling_rate
 from ..features._audio import frame_params
 from ..features._notes import warn_notes
 from ..features._speech import speech_regions
+from ..network._base import NonFiniteOutputError
 from ..pipeline._describe import describe_pipeline
 from ._frames import read_frames
 
@@ -165,14 +166,38 @@ def empty_table(classes):
     return pd.DataFrame(columns)
 
 
-def classify(estimator, frames, spans, origin=0):
-    """Probabilities of the windows ``spans`` of ``frames`` (first at ``origin``)."""
+def classify(estimator, frames, spans, rate, origin=0):
+    """Probabilities of the windows ``spans`` of ``frames`` (first at ``origin``).
+
+    Probabilities that are NaN or infinite (a network or a classifier whose
+    weights overflow) are a ``ValueError`` naming the windows by their
+    times, never a label.
+    """
     rest = estimator[1:]
     out = []
     for i in range(0, len(spans), PREDICT_BATCH):
         batch = [frames[a - origin:b - origin] for a, b in spans[i:i + PREDICT_BATCH]]
-        out.append(np.asarray(rest.predict_proba(batch), dtype=np.float64))
+        try:
+            proba = np.asarray(rest.predict_proba(batch), dtype=np.float64)
+        except NonFiniteOutputError as exc:
+            bad = exc.indices
+        else:
+            bad = np.flatnonzero(~np.isfinite(proba).all(axis=1)).tolist()
+        if bad:
+            raise ValueError(_non_finite(spans, [i + j for j in bad], rate))
+        out.append(proba)
     return np.concatenate(out) if out else np.empty((0, len(estimator.classes_)))
+
+
+def _non_finite(spans, bad, rate):
+    window, step = frame_params(rate)
+    times = ", ".join(f"{spans[k][0] * step / rate:.2f}-"
+                      f"{((spans[k][1] - 1) * step + window) / rate:.2f} s"
+                      for k in bad[:3])
+    more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+    return (f"The model gives NaN or infinite probabilities for the window(s) at "
+            f"{times}{more}: its weights, or these frames, are too large for its "
+            "arithmetic; no label is made of them.")
 
 
 def segment_table(estimator, spans, proba, sampling_rate):
@@ -314,7 +339,7 @@ def predict_timeline(estimator, audio, *, sampling_rate=None, window=None, hop=N
     else:
         spans = [span for a, b in speech_regions(frames, rate)
                  for span in tile(a, b, w, h)]
-    proba = classify(estimator, frames, spans)
+    proba = classify(estimator, frames, spans, rate)
     return segment_table(estimator, spans, proba, rate)
 
 

@@ -181,7 +181,7 @@ class StreamingRecognizer:
         if final and self._last_end and self._last_end < total:
             spans.append((total - w, total))
             self._last_end = total
-        proba = classify(self.estimator, self._frames, spans, self._origin)
+        proba = classify(self.estimator, self._frames, spans, self._rate, self._origin)
         table = segment_table(self.estimator, spans, proba, self._rate)
         # keep the frames of the next window and of a last window at the end
         keep = max(0, min(self._next, total - w))

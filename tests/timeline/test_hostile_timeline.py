@@ -3,6 +3,7 @@
 Part of the robustness suite (the cases are in ``tests/_cases.py``).
 """
 
+import copy
 import re
 
 import numpy as np
@@ -90,3 +91,34 @@ def test_huge_windows_are_refused_without_overflow(baseline, no_resampling, wind
         predict_timeline(baseline, x, window=window, hop=hop)
     with pytest.raises(ValueError, match=match):
         StreamingRecognizer(baseline, window=window, hop=hop)
+
+
+@covers("predict-non-finite-outputs")
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
+def test_non_finite_probabilities_name_the_windows(baseline):
+    import torch
+
+    from sklearn_ser.pipeline._factories import make_ser_pipeline
+
+    from .._common import TINY_NET
+
+    data = make_emotional_speech(n_samples=8, n_sessions=2, random_state=0)
+    recording = np.concatenate(data.data[:2])
+    net = make_ser_pipeline("mean", n_frames=100, **TINY_NET).fit(
+        list(data.data), data.target)
+    with torch.no_grad():
+        for weight in net["classifier"].module_.parameters():
+            weight.mul_(1e30)
+    huge = copy.deepcopy(baseline)
+    huge[-1].coef_ = huge[-1].coef_ * 1e306  # scikit-learn's own NaN
+    for model in (net, huge):
+        with pytest.raises(ValueError, match=r"NaN or infinite probabilities for the "
+                                             r"window\(s\) at 0\.00-1\.01 s, "
+                                             r"0\.50-1\.51 s"):
+            predict_timeline(model, recording, window=1.0, hop=0.5,
+                             segmentation="fixed")
+        stream = StreamingRecognizer(model, window=1.0, hop=0.5)
+        with pytest.raises(ValueError, match="NaN or infinite probabilities"):
+            stream.feed(recording)
+            stream.flush()
