@@ -607,7 +607,9 @@ HOSTILE_PREDICTIONS = {
             3, iterator_valid__num_workers=12,
             iterator_valid__multiprocessing_context="spawn",
             iterator_valid__persistent_workers=True,
-            iterator_valid__prefetch_factor=64, compile=True)(meta))), "predicted"),
+            iterator_valid__prefetch_factor=64)(meta))), "predicted"),
+    "compile-true": (lambda m, p: edit_metadata(
+        m, p, _params(3, compile=True, compile__mode="max-autotune")), "predicted"),
     "weights-x1e30": (lambda m, p: edit_weights(m, p, _scaled_weights(1e30)),
                       "refused at predict"),
     "classes-duplicated": (lambda m, p: edit_metadata(
