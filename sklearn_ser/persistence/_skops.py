@@ -297,6 +297,11 @@ _DECIDING = ("coef_", "intercept_", "support_vectors_", "_dual_coef_",
              "min_", "constant_", "class_prior_")
 
 
+#: The fitted attributes of an SVC that its predictions hand to libsvm.
+_LIBSVM = ("support_", "support_vectors_", "_n_support", "_dual_coef_", "_intercept_",
+           "_probA", "_probB")
+
+
 def _parts(step):
     """``step`` and every estimator it holds (pipeline steps, calibrated parts)."""
     seen, stack = [], [step]
@@ -396,7 +401,7 @@ def check_fitted(step, error):
             if not ok:
                 raise error(f"holds an estimator {name} that {what}; it was altered")
 
-        if hasattr(part, "_validate_params"):
+        if hasattr(part, "_parameter_constraints"):
             try:
                 part._validate_params()
             except (TypeError, ValueError) as exc:
@@ -415,8 +420,8 @@ def check_fitted(step, error):
             value = getattr(part, attr, None)
             if isinstance(value, np.ndarray) and value.dtype.kind == "f":
                 need(bool(np.isfinite(value).all()), f"has NaN or inf in {attr}")
-        if isinstance(part, SVC):
-            _check_svc(part, need)
+        if isinstance(part, SVC) and any(attr in vars(part) for attr in _LIBSVM):
+            _check_svc(part, need)  # fitted (a CalibratedClassifierCV's template is not)
         elif isinstance(getattr(part, "coef_", None), np.ndarray):
             _check_linear(part, need)
 

@@ -979,3 +979,30 @@ def test_a_linear_step_with_altered_coefficients_is_refused(corpus, tmp_path):
             load(path)
     assert (load(tmp_path / "lr.skser").predict(list(corpus.data[:3]))
             == pipe.predict(list(corpus.data[:3]))).all()
+
+
+@covers("load-skops-fitted-state")
+def test_the_svc_inside_a_calibrated_classifier_is_checked(corpus, tmp_path):
+    import copy
+
+    import skops.io
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.svm import SVC
+
+    from sklearn_ser import make_baseline_pipeline
+
+    pipe = make_baseline_pipeline(CalibratedClassifierCV(SVC(), ensemble=False, cv=2))
+    pipe.fit(list(corpus.data), corpus.target)
+    save(pipe, tmp_path / "calibrated.skser")
+    X = list(corpus.data[:3])
+    np.testing.assert_allclose(load(tmp_path / "calibrated.skser").predict_proba(X),
+                               pipe.predict_proba(X))
+    altered = copy.deepcopy(pipe["classifier"])
+    inner = altered.calibrated_classifiers_[0].estimator
+    inner._intercept_ = inner._intercept_[:1].copy()
+    members = _members(tmp_path / "calibrated.skser")
+    members["sklearn/3.skops"] = skops.io.dumps(altered)
+    path = _write(tmp_path / "inner.skser", members)
+    with pytest.raises(ValueError, match=r"inner\.skser' .*holds an estimator SVC "
+                                         r"that has _intercept_ of shape \(1,\)"):
+        load(path)
