@@ -1,5 +1,7 @@
 """Input validation shared by the estimators of the package."""
 
+import numbers
+
 import numpy as np
 
 FRAMES_COLUMN = "lld"
@@ -12,6 +14,142 @@ SPEAKER_COLUMN = "speaker"
 """Column of a DataFrame ``X`` where the speakers travel (the default of
 SpeakerStandardScaler's ``speaker_column``; ``evaluate_sessions`` and the
 command line put them there)."""
+
+
+FEATURE_RATES = (8000, 768000)
+"""Sampling rates (Hz) at which features may be computed, both included.
+
+The rate of :class:`~sklearn_ser.LLDExtractor` (its ``sampling_rate``,
+also the rate of a loaded model file's extractor) reaches openSMILE's
+native code. openSMILE computes the shipped configuration correctly up to
+2,621,440 Hz (a 25 ms window of 65,536 samples) and corrupts its heap
+above that (the interpreter aborts); the upper bound is the highest rate of
+the audio files the library reads, a margin of 3.4 below that limit, and
+the lower one the telephone band.
+"""
+
+AUDIO_RATES = (1000, 768000)
+"""Sampling rates (Hz) that audio may have before it is resampled, both included.
+
+The declared rate of an audio file, and the ``sampling_rate`` of a waveform
+given with its own rate (``predict_timeline``): such audio is resampled to
+the features' rate, so the bound also bounds the resampling factor.
+"""
+
+
+def check_sampling_rate(value, name, rates=FEATURE_RATES):
+    """``value`` as an int, if it is a whole number of Hz within ``rates``.
+
+    Parameters
+    ----------
+    value : int
+        The sampling rate to check.
+    name : str
+        How messages name it (e.g. ``"sampling_rate"``).
+    rates : tuple of int, default=FEATURE_RATES
+        The smallest and the largest rate allowed, both included.
+
+    Returns
+    -------
+    rate : int
+        ``value`` as a Python int.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not an integer (a bool, a float or a str is refused).
+    ValueError
+        If ``value`` is outside ``rates``.
+
+    Examples
+    --------
+    >>> from sklearn_ser._validation import check_sampling_rate
+    >>> check_sampling_rate(16000, "sampling_rate")
+    16000
+    >>> check_sampling_rate(3_000_000, "sampling_rate")
+    Traceback (most recent call last):
+    ...
+    ValueError: sampling_rate=3000000 Hz is outside 8000 to 768000 Hz, the sampling rates supported.
+    """
+    low, high = rates
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int number of Hz ({low} to {high}), "
+                        f"got {value!r} of type {type(value).__name__}.")
+    if not low <= value <= high:
+        raise ValueError(f"{name}={value} Hz is outside {low} to {high} Hz, the "
+                         "sampling rates supported.")
+    return int(value)
+
+
+def _kind(value):
+    """The kind of a label or id: ``"str"``, ``"bool"``, ``"int"``, ``"float"``..."""
+    if isinstance(value, (str, np.str_)):
+        return "str"
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    if isinstance(value, numbers.Integral):
+        return "int"
+    if isinstance(value, numbers.Real):
+        return "float"
+    return type(value).__name__
+
+
+def _is_missing(value):
+    """None, a float NaN or pandas' NA (which the callers report themselves)."""
+    if value is None:
+        return True
+    if isinstance(value, (float, np.floating)):
+        return bool(np.isnan(value))
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def check_one_type(values, name):
+    """Refuse labels or ids that mix types: strings, booleans, ints, floats.
+
+    Such values cannot be sorted (numpy fails with a bare ``'<' not
+    supported``), or compare equal across types and are silently merged
+    (``1``, ``1.0`` and ``True`` are one key of a dict and one value of
+    ``np.unique``). Call it on the values as given, before ``np.asarray``
+    turns a list of mixed numbers into one float array.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_samples,)
+        The labels, groups or speakers, as given (a list, a tuple, a pandas
+        Series or a numpy array).
+    name : str
+        How the message names them (``"y"``, ``"groups"``, ``"speakers"``).
+
+    Raises
+    ------
+    TypeError
+        If two values are of different kinds; the message names the first
+        value of each kind. Missing values (None, NaN) are left to the
+        caller's own check.
+    """
+    if is_dataframe(values) or (isinstance(values, np.ndarray)
+                                and values.dtype != object):
+        return  # one numpy type (per column)
+    dtype = getattr(values, "dtype", None)
+    if dtype is not None and getattr(dtype, "kind", "O") != "O":
+        return  # a pandas Series of one numpy type
+    try:
+        items = list(values.tolist() if hasattr(values, "tolist") else values)
+    except TypeError:
+        return  # not a sequence: the caller's own checks say so
+    first = {}
+    for i, value in enumerate(items):
+        if not _is_missing(value):  # the callers report missing values
+            first.setdefault(_kind(value), i)
+    if len(first) > 1:
+        examples = ", ".join(f"{name}[{i}] is {items[i]!r} ({type(items[i]).__name__})"
+                             for i in sorted(first.values())[:3])
+        raise TypeError(
+            f"{name} mixes values of different types ({examples}); values of "
+            "different types could be merged (1, 1.0 and True are equal) or "
+            "could not be sorted: use one type for all of them, e.g. strings: "
+            f"np.asarray({name}).astype(str)."
+        )
 
 
 def unit_scale_for_constants(scale, mean):

@@ -202,7 +202,7 @@ def local_cluster(n_workers=None, threads_per_worker=1, *, torch_threads=1,
     Parameters
     ----------
     n_workers : int, default=None
-        Worker processes. ``None`` means one per
+        Worker processes, a positive int. ``None`` means one per
         ``threads_per_worker * torch_threads`` cores of this machine (at
         least one).
     threads_per_worker : int, default=1
@@ -223,6 +223,13 @@ def local_cluster(n_workers=None, threads_per_worker=1, *, torch_threads=1,
     client : distributed.Client
         Client connected to the new cluster (``client.cluster``); closing it
         closes the cluster.
+
+    Raises
+    ------
+    ValueError
+        If ``n_workers`` (when given), ``threads_per_worker`` or
+        ``torch_threads`` is not a positive int (a bool, a float or a str
+        is refused), before any process is started.
 
     See Also
     --------
@@ -265,7 +272,10 @@ def local_cluster(n_workers=None, threads_per_worker=1, *, torch_threads=1,
 
     _check_threads(threads_per_worker, "threads_per_worker")
     _check_threads(torch_threads, "torch_threads")
-    if n_workers is None:
+    if n_workers is not None:
+        # 0 would start a cluster on which every task waits forever
+        _check_threads(n_workers, "n_workers")
+    else:
         try:
             n_cores = len(os.sched_getaffinity(0))
         except AttributeError:  # pragma: no cover - not Linux

@@ -15,7 +15,8 @@ Case = namedtuple("Case", "id entry input behaviour kind")
 HOSTILE_MODULES = ("tests.persistence.test_hostile_models", "tests.features.test_hostile_audio",
                    "tests.features.test_hostile_cache",
                    "tests.network.test_hostile_estimators",
-                   "tests.cli.test_hostile_cli")
+                   "tests.cli.test_hostile_cli", "tests.test_hostile_inputs",
+                   "tests.timeline.test_hostile_timeline")
 
 HOSTILE = [
     # -- untrusted model files ------------------------------------------------
@@ -73,6 +74,71 @@ HOSTILE = [
          "any of the hostile files above, under 10 MB",
          "loaded or refused in a subprocess whose peak RSS stays under 1 GiB "
          "and within 10 s", HANDLED),
+    Case("load-native-sampling-rate", "load",
+         "9 KB model file whose ``LLDExtractor`` has ``sampling_rate`` 3 MHz "
+         "(openSMILE corrupts its heap above 2,621,440 Hz and the interpreter "
+         "aborts at predict), 10 MHz, 7999 Hz or 768001 Hz",
+         "``ValueError`` naming the file and ``sampling_rate``: 8000 to 768000 "
+         "Hz; openSMILE computes finite features at both ends of that range "
+         "(each run in a fresh interpreter)", ERROR),
+    Case("load-stored-parallelism", "load / save",
+         "model file that sets ``n_jobs=12`` (``LLDExtractor``, a scikit-learn "
+         "step), ``iterator_valid__num_workers=12`` with "
+         "``multiprocessing_context='spawn'``, or ``compile=True``",
+         "loaded with their defaults and one ``UserWarning`` naming them: a "
+         "model file does not choose how many processes run (or whether a "
+         "compiler does); prediction starts no process. ``save`` does not "
+         "store them and lists them in ``not_saved``", HANDLED),
+    Case("load-skorch-params", "load",
+         "network parameters that override the checked state: ``classes`` "
+         "duplicated, of mixed types or permuted; ``predict_nonlinearity`` "
+         "null or a class; ``warm_start='yes'``; ``iterator_valid__shuffle``; "
+         "``dataset__length``; ``torch_load_kwargs``; ``n_frames: true`` or "
+         "``fill_value: true`` of ``PadCrop``",
+         "``ValueError`` naming the file, the parameter and what was expected "
+         "(``classes`` against the classes the network was trained on; a bool "
+         "where a number is expected refused for every step)", ERROR),
+    Case("predict-non-finite-outputs", "SERClassifier / SERRegressor / "
+         "export_onnx / predict_timeline / StreamingRecognizer",
+         "model file whose weights are finite but huge (x1e30), or inputs that "
+         "overflow the network",
+         "``predict`` and ``predict_proba`` raise ``ValueError`` naming the "
+         "inputs (``X[i]``) with NaN or infinite outputs, never a label; the "
+         "timeline names the windows by their times (also for a scikit-learn "
+         "classifier's NaN probabilities); ``export_onnx`` refuses the network "
+         "(its outputs on a probe)", ERROR),
+    Case("load-special-files", "load",
+         "model path that is a FIFO, a symbolic link to ``/dev/zero`` or "
+         "``/dev/urandom``; reading that runs out of memory",
+         "``ValueError`` naming the file and its kind (FIFO, character device) "
+         "before a byte is read, no hang; ``MemoryError`` becomes a "
+         "``ValueError`` naming the file", ERROR),
+    Case("onnx-export-atomic", "export_onnx",
+         "disk that fills up during the export (file size limit below the "
+         "graph's size), over an existing ``.onnx`` file",
+         "``OSError``; the existing file is unchanged and no temporary file is "
+         "left (written to a temporary file, then renamed, as ``save`` does)",
+         HANDLED),
+    Case("onnx-bytes-labels", "export_onnx",
+         "classifier fitted with bytes labels (``y.astype('S')``)",
+         "``TypeError`` naming the class and suggesting ``np.char.decode`` (JSON "
+         "metadata cannot hold bytes)", ERROR),
+    Case("load-skops-fitted-state", "load",
+         "scikit-learn step whose fitted arrays were altered: an ``SVC`` with "
+         "``_dual_coef_`` or ``_intercept_`` shorter than libsvm reads (the "
+         "interpreter segfaults at predict), more ``classes_`` than libsvm "
+         "classes, permuted ``classes_``, NaN coefficients, invalid "
+         "parameters",
+         "``ValueError`` naming the file, the step, the estimator and the "
+         "attribute with its expected shape, before anything predicts", ERROR),
+    Case("predict-bounded-cost", "load + predict_proba",
+         "each hostile model file under 10 MB above (3 MHz extractor, stored "
+         "workers and ``spawn``, x1e30 weights, overriding parameters, an "
+         "extractor at the 768 kHz bound), predicting a 1 s WAV file",
+         "predicts or refuses in a fresh interpreter that never crashes, "
+         "starts no child process and stays under 1 GiB peak and 10 s "
+         "(measured: peak and time of the subprocess, its processes polled)",
+         HANDLED),
     # -- audio ----------------------------------------------------------------
     Case("audio-rate-1hz", "LLDExtractor",
          "32 KB WAV file whose header says 1 Hz (or 10 MHz)",
@@ -130,11 +196,48 @@ HOSTILE = [
          "``groups=np.arange(n)`` (one utterance per group) on a small corpus",
          "trains: the group-aware validation split uses fewer folds (at most "
          "the largest class count) instead of failing in scikit-learn", HANDLED),
+    Case("ids-mixed-number-types", "SpeakerStandardScaler / SERClassifier / "
+         "evaluate_sessions",
+         "speakers, groups or labels ``1``, ``1.0`` and ``True`` in one list "
+         "(equal in Python, so one dict key or one float after ``np.asarray``)",
+         "``TypeError`` naming the first value of each type, suggesting "
+         "``.astype(str)``; checked on the values as given, before numpy "
+         "converts them", ERROR),
+    Case("reg-huge-targets", "SERRegressor / load",
+         "targets around 1e200 (finite, beyond float32); a model file whose "
+         "``target_mean_`` is 1e300",
+         "``ValueError`` at ``fit`` naming the sample, the target and the "
+         "float32 range (no inf predictions, no file that ``load`` refuses "
+         "later); the file is refused naming ``target_mean_``", ERROR),
     Case("save-params-changed-after-fit", "save",
          "``set_params(classifier__hidden_units=16)`` on a fitted pipeline, "
          "then ``save``",
          "``ValueError`` naming the step and the weights whose shapes no "
          "longer match; no file is written", ERROR),
+    # -- timeline -------------------------------------------------------------
+    Case("timeline-rate-bounds", "predict_timeline / StreamingRecognizer",
+         "waveform with ``sampling_rate=1`` (16,000 times upsampled) or 10**9; "
+         "a pipeline whose extractor was set to 3 MHz",
+         "``ValueError`` naming ``sampling_rate`` and the range (1000 to "
+         "768000 Hz for audio, 8000 to 768000 Hz for the extractor), before "
+         "anything is resampled or reaches openSMILE; other rates are "
+         "resampled a block at a time", ERROR),
+    Case("timeline-huge-window", "predict_timeline / StreamingRecognizer",
+         "``window=1e308`` or ``hop=1e308``",
+         "``ValueError`` naming the parameter and the longest window (24 h), "
+         "no ``OverflowError``", ERROR),
+    # -- corpus files and clusters --------------------------------------------
+    Case("csv-duplicate-column", "load_csv",
+         "header line that names a column twice (``file,emotion,emotion``, "
+         "also with spaces around a name)",
+         "``ValueError`` naming the file, the column and its positions in the "
+         "header (pandas would rename the second one and the first would "
+         "silently be used)", ERROR),
+    Case("dask-bad-n-workers", "sklearn_ser.dask.local_cluster",
+         "``n_workers`` of 0, -1, ``\"2\"``, 1.5 or True",
+         "``ValueError`` naming ``n_workers`` and the value, before any process "
+         "is started (0 would start a cluster on which every task waits "
+         "forever)", ERROR),
     # -- command line ---------------------------------------------------------
     Case("cli-train-interrupted", "sklearn-ser train",
          "Ctrl-C (SIGINT) during training, over an existing model file",

@@ -112,8 +112,33 @@ def read_csv(path):
             f"The label file {str(path)!r} is not a readable CSV file ({exc}). "
             f"Expected {EXPECTED_CSV}"
         ) from None
+    _check_header(path, len(frame.columns))
     frame.columns = [str(c).strip() for c in frame.columns]
     return Path(os.path.abspath(path)), frame
+
+
+def _check_header(path, n_columns):
+    """Refuse a header line that names a column twice.
+
+    pandas renames the second ``emotion`` to ``emotion.1``, so that the
+    first would silently be the one used; the names are compared as the
+    header line writes them, spaces around them stripped.
+    """
+    header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False,
+                         skipinitialspace=True).iloc[0].tolist()
+    names = [str(c).strip() for c in header[:n_columns]]
+    positions = {}
+    for i, name in enumerate(names):
+        positions.setdefault(name, []).append(i + 1)
+    repeated = {name: at for name, at in positions.items() if len(at) > 1}
+    if repeated:
+        name, at = next(iter(repeated.items()))
+        where = ", ".join(map(str, at[:-1])) + f" and {at[-1]}"
+        raise ValueError(
+            f"The label file {str(path)!r} names the column {name!r} more than once "
+            f"(columns {where} of its header line); which one "
+            "holds the values would be a guess: give each column its own name."
+        )
 
 
 def _check_columns(frame, source, named):

@@ -21,7 +21,7 @@ from .._compat import Interval, StrOptions
 from ..persistence._registry import TORCH_CLASSES
 from . import _loaders, _precision, _training
 from ._callbacks import BestEpoch, default_callbacks, kept_epoch
-from ._modules import ATTENTION_NORMALIZATIONS, SERNet
+from ._modules import ATTENTION_NORMALIZATIONS, RNN_IMPLEMENTATIONS, SERNet
 from ._training import device_type
 
 #: Parameters of the network that the estimators expose under their own name.
@@ -212,7 +212,7 @@ class SERNetMixin(_training.AutoDeviceMixin):
         outputs = np.concatenate(chunks)
         result = np.empty((order.size,) + outputs.shape[1:], dtype=np.float64)
         result[order] = outputs
-        return result
+        return check_finite_outputs(result)
 
     def attention_weights(self, X):
         """Weight of each valid frame in the pooling.
@@ -250,6 +250,193 @@ class SERNetMixin(_training.AutoDeviceMixin):
         tags.target_tags.required = True
         tags.non_deterministic = self.random_state is None
         return tags
+
+
+class NonFiniteOutputError(ValueError):
+    """The network gave NaN or infinite outputs; ``indices`` says for which inputs.
+
+    A :class:`ValueError`; callers that know more about the inputs (the
+    timeline knows the times of its windows) name them with ``indices``.
+    """
+
+    def __init__(self, message, indices):
+        super().__init__(message)
+        self.indices = indices
+
+
+def check_finite_outputs(outputs, name="X"):
+    """``outputs``, if every value is finite; else a ValueError naming the inputs.
+
+    A network whose weights are finite but huge (or an input far outside
+    the training data) overflows float32 and gives NaN or inf outputs:
+    probabilities of NaN, whose ``argmax`` would name the first class. No
+    label or value is made of them.
+
+    Parameters
+    ----------
+    outputs : ndarray of shape (n_samples, ...)
+        The outputs, in the order of the inputs.
+    name : str, default="X"
+        How the message names the inputs.
+
+    Returns
+    -------
+    outputs : ndarray
+        ``outputs`` itself.
+
+    Raises
+    ------
+    NonFiniteOutputError
+        A ``ValueError``, if an output is NaN or infinite; the message names
+        the first inputs concerned and their number, ``indices`` all of
+        them.
+    """
+    bad = ~np.isfinite(outputs.reshape(outputs.shape[0], -1)).all(axis=1)
+    if bad.any():
+        index = np.flatnonzero(bad)
+        shown = ", ".join(f"{name}[{i}]" for i in index[:5])
+        more = f" and {index.size - 5} more" if index.size > 5 else ""
+        raise NonFiniteOutputError(
+            f"The network gives non-finite outputs (NaN or inf) for {shown}{more} "
+            f"({index.size} of {outputs.shape[0]} samples): its weights, or these "
+            "inputs, are too large for its float32 arithmetic; no prediction is "
+            "made of them. Check the inputs (scaled as in training?) and the model.",
+            index.tolist())
+    return outputs
+
+
+#: The classes a loaded network's class parameters may name, per parameter
+#: (``criterion`` depends on the estimator); a data loader that would
+#: shuffle the predictions (``LengthBucketLoader``) is not a valid
+#: ``iterator_valid``.
+LOADED_CLASSES = {
+    "module": (SERNet,),
+    "optimizer": (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD,
+                  torch.optim.RMSprop),
+    "iterator_train": (_loaders.LengthBucketLoader, _loaders.TrimLoader,
+                       torch.utils.data.DataLoader),
+    "iterator_valid": (_loaders.TrimLoader, torch.utils.data.DataLoader),
+    "dataset": (TORCH_CLASSES["skorch.dataset.Dataset"],),
+}
+
+
+def _positive_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) \
+        and value >= 1
+
+
+def _is_bool(value):
+    return isinstance(value, (bool, np.bool_))
+
+
+def _non_negative(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) \
+        and np.isfinite(value) and value >= 0
+
+
+#: The values skorch's own parameters may have in a model file: what
+#: ``save`` writes for a network that predicts with them (the checks
+#: against the fitted state, e.g. of ``classes``, are those of the
+#: registry's ``check_state``).
+LOADED_VALUES = {
+    "train_split": (lambda v: v is None, "None"),
+    "predict_nonlinearity": (lambda v: isinstance(v, str) and v == "auto",
+                             "'auto' (probabilities; other values would change "
+                             "what predict_proba returns)"),
+    "warm_start": (_is_bool, "a bool"),
+    "use_caching": (lambda v: _is_bool(v) or (isinstance(v, str) and v == "auto"),
+                    "'auto' or a bool"),
+    "torch_load_kwargs": (lambda v: v is None, "None"),
+    "classes": (lambda v: v is None or (isinstance(v, (list, tuple, np.ndarray))
+                                        and np.ndim(v) == 1),
+                "None or a 1-D list of the classes"),
+}
+
+#: The ``<prefix>__<name>`` parameters a loaded network may set, with the
+#: values they may have; ``optimizer__*`` and ``criterion__*`` act only in
+#: training and are checked by building the optimizer and the loss. The
+#: worker parameters of the data loaders are never loaded (see the
+#: registry); ``iterator_valid__shuffle`` or ``__drop_last`` would reorder
+#: or drop predictions.
+LOADED_PREFIXED = {
+    "module": {"rnn_implementation": (lambda v: isinstance(v, str)
+                                      and v in RNN_IMPLEMENTATIONS,
+                                      f"one of {RNN_IMPLEMENTATIONS}")},
+    "iterator_train": {"batch_size": (_positive_int, "a positive int"),
+                       "shuffle": (_is_bool, "a bool"),
+                       "bucket": (_is_bool, "a bool"),
+                       "drop_last": (_is_bool, "a bool"),
+                       "pin_memory": (_is_bool, "a bool"),
+                       "timeout": (_non_negative, "a non-negative number")},
+    "iterator_valid": {"batch_size": (_positive_int, "a positive int"),
+                       "pin_memory": (_is_bool, "a bool"),
+                       "timeout": (_non_negative, "a non-negative number")},
+    "optimizer": None,
+    "criterion": None,
+}
+
+
+def check_loaded_params(step, losses):
+    """Validate every parameter of a network step read from a model file.
+
+    The estimator's own constraints (as in ``fit``), then skorch's own
+    parameters and the ``<prefix>__<name>`` ones, which skorch accepts
+    unchecked: each must be a value that ``save`` writes for a network
+    that predicts (:data:`LOADED_CLASSES`, :data:`LOADED_VALUES`,
+    :data:`LOADED_PREFIXED`). The model file's registry entry calls it.
+
+    Parameters
+    ----------
+    step : SERClassifier or SERRegressor
+        The step, built from the file's parameters.
+    losses : tuple of type
+        The classes its ``criterion`` may be.
+
+    Raises
+    ------
+    ValueError
+        Naming the first parameter that is not valid and what was expected.
+    """
+    step._check_params()
+    classes = {**LOADED_CLASSES, "criterion": tuple(losses)}
+    for name, allowed in classes.items():
+        value = getattr(step, name)
+        if not any(value is cls for cls in allowed):
+            raise ValueError(
+                f"{name}={_shown(value)} is not one of "
+                f"{[cls.__name__ for cls in allowed]}, the classes a loaded "
+                f"{type(step).__name__} may use there."
+            )
+    params = step.get_params(deep=False)
+    for name, (ok, expected) in LOADED_VALUES.items():
+        if name not in params:  # classes: classifiers only
+            continue
+        value = params[name]
+        if not ok(value):
+            raise ValueError(f"{name}={value!r} is not valid in a loaded "
+                             f"{type(step).__name__}; expected {expected}.")
+    for key, value in params.items():
+        prefix, sep, rest = key.partition("__")
+        if not sep:
+            continue
+        if prefix not in LOADED_PREFIXED:
+            raise ValueError(
+                f"{key} is not a parameter a loaded {type(step).__name__} may set "
+                f"(those with a prefix are {sorted(LOADED_PREFIXED)}__*).")
+        allowed = LOADED_PREFIXED[prefix]
+        if allowed is None:
+            continue
+        if rest not in allowed:
+            raise ValueError(
+                f"{key} is not a parameter a loaded {type(step).__name__} may set; "
+                f"{prefix}__* may be {sorted(allowed)}.")
+        ok, expected = allowed[rest]
+        if not ok(value):
+            raise ValueError(f"{key}={value!r} is not valid; expected {expected}.")
+
+
+def _shown(value):
+    return value.__name__ if isinstance(value, type) else repr(value)
 
 
 #: The most units per layer a model file may describe (the paper uses 256).

@@ -1,5 +1,7 @@
 """The BiLSTM attention network of the paper as a skorch classifier."""
 
+from functools import partial
+
 import numpy as np
 import torch
 from skorch import NeuralNetClassifier
@@ -12,6 +14,7 @@ from ._base import (
     NETWORK_CONSTRAINTS,
     NETWORK_PARAMETER_CLASSES,
     SERNetMixin,
+    check_loaded_params,
     check_network_state,
     network_is_fitted,
 )
@@ -386,6 +389,13 @@ def _check_state(step, check):
     check.need(isinstance(classes, np.ndarray) and classes.ndim == 1
                and classes.size >= 2 and np.unique(classes).size == classes.size,
                "classes_inferred_ must be a 1-D array of at least 2 distinct labels")
+    # skorch's classes_ is the parameter classes when it is set: it must be
+    # the classes the network was trained on, in their order
+    given = step.classes
+    check.need(given is None or (np.asarray(given).dtype == classes.dtype
+                                 and np.array_equal(np.asarray(given), classes)),
+               f"the parameter classes={given!r} differs from the classes the "
+               f"network was trained on ({classes.tolist()!r}, classes_inferred_)")
     weight = getattr(step, "class_weight_", None)
     check.need(weight is None or (isinstance(weight, np.ndarray)
                                   and weight.shape == classes.shape
@@ -402,7 +412,8 @@ register(
     parameter_classes=NETWORK_PARAMETER_CLASSES,
     rebuilt_attributes=SKORCH_ATTRIBUTES,
     is_fitted=network_is_fitted,
-    validate=SERClassifier._check_params,
+    validate=partial(check_loaded_params, losses=(torch.nn.CrossEntropyLoss,
+                                                  torch.nn.NLLLoss)),
     check_state=_check_state,
     network=True,
 )

@@ -5,6 +5,8 @@ Dimensional emotion recognition: the same network and poolings as
 (valence, arousal, dominance), trained on the CCC or the squared error.
 """
 
+from functools import partial
+
 import numpy as np
 import torch
 from sklearn.utils.metaestimators import available_if
@@ -18,6 +20,8 @@ from ._base import (
     NETWORK_CONSTRAINTS,
     NETWORK_PARAMETER_CLASSES,
     SERNetMixin,
+    check_finite_outputs,
+    check_loaded_params,
     check_network_state,
     network_is_fitted,
 )
@@ -26,6 +30,11 @@ from ._callbacks import CCC_SELECTION
 __all__ = ["RegressionLoss", "SERRegressor"]
 
 LOSSES = ("ccc", "mse")
+
+#: The largest magnitude of a target value (float32's largest number): the
+#: network computes in float32, and so does its ONNX export, which holds
+#: the targets' mean and scale as float32.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def batch_ccc(y_pred, y_true, eps=1e-8):
@@ -126,6 +135,16 @@ def check_targets(y, n_samples, n_outputs=None):
             f"y has a non-finite value ({y[i, j]}) at sample {i}, target {j} "
             f"({int(bad.any(axis=1).sum())} sample(s) in all); every target value "
             "must be finite: drop or fill the utterances without annotation."
+        )
+    huge = np.abs(y) > FLOAT32_MAX
+    if huge.any():
+        i, j = np.argwhere(huge)[0]
+        raise ValueError(
+            f"y has the value {y[i, j]:g} at sample {i}, target {j} "
+            f"({int(huge.any(axis=1).sum())} sample(s) in all), beyond the float32 "
+            f"range (+-{FLOAT32_MAX:.3g}) in which the network and its ONNX export "
+            "compute; its standardisation would overflow. Rescale the targets "
+            "(e.g. express them in other units)."
         )
     if n_outputs is not None and y.shape[1] != n_outputs:
         raise ValueError(
@@ -311,7 +330,8 @@ class SERRegressor(SERNetMixin, NeuralNetRegressor):
         X : array-like of shape (n_samples, n_frames, n_features)
             Frame features; padding frames are all NaN, after the valid frames.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            Target values, e.g. valence, arousal and dominance; finite.
+            Target values, e.g. valence, arousal and dominance; finite and
+            within the float32 range (about +-3.4e38).
         groups : array-like of shape (n_samples,), default=None
             Group of each sample (e.g. speaker) for the validation split.
         **fit_params : dict
@@ -379,7 +399,9 @@ class SERRegressor(SERNetMixin, NeuralNetRegressor):
             1-D in :meth:`fit`.
         """
         out = self._network_outputs(X, lambda t: t)
-        y = out.reshape(out.shape[0], -1) * self.target_scale_ + self.target_mean_
+        with np.errstate(over="ignore"):  # an overflow is refused right below
+            y = out.reshape(out.shape[0], -1) * self.target_scale_ + self.target_mean_
+        y = check_finite_outputs(y)
         return y.ravel() if self.target_ndim_ == 1 else y
 
     @available_if(lambda self: False)
@@ -400,9 +422,12 @@ def _check_state(step, check):
     check.need(getattr(step, "target_ndim_", None) in (1, 2)
                and (step.target_ndim_ == 2 or k == 1),
                "target_ndim_ must be 1 (with one target) or 2")
-    check.finite_vector("target_mean_", k)
+    mean = check.finite_vector("target_mean_", k)
     scale = check.finite_vector("target_scale_", k)
     check.need(bool((scale > 0).all()), "target_scale_ must be positive")
+    check.need(bool((np.abs(mean) <= FLOAT32_MAX).all() and (scale <= FLOAT32_MAX).all()),
+               f"target_mean_ and target_scale_ must lie within the float32 range "
+               f"(+-{FLOAT32_MAX:.3g}) of the targets")
 
 
 register(
@@ -414,7 +439,8 @@ register(
                        "torch.nn.L1Loss": torch.nn.L1Loss},
     rebuilt_attributes=SKORCH_ATTRIBUTES,
     is_fitted=network_is_fitted,
-    validate=SERRegressor._check_params,
+    validate=partial(check_loaded_params, losses=(RegressionLoss, torch.nn.MSELoss,
+                                                  torch.nn.L1Loss)),
     check_state=_check_state,
     network=True,
 )

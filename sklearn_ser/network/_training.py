@@ -14,6 +14,7 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedShuffleSplit
 from sklearn.utils.validation import column_or_1d
 
 from .._compat import validate_parameter_constraints
+from .._validation import check_one_type
 
 
 def device_type(device):
@@ -195,6 +196,7 @@ def encode_target(y, n_samples, classes=None, fitted_classes=None):
     """
     if y is None:
         raise ValueError("SERClassifier requires y (the class labels) in fit.")
+    check_one_type(y, "y")  # before a list of mixed numbers becomes floats
     y = column_or_1d(y, warn=True)
     if y.shape[0] != n_samples:
         raise ValueError(
@@ -210,7 +212,6 @@ def encode_target(y, n_samples, classes=None, fitted_classes=None):
             f"{int(np.flatnonzero(missing)[0])} ({int(missing.sum())} in all); "
             "every sample needs a class label."
         )
-    check_one_type(y, "y")
     if fitted_classes is None:
         labels = np.asarray(classes) if classes is not None else np.unique(y)
         if labels.size < 2:
@@ -230,41 +231,6 @@ def encode_target(y, n_samples, classes=None, fitted_classes=None):
             f"not among the classes {labels.tolist()}."
         )
     return labels, encoded.astype(np.int64)
-
-
-def _kind(value):
-    if isinstance(value, str):
-        return "str"
-    if isinstance(value, (numbers.Number, np.number, np.bool_)):
-        return "number"
-    return type(value).__name__
-
-
-def check_one_type(values, name):
-    """Refuse an object array that mixes strings, numbers and other types.
-
-    Such labels or groups cannot be sorted (numpy fails with a bare
-    ``'<' not supported``); the message names the first sample of each kind.
-
-    Parameters
-    ----------
-    values : ndarray of shape (n_samples,)
-        The labels or groups.
-    name : str
-        How the message names them (``"y"``, ``"groups"``).
-    """
-    if values.dtype != object:
-        return
-    first = {}
-    for i, value in enumerate(values):
-        first.setdefault(_kind(value), i)
-    if len(first) > 1:
-        examples = ", ".join(f"{name}[{i}] is {values[i]!r} ({type(values[i]).__name__})"
-                             for i in sorted(first.values())[:3])
-        raise TypeError(
-            f"{name} mixes values of different types ({examples}); use one type "
-            f"for all of them, e.g. strings: np.asarray({name}).astype(str)."
-        )
 
 
 def validation_split(y, groups, fraction, rng):
@@ -291,12 +257,12 @@ def validation_split(y, groups, fraction, rng):
         return np.array([], dtype=np.int64)
     n_classes = np.unique(y).size
     if groups is not None:
+        check_one_type(groups, "groups")
         groups = column_or_1d(groups)
         if groups.shape[0] != n:
             raise ValueError(
                 f"groups has {groups.shape[0]} entries but X has {n} samples."
             )
-        check_one_type(groups, "groups")
         n_groups = np.unique(groups).size
         if n_groups < 2:
             raise ValueError(

@@ -36,6 +36,7 @@ import math
 import numbers
 import os
 import re
+import stat
 import tempfile
 import zipfile
 import zlib
@@ -246,50 +247,156 @@ def write_zip(members, path):
     if hasattr(path, "write"):
         _write_members(path, members)
         return
+    write_atomically(path, lambda f: _write_members(f, members), "the model")
+
+
+def write_atomically(path, write, what):
+    """Write a file through ``write(file object)``, all or nothing.
+
+    The content goes to a temporary file in the target's folder, which
+    replaces the target only once it is complete: an interrupted or failed
+    write (a full disk, Ctrl-C) leaves an existing file as it was and no
+    partial file behind. A symbolic link is written through (the file it
+    points to is replaced, the link stays); anything but a regular file at
+    the target is refused.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write.
+    write : callable
+        ``write(f)`` writes the content to the binary file object ``f``.
+    what : str
+        How messages name the content (``"the model"``).
+
+    Raises
+    ------
+    IsADirectoryError
+        If ``path`` is a directory.
+    ValueError
+        If ``path`` is a device, a FIFO or a socket.
+    FileNotFoundError
+        If the folder of ``path`` does not exist.
+    """
     path = os.fspath(path)
-    # A symbolic link is written through (the file it points to is replaced,
-    # the link stays); anything but a regular file at the target is refused.
     real = os.path.realpath(path)
     if os.path.isdir(real):
         raise IsADirectoryError(
-            f"Cannot save the model to {path!r}: it is a directory; expected the "
+            f"Cannot save {what} to {path!r}: it is a directory; expected the "
             "path of a file.")
     if os.path.exists(real) and not os.path.isfile(real):
         raise ValueError(
-            f"Cannot save the model to {path!r}: it is not a regular file (a "
+            f"Cannot save {what} to {path!r}: it is not a regular file (a "
             "device, FIFO or socket); expected the path of a file.")
     folder = os.path.dirname(real)
     if not os.path.isdir(folder):
         raise FileNotFoundError(
-            f"Cannot save the model to {path!r}: the folder {folder!r} does not exist."
+            f"Cannot save {what} to {path!r}: the folder {folder!r} does not exist."
         )
-    path = real
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".sklearn_ser_", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            _write_members(f, members)
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
         os.chmod(tmp, default_file_mode())
-        os.replace(tmp, path)
+        os.replace(tmp, real)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
 
 
+_SPECIAL_FILES = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device (such as /dev/zero)"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def open_regular(path, label):
+    """A binary file object of the regular file ``path``; anything else refused.
+
+    The file is opened without blocking (a FIFO would wait for a writer)
+    and its type is read from the open descriptor, so that what is checked
+    is what is read: a FIFO, a device (also behind a symbolic link, e.g. to
+    ``/dev/zero``, which never ends) or a socket is refused before a byte
+    is read.
+
+    Parameters
+    ----------
+    path : str
+        The path to open.
+    label : str
+        How messages name the file.
+
+    Returns
+    -------
+    file : io.BufferedReader
+        The open file, in blocking mode.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    IsADirectoryError
+        If ``path`` is a directory.
+    ValueError
+        If ``path`` is not a regular file; the message names its kind.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"Model file {label} does not exist.") from None
+    except IsADirectoryError:
+        raise IsADirectoryError(f"Model file {label} is a directory, not a file.") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(f"Model file {label} is a directory, not a file.")
+        if not stat.S_ISREG(mode):
+            kind = next((what for test, what in _SPECIAL_FILES if test(mode)),
+                        "not a regular file")
+            raise ValueError(
+                f"Model file {label} is {kind}, not a regular file; a model file "
+                "is the regular file written by sklearn_ser.save.")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 class Reader:
-    """Reads and checks the members of a model file."""
+    """Reads and checks the members of a model file.
+
+    ``path`` is a path of a regular file (see :func:`open_regular`) or a
+    binary file object.
+    """
 
     def __init__(self, path):
         self.label = (repr(os.fspath(path)) if isinstance(path, (str, os.PathLike))
                       else "the model file")
+        self._own = None
         try:
-            self.zf = zipfile.ZipFile(path if hasattr(path, "read") else os.fspath(path))
-        except FileNotFoundError:
-            raise FileNotFoundError(f"Model file {self.label} does not exist.") from None
-        except IsADirectoryError:
-            raise IsADirectoryError(
-                f"Model file {self.label} is a directory, not a file.") from None
-        except (zipfile.BadZipFile, EOFError, ValueError):
+            if hasattr(path, "read"):
+                source = path
+            else:
+                source = self._own = open_regular(os.fspath(path), self.label)
+            self.zf = zipfile.ZipFile(source)
+        except (zipfile.BadZipFile, EOFError, ValueError, OSError, MemoryError) as exc:
+            if self._own is not None:
+                self._own.close()
+            if isinstance(exc, (FileNotFoundError, IsADirectoryError)) or (
+                    str(exc).startswith("Model file ")):
+                raise
+            if isinstance(exc, MemoryError):
+                raise self.error("is refused: reading it ran out of memory.") from None
+            if isinstance(exc, OSError) and not isinstance(exc, io.UnsupportedOperation):
+                raise
             raise self.error(
                 "is not a sklearn-ser model file, or it is damaged (truncated?): "
                 "it is not a readable zip archive. Model files are written by "
@@ -302,6 +409,8 @@ class Reader:
 
     def close(self):
         self.zf.close()
+        if self._own is not None:
+            self._own.close()
 
     def check_members(self):
         infos = self.zf.infolist()

@@ -14,6 +14,17 @@ from .._json import DROP, plain
 from ._modelfile import WEIGHTS, Unsavable, field
 
 
+def plain_module(step):
+    """The network of ``step`` itself, also when skorch compiled it.
+
+    ``compile=True`` wraps ``module_`` in ``torch.compile``'s module, whose
+    weights are named ``_orig_mod.<name>``; the weights saved or exported
+    are those of the network.
+    """
+    module = step.module_
+    return getattr(module, "_orig_mod", module)
+
+
 def history_json(step):
     """The training history as plain JSON (entries that are not plain dropped)."""
     history = getattr(step, "history_", None)
@@ -25,7 +36,7 @@ def history_json(step):
 def network_weights(label, step, index, weights):
     """Add the weights of ``step`` to ``weights``; returns their keys."""
     specs = []
-    for key, tensor in step.module_.state_dict().items():
+    for key, tensor in plain_module(step).state_dict().items():
         array = tensor.detach().cpu().numpy()
         if array.dtype.kind != "f":
             raise Unsavable(

@@ -2,7 +2,7 @@
 
 import io
 import json
-import os
+import numbers
 import re
 import warnings
 
@@ -15,6 +15,8 @@ from ..network._classifier import SERClassifier
 from ..network._modules import SERNet
 from ..network._regressor import SERRegressor
 from ..pipeline._describe import describe_pipeline
+from ._modelfile import write_atomically
+from ._netstate import plain_module
 
 __all__ = ["export_onnx"]
 
@@ -100,15 +102,15 @@ def _masked_network(clf):
         raise NotFittedError(
             f"This {type(clf).__name__} is not fitted yet; fit it before exporting it."
         )
-    if not isinstance(clf.module_, SERNet):
+    if not isinstance(plain_module(clf), SERNet):
         raise TypeError(
             f"export_onnx supports the library's network SERNet, got "
-            f"{type(clf.module_).__name__}."
+            f"{type(plain_module(clf)).__name__}."
         )
     params = clf.get_params_for("module")
     params["rnn_implementation"] = "masked"
     state = {}
-    for key, tensor in clf.module_.state_dict().items():
+    for key, tensor in plain_module(clf).state_dict().items():
         match = _PACKED_KEY.match(key)
         if match:
             prefix, name, reverse = match.groups()
@@ -143,6 +145,50 @@ def _target_names(clf, target_names):
     return [str(n) for n in names]
 
 
+def _json_classes(clf):
+    """The classes of a classifier as JSON values, or a TypeError naming one."""
+    classes = clf.classes_.tolist()
+    bad = [c for c in classes if isinstance(c, (bool, np.bool_))
+           or not isinstance(c, (str, numbers.Integral, numbers.Real))]
+    if bad:
+        hint = (" (bytes: decode them, e.g. np.char.decode(y))"
+                if isinstance(bad[0], bytes) else "")
+        raise TypeError(
+            f"export_onnx stores the classes in the ONNX metadata as JSON, which "
+            f"cannot hold the class {bad[0]!r} ({type(bad[0]).__name__}); fit the "
+            f"classifier with str or int labels{hint}."
+        )
+    return classes
+
+
+def _check_outputs(network, n_features, kind):
+    """Refuse a network whose weights, or whose outputs on a probe, are not finite.
+
+    The graph itself does not check its outputs: a network with finite but
+    huge weights (overflowing float32) would give NaN probabilities in the
+    program that runs it. What can be checked here is checked: every weight
+    (and, for a regressor, the targets' mean and scale as float32) is
+    finite, and so are the outputs on a probe of zeros, a scaled input of
+    the training data's mean.
+    """
+    for key, tensor in network.state_dict().items():
+        if not torch.isfinite(tensor).all():
+            raise ValueError(
+                f"export_onnx: the network's weight {key!r} (as float32) holds NaN "
+                "or infinite values; such a network gives no usable output.")
+    probe = torch.zeros((2, 3, n_features), dtype=torch.float32)
+    with torch.no_grad():
+        outputs = network(probe)
+    outputs = outputs if isinstance(outputs, tuple) else (outputs,)
+    if not all(torch.isfinite(out).all() for out in outputs):
+        raise ValueError(
+            f"export_onnx: the {kind}'s network gives NaN or infinite outputs on "
+            "an input of zeros (the scaled training mean): its weights are too "
+            "large for float32 arithmetic; the exported graph would give no "
+            "usable probabilities or values."
+        )
+
+
 def _metadata(kind, target_names=None):
     clf, padcrop, lld = kind.network, kind.padcrop, kind.extractor
     scaler = kind.scaler if kind.normalization == "neutral" else None
@@ -160,7 +206,7 @@ def _metadata(kind, target_names=None):
         meta = {
             "version": __version__,
             "task": "classification",
-            "classes": clf.classes_.tolist(),
+            "classes": _json_classes(clf),
         }
     meta.update({
         "n_features": int(clf.n_features_in_),
@@ -221,7 +267,10 @@ def export_onnx(estimator, path, *, opset_version=17, target_names=None):
         :class:`SERRegressor` (e.g. from :func:`make_ser_pipeline` or
         :func:`load`), or a fitted classifier or regressor.
     path : str or os.PathLike
-        The ``.onnx`` file to write.
+        The ``.onnx`` file to write. It is written atomically (to a
+        temporary file in the same folder, then renamed, as :func:`save`
+        does): an interrupted export or a full disk never leaves a partial
+        file, and an existing file is replaced only by a complete one.
     opset_version : int, default=17
         ONNX opset of the graph.
     target_names : sequence of str, default=None
@@ -235,11 +284,17 @@ def export_onnx(estimator, path, *, opset_version=17, target_names=None):
     Raises
     ------
     TypeError
-        If ``estimator`` is not such a pipeline, classifier or regressor, or
-        ``target_names`` is a str.
+        If ``estimator`` is not such a pipeline, classifier or regressor,
+        ``target_names`` is a str, or a class label cannot be stored as JSON
+        (e.g. bytes).
     ValueError
         If ``target_names`` is given for a classifier, or does not hold one
-        str per target of the regressor.
+        str per target of the regressor; or if the network's weights (as
+        float32) are not finite, or its outputs on an input of zeros are not
+        (weights too large for float32 arithmetic): such a graph would give
+        NaN probabilities. ``path`` is a directory or a device (then an
+        ``IsADirectoryError`` or ``ValueError``) or in a missing folder (a
+        ``FileNotFoundError``).
     sklearn.exceptions.NotFittedError
         If the classifier or regressor is not fitted.
     ImportError
@@ -297,6 +352,11 @@ def export_onnx(estimator, path, *, opset_version=17, target_names=None):
     (``load(path).named_steps["scaler"].mean_`` and ``.scale_``,
     ``load(path).classes_``).
 
+    The graph does not check its outputs. :meth:`SERClassifier.predict_proba`
+    refuses NaN or infinite outputs (an input far outside the training
+    data can overflow float32); a program running the graph should check
+    that ``probabilities`` or ``values`` are finite before it uses them.
+
     The graph uses the BiLSTM implementation ``"masked"``; a network trained
     with ``module__rnn_implementation="packed"`` is exported with its weights
     mapped onto it (the two compute the same function).
@@ -347,6 +407,8 @@ def export_onnx(estimator, path, *, opset_version=17, target_names=None):
         network = _NaNPaddedNetwork(_masked_network(clf)).eval()
         output_names = OUTPUT_NAMES
     names = _target_names(clf, target_names)
+    metadata = _metadata(kind, names)  # checked before anything is exported
+    _check_outputs(network, int(clf.n_features_in_), type(clf).__name__)
     example = torch.zeros((2, 3, int(clf.n_features_in_)), dtype=torch.float32)
     buf = io.BytesIO()
     with warnings.catch_warnings():
@@ -365,9 +427,10 @@ def export_onnx(estimator, path, *, opset_version=17, target_names=None):
             opset_version=opset_version,
         )
     model = onnx.load_from_string(buf.getvalue())
-    for key, value in _metadata(kind, names).items():
+    for key, value in metadata.items():
         entry = model.metadata_props.add()
         entry.key, entry.value = key, value
     model.producer_name = "sklearn-ser"
     model.producer_version = __version__
-    onnx.save(model, os.fspath(path))
+    data = model.SerializeToString()
+    write_atomically(path, lambda f: f.write(data), "the ONNX model")

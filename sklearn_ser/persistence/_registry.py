@@ -11,6 +11,7 @@ back from a file. Adding an estimator, or a parameter class, touches that
 one entry.
 """
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,6 +51,46 @@ TORCH_CLASSES = {
     "torch.utils.data.DataLoader": DataLoader,
     "skorch.dataset.Dataset": SkorchDataset,
 }
+
+
+#: Parameters that choose how the machine runs an estimator, not what it
+#: computes: how many processes (``n_jobs``) and whether a compiler runs
+#: (skorch's ``compile``). A model file is untrusted input and must not
+#: choose them: ``save`` does not store them (nor their ``<name>__*``
+#: parameters) and ``load`` ignores them, with a warning, in files that set
+#: them; the user sets them after loading.
+MACHINE_PARAMS = ("n_jobs", "compile")
+
+#: The same for the worker processes of a PyTorch data loader, whatever
+#: its prefix (``iterator_train__num_workers``, ``iterator_valid__...``).
+WORKER_PARAMS = ("num_workers", "multiprocessing_context", "persistent_workers",
+                 "prefetch_factor", "worker_init_fn", "pin_memory_device")
+
+
+def is_machine_param(key):
+    """Whether the parameter ``key`` is one a model file may not set.
+
+    Parameters
+    ----------
+    key : str
+        A parameter name as ``get_params`` gives it (``"n_jobs"``,
+        ``"iterator_valid__num_workers"``, ``"logisticregression__n_jobs"``).
+
+    Returns
+    -------
+    bool
+        True for the names of :data:`MACHINE_PARAMS` (with their
+        ``<name>__*`` parameters) and of :data:`WORKER_PARAMS` after any
+        prefix, at any depth of nesting.
+    """
+    parts = key.split("__")
+    return any(part in MACHINE_PARAMS for part in parts) or parts[-1] in WORKER_PARAMS
+
+
+def machine_param_set(value):
+    """Whether a machine parameter holds more than its "nothing set" value."""
+    return value is not None and value is not False and not (
+        isinstance(value, int) and value == 0)
 
 
 class StateCheck:
@@ -117,13 +158,22 @@ class Entry:
     validate: object = None
     check_state: object = _no_state_check
     network: bool = False
+    checks: tuple = ()
 
     def validate_params(self, step):
-        """Validate the parameters of ``step`` (TypeError or ValueError)."""
+        """Validate the parameters of a loaded ``step`` (TypeError or ValueError).
+
+        The class's own validation (``validate``, or scikit-learn's
+        ``_parameter_constraints``), then the checks that :func:`add_check`
+        added, then :func:`check_no_bool_numbers`.
+        """
         if self.validate is None:
             validate_params(step)
         else:
             self.validate(step)
+        for check in self.checks:
+            check(step)
+        check_no_bool_numbers(step)
 
 
 _ENTRIES = {}
@@ -184,6 +234,73 @@ def register(cls, *, dropped_params=(), parameter_classes=None,
     _ENTRIES[cls] = entry
     _PARAMETER_CLASSES.update(classes)
     return entry
+
+
+def add_check(cls, check):
+    """Add a parameter check of loaded instances of a registered class.
+
+    For bounds that a class's own validation does not (yet) hold, e.g. the
+    rates at which a native library works: ``load`` runs it after the
+    class's validation and refuses the file when it raises.
+
+    Parameters
+    ----------
+    cls : type
+        A registered estimator class.
+    check : callable
+        ``check(step)`` raises ``TypeError`` or ``ValueError`` naming the
+        parameter and what was expected.
+
+    Returns
+    -------
+    entry : Entry
+        The entry, with the check added.
+    """
+    entry = _ENTRIES[cls]
+    if check not in entry.checks:
+        entry = _ENTRIES[cls] = dataclasses.replace(
+            entry, checks=(*entry.checks, check))
+    return entry
+
+
+def _allows_bool(constraint):
+    if isinstance(constraint, str):
+        return constraint in ("boolean", "verbose", "no_validation")
+    return constraint is bool or constraint is object or constraint is np.bool_
+
+
+def check_no_bool_numbers(step):
+    """Refuse a bool where a parameter's constraints expect a number.
+
+    ``True`` is an ``int`` in Python, so scikit-learn's ``Interval`` and
+    ``numbers.Real`` constraints accept it: ``n_frames=True`` would pad to
+    one frame. A model file stores JSON, where ``true`` is never a number.
+
+    Parameters
+    ----------
+    step : estimator
+        An estimator with ``_parameter_constraints``.
+
+    Raises
+    ------
+    TypeError
+        If a parameter holds a bool and none of its constraints allows one.
+    """
+    constraints = getattr(type(step), "_parameter_constraints", {})
+    for name, allowed in constraints.items():
+        value = getattr(step, name, None)
+        if isinstance(value, (bool, np.bool_)) and not any(
+                _allows_bool(c) for c in allowed):
+            raise TypeError(
+                f"The {name!r} parameter of {type(step).__name__} must be "
+                f"{_expected(allowed)}, not a bool; got {value!r}."
+            )
+
+
+def _expected(allowed):
+    names = [c if isinstance(c, str) else getattr(c, "__name__", None) or str(c)
+             for c in allowed]
+    return " or ".join(str(n) for n in names)
 
 
 def entry_of(step):

@@ -21,6 +21,8 @@ import torch
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 
+from .._compat import validate_params
+from .._validation import FEATURE_RATES, check_sampling_rate
 from .._version import __version__
 
 # The estimator modules register their classes when they are imported.
@@ -53,9 +55,13 @@ from ._modelfile import (
 from ._netstate import history_json, network_weights, restore_network
 from ._registry import (
     StateCheck,
+    add_check,
+    check_no_bool_numbers,
     entry_of,
     entry_of_class,
     fitted_by_tags,
+    is_machine_param,
+    machine_param_set,
     rebuilt_attributes,
     step_classes,
 )
@@ -64,6 +70,14 @@ __all__ = ["load", "save"]
 
 # Pipeline parameters that are not saved (the loaded pipeline has their default).
 _DROPPED_PIPELINE_PARAMS = ("memory",)
+
+
+def _check_extractor_rate(step):
+    """The rate of a loaded LLDExtractor reaches openSMILE: bounded."""
+    check_sampling_rate(step.sampling_rate, "sampling_rate", FEATURE_RATES)
+
+
+add_check(_lld.LLDExtractor, _check_extractor_rate)
 
 
 # ---------------------------------------------------------------------------
@@ -141,6 +155,10 @@ def _step_params(name, step, entry):
             continue  # skorch's private bookkeeping, rebuilt by the constructor
         if key in dropped or any(key.startswith(f"{d}__") for d in dropped):
             if value is not None:
+                not_saved.append(f"{prefix}{key}")
+            continue
+        if is_machine_param(key):
+            if machine_param_set(value):
                 not_saved.append(f"{prefix}{key}")
             continue
         params[key] = encode(value, f"{_label(name, step)} parameter {prefix}{key}")
@@ -237,6 +255,13 @@ def save(estimator, path):
     - the ``callbacks`` of :class:`SERClassifier` and :class:`SERRegressor`
       (and ``callbacks__*`` parameters): they only act during training; the
       loaded network has the default callbacks;
+    - how many processes the machine runs, and whether it compiles the
+      network: ``n_jobs`` (of :class:`LLDExtractor` and of scikit-learn
+      steps), the worker parameters of the data loaders
+      (``iterator_valid__num_workers``, ``__multiprocessing_context``,
+      ``__persistent_workers``, ``__prefetch_factor``) and skorch's
+      ``compile``: the loaded model has their defaults (one process, no
+      compiler), whatever the file says;
     - the optimizer's state: :meth:`SERClassifier.partial_fit` after loading
       starts a fresh optimizer from the saved weights;
     - entries of ``history_`` that are not numbers, strings or booleans.
@@ -360,20 +385,30 @@ def _build_sklearn_step(entry, index, where, reader, sklearn_steps):
         return reader.error(f"has a scikit-learn {where} (member "
                             f"{member!r}) that {message}.")
 
-    return _skops.load_step(
+    step, ignored = _skops.load_step(
         data, cls_name, error,
         lambda raw, what: check_npy(raw, f"{what} in {member}", reader.error))
+    return step, ignored
 
 
 def _build_step(entry, index, arrays, weights, device, reader=None,
-                sklearn_steps=None):
+                sklearn_steps=None, ignored=None):
+    """``(name, step)`` of one step of the metadata.
+
+    The parameters that a model file may not choose (:data:`MACHINE_PARAMS
+    <._registry.MACHINE_PARAMS>`) are left at their defaults; their names
+    are added to ``ignored``.
+    """
+    ignored = [] if ignored is None else ignored
     where = f"step {index}"
     name = field(entry, "name", str, where)
     where = f"step {index} ({name!r})"
     if "skops" in entry:
-        return name, _build_sklearn_step(entry, index, where, reader,
-                                         sklearn_steps if sklearn_steps is not None
-                                         else {})
+        step, skipped = _build_sklearn_step(entry, index, where, reader,
+                                            sklearn_steps if sklearn_steps is not None
+                                            else {})
+        ignored += [f"{name}__{key}" for key in skipped]
+        return name, step
     check_keys(entry, STEP_KEYS, where)
     cls_name = field(entry, "class", str, where)
     classes = step_classes()
@@ -393,7 +428,10 @@ def _build_step(entry, index, arrays, weights, device, reader=None,
                 "stores (it names a place of the machine that trained the model); "
                 "the file was altered and is refused."
             )
-    params = {key: decode(value, f"parameter {name}__{key}") for key, value in raw.items()}
+    params = {key: decode(value, f"parameter {name}__{key}") for key, value in raw.items()
+              if not is_machine_param(key)}
+    ignored += [f"{name}__{key}" for key in raw if is_machine_param(key)
+                and machine_param_set(decode(raw[key], f"parameter {name}__{key}"))]
     if registry_entry.network and device is not None:
         params["device"] = device
     elif registry_entry.network:
@@ -476,8 +514,12 @@ def load(path, *, device=None):
     ------
     FileNotFoundError
         If ``path`` does not exist.
+    IsADirectoryError
+        If ``path`` is a directory.
     ValueError
-        If the file is not a sklearn-ser model file, is damaged or truncated,
+        If ``path`` is not a regular file (a FIFO, a device such as a link
+        to ``/dev/zero``, a socket: refused before anything is read), or
+        the file is not a sklearn-ser model file, is damaged or truncated,
         holds anything outside the format, has a format version this
         version of the library does not read (formats 1 and 2; for a newer
         file the message names the library version it needs), or would
@@ -486,7 +528,21 @@ def load(path, *, device=None):
         arrays, 256 MiB of weights, 64 MiB for the scikit-learn steps
         together), an architecture
         that does not match the stored weights (checked before any network
-        is built), non-finite weights. Every message names the file.
+        is built), non-finite weights; or if a parameter is not one the
+        step's class allows (each restored parameter is validated as
+        ``fit`` validates it, also skorch's own: ``classes`` must be the
+        classes the network was trained on, ``predict_nonlinearity``
+        ``"auto"``, ...), a parameter that reaches native code is outside
+        what it supports (the extractor's ``sampling_rate``: 8000 to 768000
+        Hz), or reading runs out of memory. Every message names the file.
+
+    Warns
+    -----
+    UserWarning
+        If the file sets parameters that choose how many processes run
+        (``n_jobs``, data loader workers) or whether the network is
+        compiled: they are ignored, and the loaded model has their
+        defaults (see :func:`save`).
 
     See Also
     --------
@@ -507,8 +563,9 @@ def load(path, *, device=None):
     if device is not None and not isinstance(device, (str, torch.device)):
         raise TypeError(f"device must be None, a str or a torch.device, got {device!r}.")
     reader = Reader(path)
+    ignored = []
     try:
-        return _load(reader, device)
+        estimator = _load(reader, device, ignored)
     except ValueError as exc:
         if str(exc).startswith("Model file "):
             raise
@@ -522,10 +579,21 @@ def load(path, *, device=None):
         ) from None
     finally:
         reader.close()
+    if ignored:
+        warnings.warn(
+            f"Model file {reader.label} sets {ignored}, which say how many "
+            "processes this machine runs (or whether it compiles the network); a "
+            "model file does not choose them, they keep their defaults. Set "
+            "them with set_params after loading.", UserWarning, stacklevel=2)
+    return estimator
 
 
-def _load(reader, device):
-    """The estimator of an open model file (errors are named by :func:`load`)."""
+def _load(reader, device, ignored):
+    """The estimator of an open model file (errors are named by :func:`load`).
+
+    The names of the parameters left at their defaults because a model file
+    may not choose them are added to ``ignored``.
+    """
     reader.check_members()
     meta = reader.metadata()
     arrays = reader.arrays(ARRAYS)
@@ -541,7 +609,8 @@ def _load(reader, device):
         kind == "estimator" and (len(entries) != 1 or sklearn_steps)
     ):
         raise ValueError("metadata: unexpected kind or number of steps.")
-    steps = [_build_step(entry, i, arrays, weights, device, reader, sklearn_steps)
+    steps = [_build_step(entry, i, arrays, weights, device, reader, sklearn_steps,
+                         ignored)
              for i, entry in enumerate(entries)]
     leftover = sorted(arrays) + sorted(weights) + sorted(sklearn_steps)
     if leftover:
@@ -554,6 +623,9 @@ def _load(reader, device):
         raise ValueError("metadata: Pipeline parameters must not set steps or "
                          "memory.")
     try:
-        return Pipeline(steps, **params)
-    except TypeError as exc:
+        pipeline = Pipeline(steps, **params)
+        validate_params(pipeline)
+        check_no_bool_numbers(pipeline)
+    except (TypeError, ValueError) as exc:
         raise ValueError(f"invalid Pipeline parameters ({exc}).") from None
+    return pipeline

@@ -24,6 +24,7 @@ import json
 import re
 import zipfile
 
+import numpy as np
 import skops
 import skops.io
 from sklearn.calibration import CalibratedClassifierCV
@@ -35,6 +36,7 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.svm import SVC, LinearSVC
 
 from .._compat import _CalibratedClassifier, _SigmoidCalibration
+from ._registry import is_machine_param, machine_param_set
 
 #: scikit-learn estimators a model file may hold, by their public name.
 STEP_CLASSES = {
@@ -104,6 +106,13 @@ def _memory_params(step):
                   and value is not None)
 
 
+def _machine_params(step):
+    """Names of the parameters of ``step`` (nested ones included) that choose
+    how many processes run (``n_jobs``), set."""
+    return sorted(key for key, value in step.get_params(deep=True).items()
+                  if is_machine_param(key) and machine_param_set(value))
+
+
 def dump_step(step, where):
     """The skops archive of a fitted scikit-learn step, and what was left out.
 
@@ -119,8 +128,9 @@ def dump_step(step, where):
     data : bytes
         The archive.
     dropped : list of str
-        The ``memory`` parameters that were set and are not saved (they name
-        a folder of the machine that trained the model).
+        The parameters that were set and are not saved: ``memory`` (it names
+        a folder of the machine that trained the model) and ``n_jobs`` (a
+        model file does not choose how many processes a machine runs).
 
     Raises
     ------
@@ -128,7 +138,7 @@ def dump_step(step, where):
         If the archive would name a type outside :func:`trusted_types`, e.g.
         a nested estimator of another class or a random state.
     """
-    dropped = _memory_params(step)
+    dropped = sorted(_memory_params(step) + _machine_params(step))
     if dropped:
         step = copy.deepcopy(step)
         step.set_params(**dict.fromkeys(dropped))
@@ -231,6 +241,10 @@ def load_step(data, class_name, error, check_array):
     -------
     step : estimator
         The fitted estimator, of exactly the class ``class_name`` names.
+    ignored : list of str
+        The parameters that choose how many processes run (``n_jobs``) that
+        the archive set; they are reset to None (files of earlier versions
+        of the library stored them).
     """
     cls = STEP_CLASSES.get(class_name)
     if cls is None:
@@ -265,7 +279,151 @@ def load_step(data, class_name, error, check_array):
         raise error(f"sets {planted}, which sklearn_ser.save never stores (it names "
                     "a folder of the machine that trained the model); the file was "
                     "altered")
-    return step
+    check_fitted(step, error)
+    ignored = _machine_params(step)
+    if ignored:
+        step.set_params(**dict.fromkeys(ignored))
+    return step, ignored
+
+
+# ---------------------------------------------------------------------------
+# The fitted state of a loaded step
+# ---------------------------------------------------------------------------
+
+#: Fitted float arrays that decide what a step predicts: a NaN in one of
+#: them would become a label (``argmax`` of NaN scores is the first class).
+_DECIDING = ("coef_", "intercept_", "support_vectors_", "_dual_coef_",
+             "_intercept_", "_probA", "_probB", "a_", "b_", "scale_", "mean_",
+             "min_", "constant_", "class_prior_")
+
+
+#: The fitted attributes of an SVC that its predictions hand to libsvm.
+_LIBSVM = ("support_", "support_vectors_", "_n_support", "_dual_coef_", "_intercept_",
+           "_probA", "_probB")
+
+
+def _parts(step):
+    """``step`` and every estimator it holds (pipeline steps, calibrated parts)."""
+    seen, stack = [], [step]
+    while stack:
+        obj = stack.pop()
+        if any(obj is s for s in seen):
+            continue
+        seen.append(obj)
+        for value in vars(obj).values():
+            values = value if isinstance(value, (list, tuple)) else [value]
+            for v in values:
+                if isinstance(v, tuple) and len(v) == 2:  # a pipeline's (name, step)
+                    v = v[1]
+                if type(v) in (*STEP_CLASSES.values(), *PART_CLASSES):
+                    stack.append(v)
+    return seen
+
+
+def _check_svc(svc, need):
+    """The arrays that ``SVC.predict`` hands to libsvm, which trusts them.
+
+    libsvm reads ``len(_n_support) - 1`` rows of ``_dual_coef_`` for every
+    support vector and one ``_intercept_`` per pair of classes; an array
+    shorter than that is read past its end (a crash, or garbage labels).
+    """
+    need(svc._impl == "c_svc" and not svc._sparse,
+         "is not a dense C-SVC (its libsvm type or sparsity was altered)")
+    need(svc.kernel != "precomputed", "uses a precomputed kernel, which a model "
+         "file's pipeline (features, not kernels) never feeds")
+    n_support = svc._n_support
+    sv = svc.support_vectors_
+    need(isinstance(n_support, np.ndarray) and n_support.dtype == np.int32
+         and n_support.ndim == 1 and (n_support >= 0).all(),
+         "has a _n_support that is not a 1-D array of non-negative int32 counts")
+    k = n_support.size
+    n_sv = int(n_support.sum())
+    need(k >= 2 and np.asarray(svc.classes_).shape == (k,),
+         f"has {np.asarray(svc.classes_).size} classes_ for {k} classes in libsvm")
+    need(isinstance(sv, np.ndarray) and sv.dtype == np.float64 and sv.ndim == 2
+         and sv.shape == (n_sv, svc.n_features_in_),
+         f"has support_vectors_ of shape {getattr(sv, 'shape', None)}, expected "
+         f"({n_sv}, {svc.n_features_in_})")
+    need(np.shape(svc.support_) == (n_sv,)
+         and (np.asarray(svc.support_) >= 0).all(),
+         "has support_ that does not index its support vectors")
+    pairs = k * (k - 1) // 2
+    for attr, shape in (("_dual_coef_", (k - 1, n_sv)), ("_intercept_", (pairs,))):
+        value = getattr(svc, attr)
+        need(isinstance(value, np.ndarray) and value.dtype == np.float64
+             and value.shape == shape,
+             f"has {attr} of shape {getattr(value, 'shape', None)}, expected {shape}")
+    for attr in ("_probA", "_probB"):
+        value = getattr(svc, attr)
+        need(isinstance(value, np.ndarray) and value.dtype == np.float64
+             and value.ndim == 1 and value.size in (0, pairs),
+             f"has {attr} of {np.size(value)} values, expected 0 or {pairs}")
+    need(np.isfinite([svc._gamma, svc.coef0]).all(), "has a non-finite gamma or coef0")
+
+
+def _check_linear(model, need):
+    """``coef_`` and ``intercept_`` of a linear model against its features and classes."""
+    coef = model.coef_
+    rows = 1 if coef.ndim == 1 else coef.shape[0]
+    need(coef.ndim in (1, 2) and coef.shape[-1] == getattr(model, "n_features_in_", -1),
+         f"has coef_ of shape {coef.shape} for {getattr(model, 'n_features_in_', None)} "
+         "features")
+    intercept = np.asarray(getattr(model, "intercept_", 0.0))
+    need(intercept.size in (1, rows), f"has {intercept.size} intercept_ values for "
+         f"{rows} rows of coef_")
+    classes = getattr(model, "classes_", None)
+    if classes is not None:
+        n = np.asarray(classes).size
+        need(rows == (1 if n == 2 else n), f"has {rows} rows of coef_ for {n} classes")
+
+
+def check_fitted(step, error):
+    """Check the fitted state of a scikit-learn step read from a model file.
+
+    scikit-learn trusts the fitted attributes of its estimators; skops
+    restores whatever the archive holds. Every estimator of the step
+    (nested pipeline steps and calibrated parts included) must satisfy its
+    class's parameter constraints, hold its ``classes_`` as scikit-learn
+    makes them (distinct, sorted) and finite deciding arrays; an ``SVC``
+    must hand libsvm arrays of the sizes it reads.
+
+    Parameters
+    ----------
+    step : estimator
+        The loaded step.
+    error : callable
+        ``error(message)`` returns the ValueError to raise.
+    """
+    for part in _parts(step):
+        name = type(part).__name__
+
+        def need(ok, what, name=name):
+            if not ok:
+                raise error(f"holds an estimator {name} that {what}; it was altered")
+
+        if hasattr(part, "_parameter_constraints"):
+            try:
+                part._validate_params()
+            except (TypeError, ValueError) as exc:
+                raise error(f"holds a {name} with invalid parameters ({exc})") from None
+        classes = getattr(part, "classes_", None)
+        if classes is not None:
+            classes = np.asarray(classes)
+            try:
+                ordered = np.array_equal(np.unique(classes), classes)
+            except TypeError:
+                ordered = False
+            need(classes.ndim == 1 and ordered,
+                 "has classes_ that are not distinct and sorted (scikit-learn's "
+                 "classes are np.unique of the labels)")
+        for attr in _DECIDING:
+            value = getattr(part, attr, None)
+            if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+                need(bool(np.isfinite(value).all()), f"has NaN or inf in {attr}")
+        if isinstance(part, SVC) and any(attr in vars(part) for attr in _LIBSVM):
+            _check_svc(part, need)  # fitted (a CalibratedClassifierCV's template is not)
+        elif isinstance(getattr(part, "coef_", None), np.ndarray):
+            _check_linear(part, need)
 
 
 def skops_version():

@@ -10,8 +10,7 @@ from sklearn.model_selection import GroupKFold
 from sklearn.utils import check_consistent_length
 
 from .._compat import _check_method_params, _safe_indexing
-from .._validation import AUDIO_COLUMNS, SPEAKER_COLUMN, is_dataframe
-from ..network._training import check_one_type
+from .._validation import AUDIO_COLUMNS, SPEAKER_COLUMN, check_one_type, is_dataframe
 from ._results import RegressionEvaluation, SessionEvaluation, dimension_names
 
 
@@ -43,6 +42,7 @@ def with_speakers(X, speakers):
             f"{type(speakers).__name__}."
         )
     items = list(X)
+    check_one_type(speakers, "speakers")
     speakers = list(speakers)
     if len(speakers) != len(items):
         raise ValueError(
@@ -144,6 +144,7 @@ def evaluate_sessions(estimator, X, y, groups, *, speakers=None, n_splits=5,
     >>> result.confusion_matrix.sum()
     np.int64(100)
     """
+    check_one_type(y, "y")  # before a list of mixed numbers becomes floats
     y = np.asarray(y)
     if groups is None:
         raise ValueError(
@@ -151,12 +152,11 @@ def evaluate_sessions(estimator, X, y, groups, *, speakers=None, n_splits=5,
             "speaker) of each utterance to hold out unseen ones; for an own "
             "corpus, give load_csv a session_column or a speaker_column."
         )
+    check_one_type(groups, "groups")
     groups = np.asarray(groups)
     if speakers is not None:
         X = with_speakers(X, speakers)
     check_consistent_length(X, y, groups)
-    check_one_type(y, "y")
-    check_one_type(groups, "groups")
     n_groups = len(np.unique(groups))
     if isinstance(n_splits, bool) or not isinstance(n_splits, (int, np.integer)):
         raise TypeError(f"n_splits must be an int, got {n_splits!r}.")

@@ -10,6 +10,7 @@ from .._compat import _check_feature_names_in, _fit_context
 from .._validation import (
     FRAMES_COLUMN,
     SPEAKER_COLUMN,
+    check_one_type,
     check_sequences,
     is_dataframe,
     unit_scale_for_constants,
@@ -365,6 +366,7 @@ def _group(speakers, n):
                 f"The speaker of sample {i} ({speaker!r}) is not hashable; use "
                 "strings or integers as speaker ids."
             ) from None
+    check_one_type(speakers, "speakers")  # 1, 1.0 and True would be one speaker
     return groups
 
 

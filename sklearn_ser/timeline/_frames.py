@@ -8,11 +8,12 @@ frames, so the streaming recogniser equals the offline timeline.
 file in blocks and keeping only its frames.
 """
 
-import numbers
+import math
 import os
 
 import numpy as np
 
+from .._validation import AUDIO_RATES, check_sampling_rate
 from ..features._audio import (
     BadInput,
     array_blocks,
@@ -23,6 +24,7 @@ from ..features._audio import (
 from ..features._audiofile import AudioFile, check_file
 from ..features._notes import Level, Notes
 from ..features._opensmile import ENGINE, N_FEATURES
+from ..features._resample import resample_blocks
 
 BLOCK_FRAMES = 1000
 """Frames computed per openSMILE run (10 s at 10 ms)."""
@@ -105,14 +107,16 @@ def stack_frames(arrays):
 
 
 def check_rate(sampling_rate, extractor_rate):
+    """The rate of a waveform: ``sampling_rate``, or the extractor's for None.
+
+    The same bounds as the rate an audio file may declare
+    (:data:`~sklearn_ser._validation.AUDIO_RATES`): a waveform is resampled
+    to the extractor's rate like a file, so a rate of 1 Hz cannot make it
+    16,000 times longer.
+    """
     if sampling_rate is None:
         return extractor_rate
-    if isinstance(sampling_rate, bool) or not isinstance(sampling_rate,
-                                                         numbers.Integral) \
-            or sampling_rate < 1:
-        raise ValueError(f"sampling_rate must be a positive integer (Hz), got "
-                         f"{sampling_rate!r}.")
-    return int(sampling_rate)
+    return check_sampling_rate(sampling_rate, "sampling_rate", AUDIO_RATES)
 
 
 def read_frames(audio, sampling_rate, extractor_rate, clip=False):
@@ -143,14 +147,13 @@ def read_frames(audio, sampling_rate, extractor_rate, clip=False):
         rate = check_rate(sampling_rate, extractor_rate)
         notes = Notes(rate, level.share)
         if rate != extractor_rate and x.shape[0]:
-            from math import gcd
-
-            from scipy.signal import resample_poly
-
-            g = gcd(rate, extractor_rate)
-            x = np.ascontiguousarray(
-                resample_poly(x, extractor_rate // g, rate // g), dtype=np.float32)
-        blocks, size = array_blocks(x), x.shape[0]
+            g = math.gcd(rate, extractor_rate)
+            up, down = extractor_rate // g, rate // g
+            # a block at a time: the memory of the signal, not of its float64
+            # resampling
+            blocks, size = resample_blocks(x, up, down), -(-x.shape[0] * up // down)
+        else:
+            blocks, size = array_blocks(x), x.shape[0]
     out = np.empty((n_frames(size, extractor_rate), N_FEATURES), dtype=np.float32)
     filled = 0
     try:

@@ -17,9 +17,11 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from .._validation import FEATURE_RATES, check_sampling_rate
 from ..features._audio import frame_params
 from ..features._notes import warn_notes
 from ..features._speech import speech_regions
+from ..network._base import NonFiniteOutputError
 from ..pipeline._describe import describe_pipeline
 from ._frames import read_frames
 
@@ -29,6 +31,14 @@ PREDICT_BATCH = 512
 """Windows given to the rest of the pipeline per call (bounds its memory)."""
 
 SEGMENTATIONS = ("vad", "fixed")
+
+MAX_WINDOW = 24 * 3600
+"""The longest ``window`` and ``hop``, in seconds (24 hours).
+
+A window is a number of 10 ms frames; past this bound the count stops
+meaning anything (``window=1e308`` would overflow it), and a window longer
+than the recording is one segment anyway.
+"""
 
 
 # ---------------------------------------------------------------------------
@@ -52,6 +62,10 @@ def check_estimator(estimator, what):
             "compute the frames of the whole recording once."
         )
     check_is_fitted(estimator)
+    # the extractor's rate reaches openSMILE, whatever made the extractor
+    check_sampling_rate(kind.extractor.sampling_rate,
+                        f"the sampling_rate of the LLDExtractor of the estimator "
+                        f"given to {what}", FEATURE_RATES)
     if kind.task == "regression":
         raise TypeError(
             f"estimator predicts emotion dimensions ({type(kind.final).__name__}); "
@@ -88,6 +102,12 @@ def check_window(window, hop, estimator, sampling_rate):
                 or not np.isfinite(value):
             raise TypeError(f"{name} must be a finite number of seconds, got "
                             f"{value!r}.")
+        if value > MAX_WINDOW:
+            raise ValueError(
+                f"{name}={value!r} s is longer than {MAX_WINDOW} s ("
+                f"{MAX_WINDOW // 3600} h), the longest {name} the timeline takes; "
+                "to classify a whole recording as one utterance, use predict."
+            )
     if window < frame_s:
         raise ValueError(
             f"window={window!r} s is shorter than one frame ({frame_s * 1000:g} ms); "
@@ -146,14 +166,38 @@ def empty_table(classes):
     return pd.DataFrame(columns)
 
 
-def classify(estimator, frames, spans, origin=0):
-    """Probabilities of the windows ``spans`` of ``frames`` (first at ``origin``)."""
+def classify(estimator, frames, spans, rate, origin=0):
+    """Probabilities of the windows ``spans`` of ``frames`` (first at ``origin``).
+
+    Probabilities that are NaN or infinite (a network or a classifier whose
+    weights overflow) are a ``ValueError`` naming the windows by their
+    times, never a label.
+    """
     rest = estimator[1:]
     out = []
     for i in range(0, len(spans), PREDICT_BATCH):
         batch = [frames[a - origin:b - origin] for a, b in spans[i:i + PREDICT_BATCH]]
-        out.append(np.asarray(rest.predict_proba(batch), dtype=np.float64))
+        try:
+            proba = np.asarray(rest.predict_proba(batch), dtype=np.float64)
+        except NonFiniteOutputError as exc:
+            bad = exc.indices
+        else:
+            bad = np.flatnonzero(~np.isfinite(proba).all(axis=1)).tolist()
+        if bad:
+            raise ValueError(_non_finite(spans, [i + j for j in bad], rate))
+        out.append(proba)
     return np.concatenate(out) if out else np.empty((0, len(estimator.classes_)))
+
+
+def _non_finite(spans, bad, rate):
+    window, step = frame_params(rate)
+    times = ", ".join(f"{spans[k][0] * step / rate:.2f}-"
+                      f"{((spans[k][1] - 1) * step + window) / rate:.2f} s"
+                      for k in bad[:3])
+    more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+    return (f"The model gives NaN or infinite probabilities for the window(s) at "
+            f"{times}{more}: its weights, or these frames, are too large for its "
+            "arithmetic; no label is made of them.")
 
 
 def segment_table(estimator, spans, proba, sampling_rate):
@@ -197,11 +241,13 @@ def predict_timeline(estimator, audio, *, sampling_rate=None, window=None, hop=N
         An audio file (read like :class:`~sklearn_ser.LLDExtractor` reads it:
         channels averaged, other rates resampled) or a waveform.
     sampling_rate : int, default=None
-        Sampling rate of a waveform ``audio``, in Hz; None means the
-        extractor's. A waveform at another rate is resampled. Ignored for
-        files, whose rate is in the file.
+        Sampling rate of a waveform ``audio``, in Hz, 1000 to 768000 (the
+        rates an audio file may declare); None means the extractor's. A
+        waveform at another rate is resampled, a block at a time. Ignored
+        for files, whose rate is in the file.
     window : float, default=None
-        Length of a window in seconds, rounded to whole 10 ms frames. None
+        Length of a window in seconds (at most 24 hours), rounded to whole
+        10 ms frames. None
         takes the length the model was trained on: ``n_frames`` of the
         pipeline's :class:`~sklearn_ser.PadCrop` (5 s for the paper's 500
         frames), or 5 s without one. A window longer than that is cropped by
@@ -237,10 +283,12 @@ def predict_timeline(estimator, audio, *, sampling_rate=None, window=None, hop=N
     sklearn.exceptions.NotFittedError
         If ``estimator`` is not fitted.
     ValueError
-        If ``window`` is shorter than one frame, ``hop`` is not in ``(0,
-        window]``, ``segmentation`` is unknown, ``window`` is longer than
-        the recording with ``"fixed"``, or the audio is unusable (the
-        message names the file and the sample).
+        If ``window`` is shorter than one frame or longer than 24 hours,
+        ``hop`` is not in ``(0, window]``, ``segmentation`` is unknown,
+        ``window`` is longer than the recording with ``"fixed"``,
+        ``sampling_rate`` is outside 1000 to 768000 Hz (or the extractor's
+        outside 8000 to 768000 Hz), or the audio is unusable (the message
+        names the file and the sample).
 
     See Also
     --------
@@ -291,7 +339,7 @@ def predict_timeline(estimator, audio, *, sampling_rate=None, window=None, hop=N
     else:
         spans = [span for a, b in speech_regions(frames, rate)
                  for span in tile(a, b, w, h)]
-    proba = classify(estimator, frames, spans)
+    proba = classify(estimator, frames, spans, rate)
     return segment_table(estimator, spans, proba, rate)
 
 

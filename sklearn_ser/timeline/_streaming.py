@@ -46,7 +46,8 @@ class StreamingRecognizer:
         :class:`~sklearn_ser.LLDExtractor` (see :func:`predict_timeline`).
     sampling_rate : int, default=None
         Sampling rate of the stream in Hz; it must be the extractor's
-        (None means the extractor's).
+        (None means the extractor's). A rate outside 1000 to 768000 Hz is
+        refused as for :func:`predict_timeline`.
     window : float, default=None
         Length of a window in seconds (see :func:`predict_timeline`).
     hop : float, default=None
@@ -180,7 +181,7 @@ class StreamingRecognizer:
         if final and self._last_end and self._last_end < total:
             spans.append((total - w, total))
             self._last_end = total
-        proba = classify(self.estimator, self._frames, spans, self._origin)
+        proba = classify(self.estimator, self._frames, spans, self._rate, self._origin)
         table = segment_table(self.estimator, spans, proba, self._rate)
         # keep the frames of the next window and of a last window at the end
         keep = max(0, min(self._next, total - w))

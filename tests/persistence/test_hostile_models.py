@@ -9,10 +9,14 @@ so the copies concatenate into one valid deflate stream).
 import functools
 import io
 import json
+import os
 import struct
 import subprocess
 import sys
+import tempfile
 import textwrap
+import time
+import warnings
 import zipfile
 import zlib
 from pathlib import Path
@@ -23,6 +27,7 @@ import soundfile as sf
 
 from sklearn_ser import SERClassifier, load, save
 from sklearn_ser._cli import main
+from sklearn_ser._validation import FEATURE_RATES
 from sklearn_ser.datasets import make_emotional_speech
 from sklearn_ser.pipeline._factories import make_ser_pipeline
 
@@ -488,3 +493,516 @@ def test_bomb_builders_make_valid_archives(tmp_path):
         assert zf.testzip() is None
         assert zf.getinfo("z").file_size == _RUN
     assert path.stat().st_size < _RUN / 500
+
+
+# ---------------------------------------------------------------------------
+# Second round: what a loaded model may make the process do
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def clip(corpus, tmp_path_factory):
+    """A 1 s WAV file of the synthetic corpus (what the models predict)."""
+    path = tmp_path_factory.mktemp("clip") / "clip.wav"
+    sf.write(path, corpus.data[0][:corpus.sampling_rate], corpus.sampling_rate)
+    return path
+
+
+def _params(step, **values):
+    return lambda meta: meta["steps"][step]["params"].update(values)
+
+
+def _scaled_weights(factor):
+    def edit(weights):
+        for key in weights:
+            weights[key] = weights[key] * np.float32(factor)
+    return edit
+
+
+_COST_SCRIPT = textwrap.dedent("""
+    import json, sys, time, warnings
+    warnings.simplefilter("ignore")
+    from sklearn_ser import load
+    path, audio = sys.argv[1], sys.argv[2:]
+    start = time.perf_counter()
+    stage = "load"
+    try:
+        model = load(path)
+        if audio:
+            stage = "predict"
+            model.predict_proba(audio)
+        outcome, message = ("predicted" if audio else "loaded"), ""
+    except ValueError as exc:
+        outcome, message = "refused at " + stage, str(exc)
+    except BaseException as exc:
+        outcome, message = type(exc).__name__, str(exc)
+    seconds = time.perf_counter() - start
+    with open("/proc/self/status") as f:
+        hwm = [line for line in f if line.startswith("VmHWM:")]
+    print(json.dumps({"outcome": outcome, "message": message[:500],
+                      "seconds": seconds,
+                      "peak_mib": int(hwm[0].split()[1]) / 1024}))
+""")
+
+
+def model_cost(path, audio=(), timeout=120):
+    """What loading ``path`` (and predicting ``audio`` with it) costs.
+
+    ``load`` and ``predict_proba`` run in a fresh interpreter, whose child
+    processes are counted every 10 ms while it runs (psutil).
+
+    Returns
+    -------
+    cost : dict
+        ``outcome`` (``"loaded"``, ``"predicted"``, ``"refused at load"``,
+        ``"refused at predict"``, an exception's name, ``"crashed (exit
+        N)"`` or ``"timeout"``), ``message``, ``seconds`` (of the calls
+        alone), ``peak_mib`` (peak resident memory of the interpreter,
+        imports included: about 430 MiB with torch) and ``processes`` (the
+        most child processes seen at once).
+    """
+    import psutil
+
+    root = Path(__file__).resolve().parents[2]
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _COST_SCRIPT, str(path), *map(str, audio)],
+            stdout=out, stderr=err, text=True, cwd=root)
+        watched, most = psutil.Process(proc.pid), 0
+        deadline = time.monotonic() + timeout
+        while proc.poll() is None:
+            try:
+                most = max(most, len(watched.children(recursive=True)))
+            except psutil.Error:
+                pass
+            if time.monotonic() > deadline:
+                for child in watched.children(recursive=True):
+                    child.kill()
+                proc.kill()
+                proc.wait()
+                return {"outcome": "timeout", "message": "", "seconds": timeout,
+                        "peak_mib": 0.0, "processes": most}
+            time.sleep(0.01)
+        out.seek(0)
+        err.seek(0)
+        lines = out.read().strip().splitlines()
+        if proc.returncode != 0 or not lines:
+            return {"outcome": f"crashed (exit {proc.returncode})",
+                    "message": err.read()[-2000:], "seconds": 0.0, "peak_mib": 0.0,
+                    "processes": most}
+    cost = json.loads(lines[-1])
+    cost["processes"] = most
+    return cost
+
+
+#: Hostile model files that load-and-predict must survive: builder and outcome.
+HOSTILE_PREDICTIONS = {
+    "as-saved": (lambda m, p: edit_metadata(m, p, lambda meta: None), "predicted"),
+    "sampling-rate-3MHz": (lambda m, p: edit_metadata(
+        m, p, _params(0, sampling_rate=3_000_000)), "refused at load"),
+    "sampling-rate-768kHz": (lambda m, p: edit_metadata(
+        m, p, _params(0, sampling_rate=768_000)), "predicted"),
+    "workers-12-spawn": (lambda m, p: edit_metadata(m, p, lambda meta: (
+        _params(0, n_jobs=12)(meta), _params(
+            3, iterator_valid__num_workers=12,
+            iterator_valid__multiprocessing_context="spawn",
+            iterator_valid__persistent_workers=True,
+            iterator_valid__prefetch_factor=64)(meta))), "predicted"),
+    "compile-true": (lambda m, p: edit_metadata(
+        m, p, _params(3, compile=True, compile__mode="max-autotune")), "predicted"),
+    "weights-x1e30": (lambda m, p: edit_weights(m, p, _scaled_weights(1e30)),
+                      "refused at predict"),
+    "classes-duplicated": (lambda m, p: edit_metadata(
+        m, p, _params(3, classes=["ang", "ang", "neu", "sad"])), "refused at load"),
+    "predict-nonlinearity-null": (lambda m, p: edit_metadata(
+        m, p, _params(3, predict_nonlinearity=None)), "refused at load"),
+    "n-frames-true": (lambda m, p: edit_metadata(m, p, _params(1, n_frames=True)),
+                      "refused at load"),
+}
+
+
+@covers("predict-bounded-cost")
+@pytest.mark.parametrize("kind", sorted(HOSTILE_PREDICTIONS))
+def test_hostile_file_predicts_or_refuses_at_bounded_cost(model_file, clip, tmp_path,
+                                                          kind):
+    build, expected = HOSTILE_PREDICTIONS[kind]
+    path = build(model_file, tmp_path / f"{kind}.skser")
+    assert path.stat().st_size < MAX_FILE_BYTES
+    cost = model_cost(path, [clip])
+    assert cost["outcome"] == expected, cost
+    if expected == "refused at load":
+        assert str(path) in cost["message"], cost
+    elif expected == "refused at predict":
+        assert "X[0]" in cost["message"], cost
+    assert cost["processes"] == 0, cost  # the user asked for none
+    assert cost["peak_mib"] < MAX_PEAK_MIB, cost
+    assert cost["seconds"] < MAX_SECONDS, cost
+
+
+_ENGINE_SCRIPT = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    from sklearn_ser.features._audio import n_frames
+    from sklearn_ser.features._opensmile import ENGINE
+    rate = int(sys.argv[1])
+    t = np.arange(rate) / rate  # 1 s
+    x = (0.3 * np.sin(2 * np.pi * 220 * t)
+         + 0.1 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    feats = ENGINE.extract([x], rate, x.size)
+    print(json.dumps({"shape": list(feats.shape), "expected": n_frames(rate, rate),
+                      "finite": bool(np.isfinite(feats).all()),
+                      "f0": float(np.median(feats[:, 0]))}))
+""")
+
+
+@covers("load-native-sampling-rate")
+@pytest.mark.parametrize("rate", FEATURE_RATES)
+def test_the_engine_works_at_both_ends_of_the_rates(rate):
+    """Each end of the bound in a fresh interpreter: a crash there is an exit code."""
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-c", _ENGINE_SCRIPT, str(rate)],
+                          capture_output=True, text=True, timeout=120, cwd=root)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["shape"] == [result["expected"], 32] and result["expected"] == 98
+    assert result["finite"]
+    assert abs(result["f0"] - 220) < 0.05 * 220, result
+
+
+@covers("load-native-sampling-rate")
+@pytest.mark.parametrize("rate, match", [
+    (3_000_000, r"sampling_rate=3000000 Hz is outside 8000 to 768000 Hz"),
+    (10**7, r"sampling_rate=10000000 Hz is outside 8000 to 768000 Hz"),
+    (768_001, r"sampling_rate=768001 Hz is outside 8000 to 768000 Hz"),
+    (7999, r"sampling_rate.*8000"),
+    ("16000", r"sampling_rate"),
+])
+def test_native_sampling_rates_are_refused_at_load(model_file, tmp_path, rate, match):
+    path = edit_metadata(model_file, tmp_path / "rate.skser",
+                         _params(0, sampling_rate=rate))
+    with pytest.raises(ValueError, match=r"rate\.skser' is invalid: step 0 \('lld'\)"
+                                         r".*" + match):
+        load(path)
+
+
+@covers("load-stored-parallelism")
+def test_stored_parallelism_is_not_loaded(model_file, corpus, tmp_path):
+    stored = {"iterator_valid__num_workers": 12,
+              "iterator_valid__multiprocessing_context": "spawn",
+              "iterator_train__num_workers": 4, "compile": True,
+              "compile__mode": "max-autotune"}
+    path = edit_metadata(model_file, tmp_path / "workers.skser", lambda meta: (
+        _params(0, n_jobs=12)(meta), _params(3, **stored)(meta)))
+    with pytest.warns(UserWarning, match=r"workers\.skser' sets \['lld__n_jobs', "
+                                         r"'classifier__iterator_valid__num_workers'"
+                                         r".*a model file does not choose them"):
+        loaded = load(path)
+    params = loaded.get_params()
+    assert params["lld__n_jobs"] is None and params["classifier__compile"] is False
+    assert not any(f"classifier__{key}" in params for key in stored if key != "compile")
+    # save stores none of them, and says so
+    pipe = make_ser_pipeline("mean", n_frames=30, **TINY_NET, validation_fraction=None,
+                             iterator_valid__num_workers=2)  # unused by this fit
+    pipe.fit(list(corpus.data), corpus.target)
+    pipe.set_params(lld__n_jobs=2)
+    save(pipe, tmp_path / "saved.skser")
+    meta = json.loads(_members(tmp_path / "saved.skser")["metadata.json"])
+    assert {"lld__n_jobs", "classifier__iterator_valid__num_workers"} <= set(
+        meta["not_saved"])
+    assert "n_jobs" not in meta["steps"][0]["params"]
+    assert "iterator_valid__num_workers" not in meta["steps"][3]["params"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing to ignore in a file save wrote
+        again = load(tmp_path / "saved.skser")
+    assert again["lld"].n_jobs is None
+
+
+@covers("load-stored-parallelism")
+@pytest.mark.filterwarnings("ignore:'n_jobs' has no effect:FutureWarning")
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_stored_n_jobs_of_a_scikit_learn_step_is_not_loaded(corpus, tmp_path):
+    import skops.io
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_ser import make_baseline_pipeline
+
+    pipe = make_baseline_pipeline(LogisticRegression(n_jobs=3))
+    pipe.fit(list(corpus.data), corpus.target)
+    save(pipe, tmp_path / "baseline.skser")
+    members = _members(tmp_path / "baseline.skser")
+    assert "classifier__n_jobs" in json.loads(members["metadata.json"])["not_saved"]
+    assert load(tmp_path / "baseline.skser")["classifier"].n_jobs is None
+    # a file whose archive stores it (as earlier versions wrote it)
+    member = next(name for name in members if name.startswith("sklearn/"))
+    members[member] = skops.io.dumps(pipe["classifier"])
+    path = _write(tmp_path / "stored.skser", members)
+    with pytest.warns(UserWarning, match=r"stored\.skser' sets \['classifier__n_jobs'\]"):
+        loaded = load(path)
+    assert loaded["classifier"].n_jobs is None
+
+
+@covers("load-skorch-params")
+@pytest.mark.parametrize("step, values, match", [
+    (3, {"classes": ["ang", "ang", "neu", "sad"]},
+     r"the parameter classes=\['ang', 'ang', 'neu', 'sad'\] differs from the "
+     r"classes the network was trained on \(\['ang', 'hap', 'neu', 'sad'\]"),
+    (3, {"classes": ["sad", "neu", "hap", "ang"]}, r"parameter classes=\['sad'.* differs"),
+    (3, {"classes": ["ang", 1, "neu", "sad"]}, r"parameter classes=\['ang', 1, .* differs"),
+    (3, {"predict_nonlinearity": None},
+     r"predict_nonlinearity=None is not valid in a loaded SERClassifier; "
+     r"expected 'auto'"),
+    (3, {"predict_nonlinearity": {"__class__": "torch.nn.CrossEntropyLoss"}},
+     r"predict_nonlinearity=<class .*CrossEntropyLoss'> is not valid"),
+    (3, {"iterator_valid": {"__class__": "sklearn_ser.LengthBucketLoader"}},
+     r"iterator_valid=LengthBucketLoader is not one of \['TrimLoader', 'DataLoader'\]"),
+    (3, {"module": {"__class__": "torch.optim.Adam"}},
+     r"module=Adam is not one of \['SERNet'\]"),
+    (3, {"warm_start": "yes"}, r"warm_start='yes' is not valid .* expected a bool"),
+    (3, {"iterator_valid__shuffle": True},
+     r"iterator_valid__shuffle is not a parameter a loaded SERClassifier may set"),
+    (3, {"iterator_valid__batch_size": 0},
+     r"iterator_valid__batch_size=0 is not valid; expected a positive int"),
+    (3, {"dataset__length": 2}, r"dataset__length is not a parameter"),
+    (3, {"torch_load_kwargs": {"__dict__": [["weights_only", False]]}},
+     r"torch_load_kwargs=\{'weights_only': False\} is not valid .* expected None"),
+    (1, {"n_frames": True}, r"'n_frames' parameter of PadCrop must be an int .* not a "
+                            r"bool"),
+    (1, {"fill_value": True}, r"'fill_value' parameter of PadCrop .* not a bool"),
+    (2, {"with_mean": 1}, r"with_mean"),
+])
+def test_restored_parameters_are_checked_against_the_fitted_state(
+        model_file, tmp_path, step, values, match):
+    path = edit_metadata(model_file, tmp_path / "params.skser", _params(step, **values))
+    with pytest.raises(ValueError, match=r"params\.skser' is invalid: .*" + match):
+        load(path)
+
+
+@covers("predict-non-finite-outputs")
+def test_non_finite_outputs_are_an_error_never_a_label(model_file, clip, tmp_path):
+    from sklearn_ser import export_onnx
+
+    path = edit_weights(model_file, tmp_path / "huge.skser", _scaled_weights(1e30))
+    loaded = load(path)  # finite weights: the file itself is well formed
+    for method in (loaded.predict, loaded.predict_proba):
+        with pytest.raises(ValueError, match=r"non-finite outputs \(NaN or inf\) for "
+                                             r"X\[0\], X\[1\] \(2 of 2 samples\)"):
+            method([clip, clip])
+    with pytest.raises(ValueError, match=r"export_onnx: the SERClassifier's network "
+                                         r"gives NaN or infinite outputs"):
+        export_onnx(loaded, tmp_path / "huge.onnx")
+    assert not (tmp_path / "huge.onnx").exists()
+    # the same network with its weights as saved predicts
+    assert np.isfinite(load(model_file).predict_proba([clip])).all()
+
+
+@covers("predict-non-finite-outputs")
+def test_non_finite_outputs_of_a_regressor_are_an_error():
+    import torch
+
+    from sklearn_ser import SERRegressor
+
+    from .._common import SMALL_NET, toy_3d
+
+    X, _ = toy_3d(n=24)
+    y = np.random.default_rng(0).normal(loc=3.0, size=(24, 2))
+    reg = SERRegressor(**SMALL_NET).fit(X, y)
+    assert np.isfinite(reg.predict(X)).all()
+    with torch.no_grad():
+        for weight in reg.module_.parameters():
+            weight.mul_(1e30)
+    with pytest.raises(ValueError, match=r"non-finite outputs \(NaN or inf\) for "
+                                         r"X\[0\], X\[1\], X\[2\], X\[3\], X\[4\] and "
+                                         r"19 more"):
+        reg.predict(X)
+
+
+@covers("load-special-files")
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero", "/dev/urandom"])
+def test_special_files_are_refused_before_reading(tmp_path, kind):
+    path = tmp_path / "model.skser"
+    if kind == "fifo":
+        os.mkfifo(path)
+        match = "is a FIFO (named pipe), not a regular file"
+    else:
+        if not os.path.exists(kind):
+            pytest.skip(f"no {kind}")
+        path.symlink_to(kind)
+        match = "is a character device (such as /dev/zero), not a regular file"
+    cost = model_cost(path, timeout=60)  # a hang is a timeout, not a stuck test
+    assert cost["outcome"] == "refused at load", cost
+    assert f"Model file {str(path)!r} {match}" in cost["message"], cost
+    assert cost["seconds"] < MAX_SECONDS and cost["peak_mib"] < MAX_PEAK_MIB, cost
+
+
+@covers("load-special-files")
+def test_running_out_of_memory_while_opening_is_a_value_error(model_file, monkeypatch):
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(zipfile, "ZipFile", exhausted)
+    with pytest.raises(ValueError, match=r"model\.skser' is refused: reading it ran "
+                                         r"out of memory"):
+        load(model_file)
+
+
+_FULL_DISK_SCRIPT = textwrap.dedent("""
+    import os, resource, signal, sys
+    from sklearn_ser import export_onnx, load
+    model, target = sys.argv[1], sys.argv[2]
+    pipe = load(model)
+    export_onnx(pipe, target)
+    size = os.path.getsize(target)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of a signal
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size // 2, size // 2))
+    try:
+        export_onnx(pipe, target)
+    except OSError as exc:
+        print("OSError", exc.errno)
+    else:
+        print("no error")
+""")
+
+
+@covers("onnx-export-atomic")
+def test_onnx_export_on_a_full_disk_keeps_the_old_file(model_file, tmp_path):
+    target = tmp_path / "out" / "model.onnx"
+    target.parent.mkdir()
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-c", _FULL_DISK_SCRIPT, str(model_file),
+                           str(target)], capture_output=True, text=True, timeout=300,
+                          cwd=root)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split()[0] == "OSError", proc.stdout
+    assert os.listdir(target.parent) == ["model.onnx"]  # no temporary file left
+    import onnx
+
+    onnx.checker.check_model(onnx.load(str(target)))  # the complete first export
+
+
+@covers("onnx-bytes-labels")
+def test_onnx_export_of_bytes_labels_says_why(tmp_path):
+    from sklearn_ser import export_onnx
+
+    from .._common import SMALL_NET, toy_3d
+
+    X, y = toy_3d()
+    clf = SERClassifier(**SMALL_NET).fit(X, y.astype("S"))
+    with pytest.raises(TypeError, match=r"cannot hold the class b'ang' \(bytes\); fit "
+                                        r"the classifier with str or int labels "
+                                        r"\(bytes: decode them, e\.g\. np\.char\."
+                                        r"decode\(y\)\)"):
+        export_onnx(clf, tmp_path / "m.onnx")
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def _with_fitted(model_file, path, step, **attrs):
+    """``model_file`` whose scikit-learn step holds ``step`` with ``attrs`` set."""
+    import copy
+
+    import skops.io
+
+    members = _members(model_file)
+    member = next(name for name in members if name.startswith("sklearn/"))
+    altered = copy.deepcopy(step)
+    for name, value in attrs.items():
+        setattr(altered, name, value)
+    members[member] = skops.io.dumps(altered)
+    return _write(path, members)
+
+
+@pytest.fixture(scope="module")
+def svc_model(corpus, tmp_path_factory):
+    from sklearn.svm import SVC
+
+    from sklearn_ser import make_baseline_pipeline
+
+    pipe = make_baseline_pipeline(SVC()).fit(list(corpus.data), corpus.target)
+    path = tmp_path_factory.mktemp("svc") / "svc.skser"
+    save(pipe, path)
+    return pipe, path
+
+
+@covers("load-skops-fitted-state")
+def test_an_svc_whose_arrays_libsvm_would_overrun_is_refused(svc_model, clip,
+                                                            tmp_path):
+    pipe, model = svc_model
+    svc = pipe["classifier"]
+    k = svc.classes_.size
+    path = _with_fitted(model, tmp_path / "dual.skser", svc,
+                        _dual_coef_=np.zeros((k - 1, 0)))
+    cost = model_cost(path, [clip])  # libsvm read past the array: exit -11
+    assert cost["outcome"] == "refused at load", cost
+    assert (f"that holds an estimator SVC that has _dual_coef_ of shape ({k - 1}, 0), "
+            f"expected ({k - 1}, {svc.support_vectors_.shape[0]})") in cost["message"]
+    assert cost["processes"] == 0 and cost["seconds"] < MAX_SECONDS, cost
+
+
+@covers("load-skops-fitted-state")
+@pytest.mark.parametrize("attrs, match", [
+    ({"_intercept_": np.zeros(1)}, r"_intercept_ of shape \(1,\), expected \(6,\)"),
+    ({"classes_": np.array(list("abcdefgh"))}, r"has 8 classes_ for 4 classes"),
+    ({"classes_": np.array(["sad", "neu", "hap", "ang"])},
+     r"classes_ that are not distinct and sorted"),
+    ({"support_": np.full(16, -5, dtype=np.int32)}, r"support_ that does not index"),
+    ({"_dual_coef_": np.full((3, 16), np.nan)}, r"NaN or inf in _dual_coef_"),
+    ({"kernel": "precomputed"}, r"precomputed kernel"),
+    ({"C": -1.0}, r"invalid parameters .*C"),
+])
+def test_scikit_learn_steps_are_checked_against_their_fitted_state(
+        svc_model, tmp_path, attrs, match):
+    pipe, model = svc_model
+    path = _with_fitted(model, tmp_path / "svc.skser", pipe["classifier"], **attrs)
+    with pytest.raises(ValueError, match=r"svc\.skser' has a scikit-learn step 3 "
+                                         r"\('classifier'\).*" + match):
+        load(path)
+
+
+@covers("load-skops-fitted-state")
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_linear_step_with_altered_coefficients_is_refused(corpus, tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_ser import make_baseline_pipeline
+
+    pipe = make_baseline_pipeline(LogisticRegression()).fit(list(corpus.data),
+                                                            corpus.target)
+    save(pipe, tmp_path / "lr.skser")
+    clf = pipe["classifier"]
+    for attrs, match in [({"coef_": clf.coef_[:2], "intercept_": clf.intercept_[:2]},
+                          r"2 rows of coef_ for 4 classes"),
+                         ({"coef_": clf.coef_[:, :5]}, r"coef_ of shape \(4, 5\)"),
+                         ({"intercept_": np.full(4, np.nan)}, r"NaN or inf in "
+                                                               r"intercept_")]:
+        path = _with_fitted(tmp_path / "lr.skser", tmp_path / "bad.skser", clf, **attrs)
+        with pytest.raises(ValueError, match=r"bad\.skser' .*LogisticRegression .*"
+                                             + match):
+            load(path)
+    assert (load(tmp_path / "lr.skser").predict(list(corpus.data[:3]))
+            == pipe.predict(list(corpus.data[:3]))).all()
+
+
+@covers("load-skops-fitted-state")
+def test_the_svc_inside_a_calibrated_classifier_is_checked(corpus, tmp_path):
+    import copy
+
+    import skops.io
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.svm import SVC
+
+    from sklearn_ser import make_baseline_pipeline
+
+    pipe = make_baseline_pipeline(CalibratedClassifierCV(SVC(), ensemble=False, cv=2))
+    pipe.fit(list(corpus.data), corpus.target)
+    save(pipe, tmp_path / "calibrated.skser")
+    X = list(corpus.data[:3])
+    np.testing.assert_allclose(load(tmp_path / "calibrated.skser").predict_proba(X),
+                               pipe.predict_proba(X))
+    altered = copy.deepcopy(pipe["classifier"])
+    inner = altered.calibrated_classifiers_[0].estimator
+    inner._intercept_ = inner._intercept_[:1].copy()
+    members = _members(tmp_path / "calibrated.skser")
+    members["sklearn/3.skops"] = skops.io.dumps(altered)
+    path = _write(tmp_path / "inner.skser", members)
+    with pytest.raises(ValueError, match=r"inner\.skser' .*holds an estimator SVC "
+                                         r"that has _intercept_ of shape \(1,\)"):
+        load(path)

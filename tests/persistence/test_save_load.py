@@ -410,7 +410,8 @@ def test_load_refuses_smuggled_pickle_without_running_it(model_file, tmp_path, h
         (lambda m: m["steps"][3]["params"].update(evil=1),
          r"'classifier'.*network cannot be built .*evil"),
         (lambda m: m["steps"][3]["params"].update(module__evil=1),
-         r"'classifier'.*network cannot be built .*evil"),
+         r"'classifier'.*module__evil is not a parameter a loaded SERClassifier "
+         r"may set; module__\* may be \['rnn_implementation'\]"),
         (lambda m: m["steps"][3].update(code="import os"),
          r"step 3 \('classifier'\) has unknown field\(s\) \['code'\]"),
         (lambda m: m.update(hook="x"), r"metadata has unknown field\(s\) \['hook'\]"),

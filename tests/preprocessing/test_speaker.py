@@ -92,7 +92,7 @@ def test_padded_array_ignores_and_keeps_nan():
 def test_2d_features_as_array_and_as_dataframe():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(6, 2)) + np.array([[0, 0]] * 3 + [[100, -4]] * 3)
-    speakers = [1, 1, 1, "1", "1", "1"]  # mixed types are distinct speakers
+    speakers = [1, 1, 1, 2, 2, 2]
     out = SpeakerStandardScaler().fit_transform(X, speakers=speakers)
     assert out.dtype == np.float64
     for rows in (slice(0, 3), slice(3, 6)):
