@@ -85,10 +85,9 @@ def _extract(pipe, files, failed):
     narrowband), a file longer than the model's window, and the speech
     detector's reason when it finds no speech.
     """
-    from ..features._speech import speech_problem
+    from ..features._speech import detector_frames, speech_problem
 
     extractor = pipe.steps[0][1]
-    names = extractor.get_feature_names_out()
     rate = int(extractor.sampling_rate)
     good = []
     for f in files:
@@ -106,7 +105,8 @@ def _extract(pipe, files, failed):
             continue
         warnings = [*notes.messages(rate).values(),
                     *(w for w in (_window_warning(pipe, len(frames)),
-                                  speech_problem(frames, names, rate)) if w)]
+                                  speech_problem(detector_frames(extractor, f, frames),
+                                                 None, rate)) if w)]
         good.append((f, frames, warnings))
     return good
 
