@@ -109,7 +109,7 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
 
     With the default ``feature_set="is09"``, computes for every 25 ms Hamming
     window shifted by 10 ms (100 frames per second) the 16 low-level
-    descriptors of openSMILE's INTERSPEECH 2009 emotion set (``IS09``) -- F0,
+    descriptors of openSMILE's INTERSPEECH 2009 emotion set (``IS09``) [1]_ -- F0,
     RMS energy, zero-crossing rate, voicing probability and MFCC 1-12, each
     smoothed with a 3-frame moving average -- followed by the first delta of
     each of these 16. All 32 come from ONE openSMILE pass with a config file
@@ -122,9 +122,9 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     reads back with a scale of 1/32767).
 
     ``feature_set="egemaps"`` gives the 25 low-level descriptors of eGeMAPS
-    v02 and ``feature_set="compare"`` the 65 of ComParE 2016 followed by
-    their 65 deltas, each also in one pass with a shipped config (see the
-    Notes). Their columns equal the stock sets' low-level descriptors (and
+    v02 [2]_ and ``feature_set="compare"`` the 65 of ComParE [3]_ [4]_
+    followed by their 65 deltas, each also in one pass with a shipped config
+    (see the Notes). Their columns equal the stock sets' low-level descriptors (and
     ComParE's deltas) frame by frame.
 
     The transformer is stateless: :meth:`fit` only validates the parameters.
@@ -311,6 +311,28 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     >>> f0 = 27.5 * 2 ** (float(np.median(egemaps[:, 10])) / 12)  # semitones
     >>> abs(f0 - 220) < 0.05 * 220
     True
+
+    References
+    ----------
+    .. [1] B. Schuller, S. Steidl and A. Batliner, "The INTERSPEECH 2009
+       Emotion Challenge," in Proc. INTERSPEECH 2009, Brighton, UK, 2009,
+       pp. 312–315.
+    .. [2] F. Eyben, K. R. Scherer, B. W. Schuller, J. Sundberg, E. André,
+       C. Busso, L. Y. Devillers, J. Epps, P. Laukka, S. S. Narayanan and
+       K. P. Truong, "The Geneva Minimalistic Acoustic Parameter Set
+       (GeMAPS) for Voice Research and Affective Computing," IEEE
+       Transactions on Affective Computing, vol. 7, no. 2, pp. 190–202, 2016.
+    .. [3] B. Schuller, S. Steidl, A. Batliner, A. Vinciarelli, K. Scherer,
+       F. Ringeval, M. Chetouani, F. Weninger, F. Eyben, E. Marchi,
+       M. Mortillaro, H. Salamin, A. Polychroniou, F. Valente and S. Kim,
+       "The INTERSPEECH 2013 Computational Paralinguistics Challenge: Social
+       Signals, Conflict, Emotion, Autism," in Proc. INTERSPEECH 2013, Lyon,
+       France, 2013, pp. 148–152.
+    .. [4] B. Schuller, S. Steidl, A. Batliner, J. Hirschberg, J. K. Burgoon,
+       A. Baird, A. Elkins, Y. Zhang, E. Coutinho and K. Evanini, "The
+       INTERSPEECH 2016 Computational Paralinguistics Challenge: Deception,
+       Sincerity & Native Language," in Proc. INTERSPEECH 2016, San
+       Francisco, USA, 2016, pp. 2001–2005.
     """
 
     _parameter_constraints = {
