@@ -196,11 +196,19 @@ class EncoderExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
     # -- the checkpoint ------------------------------------------------------
 
     def _device(self):
-        if self.device != "auto":
-            return self.device
         import torch
 
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        if self.device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        try:
+            device = torch.device(self.device)
+        except (RuntimeError, TypeError):
+            raise ValueError(f"device={self.device!r} is not a torch device; expected "
+                             "'cpu', 'cuda', 'cuda:<index>' or 'auto'.") from None
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"device={self.device!r}, but CUDA is not available here; "
+                             "use device='cpu' or 'auto'.")
+        return self.device
 
     def _checkpoint(self):
         """The loaded checkpoint and the checked layer indices."""

@@ -253,6 +253,18 @@ def test_wrong_sampling_rate(models):
             _signals([8000]))
 
 
+def test_devices(models):
+    X = _signals([8000])
+    with pytest.raises(ValueError, match="device='gpu0' is not a torch device"):
+        EncoderExtractor(models["wavlm"], device="gpu0").fit(X)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available here"):
+            EncoderExtractor(models["wavlm"], device="cuda").fit(X)
+    [auto] = EncoderExtractor(models["wavlm"], device="auto").transform(X)
+    [cpu] = EncoderExtractor(models["wavlm"]).transform(X)
+    np.testing.assert_allclose(auto, cpu, atol=1e-4)
+
+
 def test_bad_audio_is_reported_like_the_lld_extractor(models, tmp_path):
     enc = EncoderExtractor(models["wav2vec2"])
     with pytest.raises(ValueError, match=r"X\[0\]: zero-length audio"):
