@@ -2,7 +2,8 @@
 
 The pipeline of the library, each step a scikit-learn estimator:
 
-1. :class:`LLDExtractor` -- openSMILE low-level descriptors per frame,
+1. :class:`LLDExtractor` -- openSMILE low-level descriptors per frame (or
+   :class:`EncoderExtractor` -- the frames of a pretrained speech encoder),
 2. :class:`PadCrop` -- pad/crop to a fixed number of frames (NaN padding),
 3. :class:`NeutralStandardScaler` -- normalise with the neutral utterances
    (or :class:`SpeakerStandardScaler` -- each speaker with its own data),
@@ -23,6 +24,7 @@ an emotional speech corpus.
 """
 
 from ._version import __version__
+from .features._encoder import EncoderExtractor
 from .features._functionals import Functionals
 from .features._lld import LLDExtractor
 from .features._notes import AudioWarning
@@ -58,6 +60,7 @@ __all__ = [
     "SCORING",
     "AttentionDisplay",
     "AudioWarning",
+    "EncoderExtractor",
     "Functionals",
     "LLDExtractor",
     "NeutralStandardScaler",

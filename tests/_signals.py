@@ -45,6 +45,15 @@ def stock_is09(x_int16):
     return lld.process_signal(x, SR), deltas.process_signal(x, SR)
 
 
+def stock_lld(stock_set, x_int16, deltas=False):
+    """openSMILE's stock low-level descriptors (or deltas) of ``stock_set``."""
+    opensmile = pytest.importorskip("opensmile")
+    level = (opensmile.FeatureLevel.LowLevelDescriptors_Deltas if deltas
+             else opensmile.FeatureLevel.LowLevelDescriptors)
+    smile = opensmile.Smile(getattr(opensmile.FeatureSet, stock_set), level)
+    return smile.process_signal(x_int16.astype(np.float64) / 32768, SR)
+
+
 def music_like(seconds=3.0, seed=0, sr=SR):
     """A melody: harmonic notes of 0.2-0.5 s from a pentatonic scale, each
     with a sharp attack and an exponential decay (a plucked instrument)."""

@@ -27,6 +27,22 @@ PAPERS = {
              "NAACL-HLT 2016", "1480"),
 }
 
+#: The feature sets of LLDExtractor and their papers.
+FEATURE_PAPERS = {
+    "is09": ("B. Schuller, S. Steidl and A. Batliner",
+             "The INTERSPEECH 2009 Emotion Challenge", "INTERSPEECH 2009", "312"),
+    "egemaps": ("F. Eyben, K. R. Scherer, B. W. Schuller",
+                "The Geneva Minimalistic Acoustic Parameter Set (GeMAPS) for Voice "
+                "Research and Affective Computing",
+                "IEEE Transactions on Affective Computing", "2016"),
+    "compare2013": ("B. Schuller, S. Steidl, A. Batliner, A. Vinciarelli",
+                    "The INTERSPEECH 2013 Computational Paralinguistics Challenge",
+                    "INTERSPEECH 2013", "148"),
+    "compare2016": ("B. Schuller, S. Steidl, A. Batliner, J. Hirschberg",
+                    "The INTERSPEECH 2016 Computational Paralinguistics Challenge",
+                    "INTERSPEECH 2016", "2001"),
+}
+
 
 def _flat(text):
     """The text on one line, without the indentation of a docstring."""
@@ -73,3 +89,22 @@ def test_command_line_help_cites_the_paper(capsys):
     for part in PAPERS["ramet"]:
         assert part in text, part
     assert "Zhou et al. (ACL 2016)" in text and "Yang et al. (NAACL-HLT 2016)" in text
+
+
+def test_feature_sets_are_cited_in_the_guide_and_the_extractor():
+    from sklearn_ser import LLDExtractor
+
+    guide = _flat((ROOT / "docs" / "user_guide" / "features.rst").read_text(
+        encoding="utf-8"))
+    body, refs = LLDExtractor.__doc__.split("\n    References\n    ----------\n")
+    refs = _flat(refs)
+    for parts in FEATURE_PAPERS.values():
+        for part in parts:
+            assert part in guide, part
+            assert part in refs, part
+    labels = re.findall(r"\.\. \[(\d+)\]", refs)
+    assert labels == ["1", "2", "3", "4"]
+    assert all(f"[{label}]_" in body for label in labels)
+    guide_labels = re.findall(r"\.\. \[(\d+)\]", guide)
+    assert all(f"[{label}]_" in guide.split("References")[0]
+               for label in guide_labels)

@@ -8,7 +8,8 @@ import sklearn_ser
 
 #: The public names of the package (the paths users import today).
 TOP_LEVEL = [
-    "AttentionDisplay", "AudioWarning", "CCC_SCORING", "Functionals", "LLDExtractor",
+    "AttentionDisplay", "AudioWarning", "CCC_SCORING", "EncoderExtractor",
+    "Functionals", "LLDExtractor",
     "NeutralStandardScaler", "PadCrop", "RegressionEvaluation", "SCORING",
     "SERClassifier", "SERRegressor", "SessionEvaluation", "SpeakerStandardScaler",
     "StreamingRecognizer", "TimelineDisplay", "__version__", "ccc_scorer",
@@ -29,7 +30,8 @@ MODULES = {
 }
 #: The subpackages, whose names are the top-level ones too.
 SUBPACKAGES = {
-    "sklearn_ser.features": ["AudioWarning", "Functionals", "LLDExtractor"],
+    "sklearn_ser.features": ["AudioWarning", "EncoderExtractor", "Functionals",
+                             "LLDExtractor"],
     "sklearn_ser.preprocessing": ["NeutralStandardScaler", "PadCrop",
                                   "SpeakerStandardScaler"],
     "sklearn_ser.network": ["SERClassifier", "SERRegressor"],

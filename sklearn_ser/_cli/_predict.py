@@ -76,9 +76,9 @@ def _extract(kind, files, failed):
     narrowband), a file longer than the model's window, and the speech
     detector's reason when it finds no speech.
     """
-    from ..features._speech import speech_problem
+    from ..features._speech import detector_frames, speech_problem
 
-    extractor, names, rate = kind.extractor, kind.feature_names, kind.sampling_rate
+    extractor, rate = kind.extractor, kind.sampling_rate
     good = []
     for f in files:
         if os.path.isdir(f):
@@ -95,7 +95,8 @@ def _extract(kind, files, failed):
             continue
         warnings = [*notes.messages(rate).values(),
                     *(w for w in (_window_warning(kind, len(frames)),
-                                  speech_problem(frames, names, rate)) if w)]
+                                  speech_problem(detector_frames(extractor, f, frames),
+                                                 None, rate)) if w)]
         good.append((f, frames, warnings))
     return good
 

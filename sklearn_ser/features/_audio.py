@@ -48,36 +48,39 @@ def _c_round(x):
     return int(math.floor(x + 0.5))
 
 
-def frame_params(sampling_rate):
+def frame_params(sampling_rate, window=FRAME_WINDOW):
     """Window and step in samples, as openSMILE's ``cFramer`` computes them.
 
     Parameters
     ----------
     sampling_rate : int
         Sampling rate in Hz.
+    window : float, default=0.025
+        Length of the analysis window in seconds (the longest window of the
+        feature set: 25 ms for IS09, 60 ms for eGeMAPS and ComParE).
 
     Returns
     -------
     window : int
-        ``round(0.025 * sampling_rate)`` (400 at 16 kHz).
+        ``round(window * sampling_rate)`` (400 at 16 kHz for 25 ms).
     step : int
         ``round(0.010 * sampling_rate)`` (160 at 16 kHz).
 
     Examples
     --------
     >>> from sklearn_ser.features._audio import frame_params
-    >>> frame_params(16000), frame_params(44100)
-    ((400, 160), (1103, 441))
+    >>> frame_params(16000), frame_params(44100), frame_params(16000, 0.060)
+    ((400, 160), (1103, 441), (960, 160))
     """
     period = 1.0 / sampling_rate
-    return _c_round(FRAME_WINDOW / period), _c_round(FRAME_STEP / period)
+    return _c_round(window / period), _c_round(FRAME_STEP / period)
 
 
-def n_frames(n_samples, sampling_rate=16000):
+def n_frames(n_samples, sampling_rate=16000, window=FRAME_WINDOW):
     """Number of frames :class:`LLDExtractor` returns for ``n_samples`` samples.
 
-    ``1 + (n_samples - W) // S`` with ``W = round(0.025 * sampling_rate)`` and
-    ``S = round(0.010 * sampling_rate)``; 0 when ``n_samples < W``.
+    ``1 + (n_samples - W) // S`` with ``W = round(window * sampling_rate)``
+    and ``S = round(0.010 * sampling_rate)``; 0 when ``n_samples < W``.
 
     Parameters
     ----------
@@ -85,6 +88,8 @@ def n_frames(n_samples, sampling_rate=16000):
         Number of samples at ``sampling_rate`` (after mix-down/resampling).
     sampling_rate : int, default=16000
         Sampling rate in Hz.
+    window : float, default=0.025
+        Length of the feature set's longest analysis window, in seconds.
 
     Returns
     -------
@@ -93,10 +98,10 @@ def n_frames(n_samples, sampling_rate=16000):
     Examples
     --------
     >>> from sklearn_ser.features._audio import n_frames
-    >>> n_frames(16000), n_frames(48000), n_frames(399)
-    (98, 298, 0)
+    >>> n_frames(16000), n_frames(48000), n_frames(399), n_frames(16000, window=0.06)
+    (98, 298, 0, 95)
     """
-    window, step = frame_params(sampling_rate)
+    window, step = frame_params(sampling_rate, window)
     if n_samples < window:
         return 0
     return 1 + (int(n_samples) - window) // step
@@ -324,9 +329,9 @@ def as_waveform(item, label, *, clip=False, level=None):
         raise ValueError(str(exc)) from None
 
 
-def check_length(n, label, sampling_rate, original=None):
-    window, _ = frame_params(sampling_rate)
-    window_ms = f"{1000 * FRAME_WINDOW:g} ms"
+def check_length(n, label, sampling_rate, original=None, window=FRAME_WINDOW):
+    window_ms = f"{1000 * window:g} ms"
+    window, _ = frame_params(sampling_rate, window)
     if n == 0:
         raise BadInput(
             f"{label}: zero-length audio (no samples); expected at least {window} "
@@ -344,18 +349,19 @@ def check_length(n, label, sampling_rate, original=None):
         )
 
 
-def _validate_array(index, item, sampling_rate, clip=False, level=None):
+def _validate_array(index, item, sampling_rate, clip=False, level=None,
+                    window=FRAME_WINDOW):
     """Validate one waveform given as an array; returns mono float32."""
     label = describe(index)
     x = as_waveform(item, label, clip=clip, level=level)
     try:
-        check_length(x.shape[0], label, sampling_rate)
+        check_length(x.shape[0], label, sampling_rate, window=window)
     except BadInput as exc:
         raise ValueError(str(exc)) from None
     return x
 
 
-def check_input(X, sampling_rate, clip=False):
+def check_input(X, sampling_rate, clip=False, window=FRAME_WINDOW):
     """Check the structure of ``X`` and validate its waveforms.
 
     Parameters
@@ -368,6 +374,9 @@ def check_input(X, sampling_rate, clip=False):
     clip : bool, default=False
         Clip float waveform samples slightly beyond [-1, 1] (see
         :func:`limit_samples`) instead of refusing them.
+    window : float, default=0.025
+        Seconds of the shortest usable waveform: one analysis window of the
+        feature set.
 
     Returns
     -------
@@ -426,6 +435,6 @@ def check_input(X, sampling_rate, clip=False):
             items.append((i, "path", _check_path_string(i, item), None))
         else:
             level = Level()
-            x = _validate_array(i, item, sampling_rate, clip, level)
+            x = _validate_array(i, item, sampling_rate, clip, level, window)
             items.append((i, "array", x, Notes(sampling_rate, level.share)))
     return items

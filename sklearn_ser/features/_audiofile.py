@@ -13,6 +13,7 @@ from math import gcd
 
 import numpy as np
 
+from .._paper import FRAME_WINDOW
 from ._audio import (
     BLOCK,
     BadInput,
@@ -92,10 +93,11 @@ class AudioFile:
     affects the features (its rate, its share of samples at full scale).
     """
 
-    def __init__(self, source, label, sampling_rate):
+    def __init__(self, source, label, sampling_rate, window=FRAME_WINDOW):
         self.source = source
         self.label = label
         self.sampling_rate = int(sampling_rate)
+        self.window = window
         self.scan()
 
     def _open(self):
@@ -145,7 +147,7 @@ class AudioFile:
             up, down = self.sampling_rate // g, self.rate // g
             self.n = -(-self.n_file * up // down)  # resample_poly's length
             original = (self.n_file, self.rate)
-        check_length(self.n, self.label, self.sampling_rate, original)
+        check_length(self.n, self.label, self.sampling_rate, original, self.window)
 
     def blocks(self):
         """Mono float32 blocks at ``sampling_rate``."""
@@ -215,7 +217,7 @@ def read_bytes(path, label):
         ) from None
 
 
-def read_waveform(audio, sampling_rate, clip=False):
+def read_waveform(audio, sampling_rate, clip=False, window=FRAME_WINDOW):
     """Mono float32 samples of one path or waveform at ``sampling_rate``.
 
     ``audio`` is checked, read, mixed down and resampled as
@@ -231,6 +233,8 @@ def read_waveform(audio, sampling_rate, clip=False):
     clip : bool, default=False
         Clip a float waveform's samples slightly beyond [-1, 1] (files are
         always clipped so).
+    window : float, default=0.025
+        Seconds of the shortest usable audio (one analysis window).
 
     Returns
     -------
@@ -248,13 +252,13 @@ def read_waveform(audio, sampling_rate, clip=False):
     >>> read_waveform(np.zeros((16000, 2), np.int16), 16000).shape
     (16000,)
     """
-    [(index, kind, payload, _)] = check_input([audio], sampling_rate, clip)
+    [(index, kind, payload, _)] = check_input([audio], sampling_rate, clip, window)
     if kind == "array":
         return payload
     label = describe(index, payload)
     try:
         check_file(payload, label)
-        blocks = list(AudioFile(payload, label, sampling_rate).blocks())
+        blocks = list(AudioFile(payload, label, sampling_rate, window).blocks())
     except BadInput as exc:
         raise ValueError(str(exc)) from None
     return np.concatenate(blocks)

@@ -1,4 +1,4 @@
-"""The feature cache of LLDExtractor: one entry per input, keyed by content."""
+"""The feature cache of the extractors: one entry per input, keyed by content."""
 
 import functools
 import hashlib
@@ -10,9 +10,9 @@ import numpy as np
 
 from ..persistence._modelfile import default_file_mode
 from ._notes import Notes
-from ._opensmile import ENGINE, N_FEATURES
+from ._opensmile import N_FEATURES, engine
 
-__all__ = ["FeatureCache", "cache_key", "check_memory"]
+__all__ = ["FeatureCache", "cache_key", "check_memory", "feature_set_digest"]
 
 # Bump when anything that changes the extracted values changes (decoding,
 # mix-down, resampling, the frame selection), so that old cache entries are
@@ -59,12 +59,26 @@ def check_memory(memory):
     return memory
 
 
-@functools.lru_cache(maxsize=1)
-def _config_digest():
-    """Hash of what makes the features besides the input."""
+@functools.cache
+def feature_set_digest(feature_set="is09"):
+    """Hash of what makes the features of an openSMILE set besides the input.
+
+    The cache format, the versions of ``opensmile`` and of SciPy (its
+    resampling filter) and the content of the set's configuration file.
+
+    Parameters
+    ----------
+    feature_set : str, default="is09"
+        The feature set.
+
+    Returns
+    -------
+    digest : str
+        A SHA-256 hex digest.
+    """
     import scipy
 
-    version, config = ENGINE.identity()
+    version, config = engine(feature_set).identity()
     h = hashlib.sha256()
     for part in (_CACHE_FORMAT, version, scipy.__version__.split(".")[0]):
         h.update(part.encode() + b"\0")
@@ -72,7 +86,7 @@ def _config_digest():
     return h.hexdigest()
 
 
-def cache_key(kind, content, shape, sampling_rate):
+def cache_key(kind, content, shape, sampling_rate, digest=None):
     """Cache key of one input.
 
     Parameters
@@ -85,15 +99,21 @@ def cache_key(kind, content, shape, sampling_rate):
         The length of the file, or the shape of the waveform.
     sampling_rate : int
         Sampling rate of the features, in Hz.
+    digest : str, default=None
+        What makes the features besides the input: :func:`feature_set_digest`
+        of the feature set, or an encoder's identity; None means the IS09
+        set's.
 
     Returns
     -------
     key : str
-        A SHA-256 hex digest that also covers the openSMILE config and
-        version, and the cache format.
+        A SHA-256 hex digest that also covers ``digest`` (for an openSMILE
+        set: its config, the opensmile version and the cache format).
     """
+    if digest is None:
+        digest = feature_set_digest("is09")
     h = hashlib.sha256()
-    h.update(f"{_config_digest()}|{kind}|{shape}|{int(sampling_rate)}|".encode())
+    h.update(f"{digest}|{kind}|{shape}|{int(sampling_rate)}|".encode())
     h.update(content)
     return h.hexdigest()
 
@@ -108,13 +128,14 @@ class FeatureCache:
     """Per-item feature cache inside the store of a joblib ``Memory``.
 
     With joblib's default file-system store, each entry is a file
-    ``<location>/sklearn_ser/LLDExtractor/<key[:2]>/<key>.lld`` (``location``
+    ``<location>/sklearn_ser/<owner>/<key[:2]>/<key>.lld`` (``location``
     is the store's folder, ``<memory.location>/joblib``): a 96-byte header
     (``_MAGIC``, the number of frames as a little-endian int64, the input's
     :class:`~sklearn_ser.features._audio.Notes` -- its own sampling rate as an int64
     and its share of samples at full scale as a float64 --, the entry's key
     and the SHA-256 of the notes and the feature bytes, 32 bytes each)
-    followed by the ``(n_frames, 32)`` little-endian float32 features. An
+    followed by the ``(n_frames, n_features)`` little-endian float32
+    features. An
     entry is used only if its header names its own key and its notes and
     features match the checksum:
     a damaged, truncated, shortened or misplaced entry (a flipped byte, a
@@ -125,17 +146,27 @@ class FeatureCache:
     gives one warning and the features are returned all the same.
     ``Memory.clear()`` removes the entries. Other store backends are used
     through their ``dump_item``/``load_item`` interface.
+
+    Parameters
+    ----------
+    memory : joblib.Memory
+        The store (see :func:`check_memory`).
+    n_features : int, default=32
+        Columns of the features; an entry of another width counts as missing.
+    owner : str, default="LLDExtractor"
+        The folder of the entries (the extractor's class name).
     """
 
-    def __init__(self, memory):
+    def __init__(self, memory, n_features=N_FEATURES, owner="LLDExtractor"):
         store = memory.store_backend
         location = getattr(store, "location", None)
+        self.n_features = int(n_features)
+        self.owner = owner
         self.folder = None
         self.store_backend = None
         self.warned = False
         if type(store).__name__ == "FileSystemStoreBackend" and location:
-            self.folder = os.path.join(os.fspath(location), "sklearn_ser",
-                                       "LLDExtractor")
+            self.folder = os.path.join(os.fspath(location), "sklearn_ser", owner)
         else:  # pragma: no cover - custom joblib store backends
             self.store_backend = store
 
@@ -150,7 +181,7 @@ class FeatureCache:
             n = int.from_bytes(header[8:16], "little", signed=True)
             if not 0 < n < 2**40 or header[32:64] != bytes.fromhex(key):
                 return None
-            feats = np.empty((n, N_FEATURES), dtype="<f4")
+            feats = np.empty((n, self.n_features), dtype="<f4")
             if f.readinto(memoryview(feats).cast("B")) != feats.nbytes or f.read(1):
                 return None
         if _checksum(header[16:32], feats) != header[64:]:
@@ -170,7 +201,7 @@ class FeatureCache:
                     return None
                 feats, notes = entry
             else:  # pragma: no cover
-                path = ["sklearn_ser", "LLDExtractor", key[:2], key]
+                path = ["sklearn_ser", self.owner, key[:2], key]
                 if not self.store_backend.contains_item(path):
                     return None
                 feats, rate, share = self.store_backend.load_item(path, verbose=0)
@@ -180,7 +211,7 @@ class FeatureCache:
         except Exception:  # damaged entry: extract again and overwrite it
             return None
         if (feats.dtype != np.float32 or feats.ndim != 2
-                or feats.shape[1] != N_FEATURES):
+                or feats.shape[1] != self.n_features):
             return None
         return feats, notes
 
@@ -201,7 +232,7 @@ class FeatureCache:
 
     def _store(self, key, feats, notes):
         if self.folder is None:  # pragma: no cover
-            path = ["sklearn_ser", "LLDExtractor", key[:2], key]
+            path = ["sklearn_ser", self.owner, key[:2], key]
             self.store_backend.dump_item(path, (feats, *notes), verbose=0)
             return
         target = self._file(key)

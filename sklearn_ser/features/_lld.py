@@ -1,33 +1,36 @@
-"""LLDExtractor: frame-level openSMILE low-level descriptors (the paper's 32).
+"""LLDExtractor: frame-level openSMILE low-level descriptors.
 
 The estimator and its dispatch: inputs are checked (:mod:`._audio`), looked
 up in the feature cache (:mod:`._cache`), extracted by the openSMILE engine
-(:mod:`._opensmile`), serially or in chunks on joblib workers, and the
-problems of every bad file are raised together.
+of the feature set (:mod:`._opensmile`, :mod:`._feature_sets`), serially or
+in chunks on joblib workers, and the problems of every bad file are raised
+together (:mod:`._dispatch`).
 """
 
 import math
 import numbers
 import os
-import sys
 
 import joblib
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .._compat import HasMethods, Interval, _fit_context, validate_params
-from .._validation import (
-    AUDIO_COLUMNS,
-    FRAMES_COLUMN,
-    frame_with_features,
-    is_dataframe,
-)
+from .._compat import HasMethods, Interval, StrOptions, _fit_context, validate_params
+from .._validation import frame_with_features, is_dataframe
 from ..persistence._registry import register
 from ._audio import BadInput, array_blocks, check_input, describe
 from ._audiofile import AudioFile, check_file, read_bytes
-from ._cache import FeatureCache, cache_key, check_memory
+from ._cache import FeatureCache, cache_key, check_memory, feature_set_digest
+from ._dispatch import (
+    audio_column_of,
+    chunk_bounds,
+    collect,
+    in_dask_task,
+    item_weight,
+)
+from ._feature_sets import FEATURE_SET_NAMES, get_feature_set
 from ._notes import warn_notes
-from ._opensmile import ENGINE, FEATURE_NAMES
+from ._opensmile import engine
 
 __all__ = ["LLDExtractor"]
 
@@ -37,28 +40,30 @@ __all__ = ["LLDExtractor"]
 # ---------------------------------------------------------------------------
 
 
-def _run_opensmile(blocks, sampling_rate, size_hint=0):
+def _run_opensmile(blocks, sampling_rate, size_hint=0, feature_set="is09"):
     """Features of one validated signal: the dispatch's one call into openSMILE."""
-    return ENGINE.extract(blocks, sampling_rate, size_hint)
+    return engine(feature_set).extract(blocks, sampling_rate, size_hint)
 
 
-def _process_item(item, sampling_rate, cache):
+def _process_item(item, sampling_rate, cache, feature_set="is09"):
     """One item: ("ok", (features, notes)), ("bad", message) or ("fail", ...)."""
     index, kind, payload, notes = item
+    spec = get_feature_set(feature_set)
+    digest = feature_set_digest(feature_set) if cache is not None else None
     key = None
     if kind == "path":
         label = describe(index, payload)
         try:
             if cache is not None:
                 data = read_bytes(payload, label)
-                key = cache_key("file", data, len(data), sampling_rate)
+                key = cache_key("file", data, len(data), sampling_rate, digest)
                 entry = cache.load(key)
                 if entry is not None:
                     return "ok", entry
-                audio = AudioFile(data, label, sampling_rate)
+                audio = AudioFile(data, label, sampling_rate, spec.window)
             else:
                 check_file(payload, label)
-                audio = AudioFile(payload, label, sampling_rate)
+                audio = AudioFile(payload, label, sampling_rate, spec.window)
         except BadInput as exc:
             return "bad", str(exc)
         blocks, size, notes = audio.blocks(), audio.n, audio.notes
@@ -66,13 +71,14 @@ def _process_item(item, sampling_rate, cache):
         label = describe(index)
         x = payload
         if cache is not None:
-            key = cache_key("array", memoryview(x).cast("B"), x.shape, sampling_rate)
+            key = cache_key("array", memoryview(x).cast("B"), x.shape, sampling_rate,
+                            digest)
             entry = cache.load(key)
             if entry is not None:
                 return "ok", (entry[0], notes)
         blocks, size = array_blocks(x), x.shape[0]
     try:
-        feats = _run_opensmile(blocks, sampling_rate, size)
+        feats = _run_opensmile(blocks, sampling_rate, size, feature_set)
     except BadInput as exc:  # the file changed while it was read
         return "bad", str(exc)
     except Exception as exc:
@@ -82,60 +88,58 @@ def _process_item(item, sampling_rate, cache):
     return "ok", (feats, notes)
 
 
-def _process_chunk(items, sampling_rate, memory):
+def _cache_of(memory, feature_set):
+    if memory is None:
+        return None
+    return FeatureCache(memory, get_feature_set(feature_set).n_features)
+
+
+def _process_chunk(items, sampling_rate, memory, feature_set="is09"):
     """Work unit sent to a joblib worker: a contiguous chunk of items."""
-    cache = FeatureCache(memory) if memory is not None else None
-    return [_process_item(item, sampling_rate, cache) for item in items]
-
-
-def _chunk_bounds(weights, n_chunks):
-    """Split ``range(len(weights))`` into contiguous chunks of similar weight."""
-    n = len(weights)
-    n_chunks = max(1, min(n_chunks, n))
-    w = np.asarray(weights, dtype=np.float64) + 1.0  # never zero
-    cum = np.cumsum(w)
-    targets = cum[-1] * np.arange(1, n_chunks) / n_chunks
-    cuts = np.searchsorted(cum, targets, side="left") + 1
-    bounds = np.unique(np.concatenate([[0], np.clip(cuts, 1, n - 1), [n]]))
-    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+    cache = _cache_of(memory, feature_set)
+    return [_process_item(item, sampling_rate, cache, feature_set) for item in items]
 
 
 # ---------------------------------------------------------------------------
 # Estimator
 # ---------------------------------------------------------------------------
 
-def _in_dask_task():
-    """Whether the calling code runs inside a task on a Dask worker."""
-    distributed = sys.modules.get("distributed")
-    if distributed is None:  # never imported: not on a worker
-        return False
-    try:
-        distributed.get_worker()
-    except ValueError:
-        return False
-    return True
-
-
 class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
-    """Frame-level openSMILE low-level descriptors: the paper's 32 features.
+    """Frame-level openSMILE low-level descriptors (by default the paper's 32).
 
-    Computes, for every 25 ms Hamming window shifted by 10 ms (100 frames per
-    second), the 16 low-level descriptors of openSMILE's INTERSPEECH 2009
-    emotion set (``IS09``) -- F0, RMS energy, zero-crossing rate, voicing
-    probability and MFCC 1-12, each smoothed with a 3-frame moving average --
-    followed by the first delta of each of these 16. All 32 come from ONE
-    openSMILE pass with a config file shipped in the package
-    (``sklearn_ser/data/is09_lld_delta.conf``: the IS09 LLD components,
-    ``cContourSmoother``, ``cDeltaRegression`` and ``cVectorConcat``), so LLDs
-    and deltas share the same frames. On the same samples, the 16 LLD columns
-    equal the stock ``IS09`` LLD output frame by frame and the delta columns
-    its delta output (the ``opensmile`` package itself first quantises float
-    signals to 16 bits, which openSMILE reads back with a scale of 1/32767).
+    With the default ``feature_set="is09"``, computes for every 25 ms Hamming
+    window shifted by 10 ms (100 frames per second) the 16 low-level
+    descriptors of openSMILE's INTERSPEECH 2009 emotion set (``IS09``) [1]_ -- F0,
+    RMS energy, zero-crossing rate, voicing probability and MFCC 1-12, each
+    smoothed with a 3-frame moving average -- followed by the first delta of
+    each of these 16. All 32 come from ONE openSMILE pass with a config file
+    shipped in the package (``sklearn_ser/data/is09_lld_delta.conf``: the
+    IS09 LLD components, ``cContourSmoother``, ``cDeltaRegression`` and
+    ``cVectorConcat``), so LLDs and deltas share the same frames. On the
+    same samples, the 16 LLD columns equal the stock ``IS09`` LLD output
+    frame by frame and the delta columns its delta output (the ``opensmile``
+    package itself first quantises float signals to 16 bits, which openSMILE
+    reads back with a scale of 1/32767).
+
+    ``feature_set="egemaps"`` gives the 25 low-level descriptors of eGeMAPS
+    v02 [2]_ and ``feature_set="compare"`` the 65 of ComParE [3]_ [4]_
+    followed by their 65 deltas, each also in one pass with a shipped config
+    (see the Notes). Their columns equal the stock sets' low-level descriptors (and
+    ComParE's deltas) frame by frame.
 
     The transformer is stateless: :meth:`fit` only validates the parameters.
 
     Parameters
     ----------
+    feature_set : {"is09", "egemaps", "compare"}, default="is09"
+        The openSMILE feature set: ``"is09"``, the paper's 32 (16 IS09
+        emotion LLDs and their deltas); ``"egemaps"``, the 25 LLDs of the
+        extended Geneva Minimalistic Acoustic Parameter Set v02 (pitch by
+        subharmonic summation, jitter, shimmer, formants, loudness, spectral
+        balance, MFCC 1-4; openSMILE defines no deltas for it);
+        ``"compare"``, the 65 LLDs of the ComParE 2016 set (pitch, voice
+        quality, 26 RASTA auditory bands, energy, spectral descriptors, MFCC
+        1-14) and their 65 deltas.
     sampling_rate : int, default=16000
         Sampling rate in Hz at which features are computed. Waveforms passed as
         arrays must be sampled at this rate; audio files at another rate are
@@ -163,7 +167,8 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     memory : str, os.PathLike or joblib.Memory, default=None
         Where to cache the features of each input. The key of an entry is a
         hash of the audio content (the bytes of a file, the samples of an
-        array), the sampling rate and the openSMILE config, never the path
+        array), the sampling rate and the feature set's openSMILE config
+        (so the sets never share an entry), never the path
         alone: a file that changes is extracted again, and the same audio is
         never extracted twice, e.g. across the fits of ``GridSearchCV`` or
         ``cross_validate``. Entries are written as soon as each input is
@@ -191,6 +196,7 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     See Also
     --------
     sklearn_ser.PadCrop : Pads/crops the frame sequences to a fixed length.
+    sklearn_ser.EncoderExtractor : Frames of a pretrained speech encoder.
 
     Notes
     -----
@@ -217,7 +223,7 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     are metadata, e.g. the ``"speaker"`` of each utterance that
     :class:`~sklearn_ser.SpeakerStandardScaler` needs. The result is then a
     DataFrame with the same index: an ``"lld"`` column holding the
-    ``(n_frames_i, 32)`` arrays, followed by the other columns of ``X``
+    ``(n_frames_i, n_features)`` arrays, followed by the other columns of ``X``
     unchanged. This is how metadata reaches the later steps of a pipeline
     inside :func:`~sklearn.model_selection.cross_validate` or
     :class:`~sklearn.model_selection.GridSearchCV`;
@@ -229,20 +235,27 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     ``N = ceil(N0 * sampling_rate / r)``), the number of frames is::
 
         T = 1 + floor((N - W) / S)
-        W = round(0.025 * sampling_rate)   # 400 at 16 kHz
+        W = round(0.025 * sampling_rate)   # 400 at 16 kHz ("is09")
+        W = round(0.060 * sampling_rate)   # 960 at 16 kHz ("egemaps", "compare")
         S = round(0.010 * sampling_rate)   # 160 at 16 kHz
 
-    (``round`` rounds halves up, as openSMILE does). Frame ``t`` covers
-    samples ``[t * S, t * S + W)`` and starts at ``t * S / sampling_rate``
-    seconds (``t * 10`` ms): every frame lies completely inside the audio,
-    and a signal of ``d`` seconds at 16 kHz gives ``floor(100 * d - 1.5)``
-    frames, i.e. 100 per second (a 1 s signal gives 98 frames, 3 s give 298).
-    At rates where 10 ms is not a whole number of samples the step is
-    rounded (22.05 kHz: 221 samples, 10.02 ms).
-    The stock openSMILE output has one frame more: after the end of the input
-    its smoother emits a frame that only repeats the last real frame, which is
-    dropped here. Deltas at the first and last two frames use openSMILE's
-    edge padding, as in the stock set.
+    (``round`` rounds halves up, as openSMILE does). ``W`` is the longest
+    analysis window of the set: eGeMAPS and ComParE compute pitch, jitter,
+    shimmer and harmonics over 60 ms (Gaussian window) and their spectral
+    descriptors over 20 ms (Hamming), both windows starting at the frame's
+    start. Frame ``t`` covers samples ``[t * S, t * S + W)`` and starts at
+    ``t * S / sampling_rate`` seconds (``t * 10`` ms) in every set, so the
+    sets share the 10 ms grid and differ only in the frames near the end:
+    every frame lies completely inside the audio, and a signal of ``d``
+    seconds at 16 kHz gives ``floor(100 * d - 1.5)`` IS09 frames, i.e. 100
+    per second (a 1 s signal gives 98 frames, 3 s give 298), and
+    ``floor(100 * d - 5)`` eGeMAPS or ComParE frames (95 and 295). At rates
+    where 10 ms is not a whole number of samples the step is rounded
+    (22.05 kHz: 221 samples, 10.02 ms). The stock openSMILE output has one
+    frame more: after the end of the input its smoothers emit a trailing
+    frame (in IS09 a repetition of the last real frame), which is dropped
+    here. Deltas at the first and last two frames use openSMILE's edge
+    padding, as in the stock sets.
 
     **Beyond full scale.** Lossy decoders (MP3, Vorbis, Opus) overshoot
     [-1, 1] by a few per cent on valid recordings, so the samples of a
@@ -256,7 +269,8 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     zeros or a NaN row): wrong types, strings that are not paths, a mix of
     paths and arrays, and waveforms with NaN/inf samples, float samples
     outside [-1, 1] (or outside ±2 with ``clip=True``), a shape that is not
-    1-D after mix-down, or fewer samples than one 25 ms window raise an
+    1-D after mix-down, or fewer samples than one analysis window ``W``
+    (25 ms; 60 ms for ``"egemaps"`` and ``"compare"``) raise an
     error naming the item (``X[i]``) and the sample index at once. Problems
     that show only when a file is read (missing, unreadable, corrupt, in a
     format soundfile cannot decode, too short, NaN/inf samples or samples
@@ -270,7 +284,11 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     unvoiced frames (voicing probability below 0.55), and the 25 ms window
     is too short for a reliable F0 below about 130 Hz; a frame of digital
     silence (exact zeros) has a zero-crossing rate close to 1, because
-    openSMILE counts zero samples as crossings.
+    openSMILE counts zero samples as crossings. The eGeMAPS and ComParE
+    sets track F0 by subharmonic summation over 60 ms with Viterbi
+    smoothing (down to 55 and 52 Hz); their voice-quality descriptors
+    (jitter, shimmer, HNR, harmonics, formant amplitudes) are 0 in unvoiced
+    frames.
 
     Examples
     --------
@@ -287,9 +305,38 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     >>> f0 = float(np.median(feats[:, 0]))  # F0 of the tone, 220 Hz
     >>> abs(f0 - 220) < 0.05 * 220
     True
+    >>> [egemaps] = LLDExtractor(feature_set="egemaps").fit_transform([tone])
+    >>> egemaps.shape  # 60 ms windows: 3 frames fewer at the end
+    (95, 25)
+    >>> f0 = 27.5 * 2 ** (float(np.median(egemaps[:, 10])) / 12)  # semitones
+    >>> abs(f0 - 220) < 0.05 * 220
+    True
+
+    References
+    ----------
+    .. [1] B. Schuller, S. Steidl and A. Batliner, "The INTERSPEECH 2009
+       Emotion Challenge," in Proc. INTERSPEECH 2009, Brighton, UK, 2009,
+       pp. 312–315.
+    .. [2] F. Eyben, K. R. Scherer, B. W. Schuller, J. Sundberg, E. André,
+       C. Busso, L. Y. Devillers, J. Epps, P. Laukka, S. S. Narayanan and
+       K. P. Truong, "The Geneva Minimalistic Acoustic Parameter Set
+       (GeMAPS) for Voice Research and Affective Computing," IEEE
+       Transactions on Affective Computing, vol. 7, no. 2, pp. 190–202, 2016.
+    .. [3] B. Schuller, S. Steidl, A. Batliner, A. Vinciarelli, K. Scherer,
+       F. Ringeval, M. Chetouani, F. Weninger, F. Eyben, E. Marchi,
+       M. Mortillaro, H. Salamin, A. Polychroniou, F. Valente and S. Kim,
+       "The INTERSPEECH 2013 Computational Paralinguistics Challenge: Social
+       Signals, Conflict, Emotion, Autism," in Proc. INTERSPEECH 2013, Lyon,
+       France, 2013, pp. 148–152.
+    .. [4] B. Schuller, S. Steidl, A. Batliner, J. Hirschberg, J. K. Burgoon,
+       A. Baird, A. Elkins, Y. Zhang, E. Coutinho and K. Evanini, "The
+       INTERSPEECH 2016 Computational Paralinguistics Challenge: Deception,
+       Sincerity & Native Language," in Proc. INTERSPEECH 2016, San
+       Francisco, USA, 2016, pp. 2001–2005.
     """
 
     _parameter_constraints = {
+        "feature_set": [StrOptions(set(FEATURE_SET_NAMES))],
         "sampling_rate": [Interval(numbers.Integral, 8000, None, closed="left")],
         "clip": ["boolean"],
         "n_jobs": [None, numbers.Integral],
@@ -298,8 +345,9 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         "audio_column": [str, None],
     }
 
-    def __init__(self, *, sampling_rate=16000, clip=False, n_jobs=None,
-                 memory=None, verbose=False, audio_column=None):
+    def __init__(self, *, feature_set="is09", sampling_rate=16000, clip=False,
+                 n_jobs=None, memory=None, verbose=False, audio_column=None):
+        self.feature_set = feature_set
         self.sampling_rate = sampling_rate
         self.clip = clip
         self.n_jobs = n_jobs
@@ -326,7 +374,7 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         return self
 
     def transform(self, X):
-        """Extract the 32 features of every input.
+        """Extract the frame features of every input.
 
         Parameters
         ----------
@@ -337,8 +385,8 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
 
         Returns
         -------
-        features : list of ndarray of shape (n_frames_i, 32), dtype float32, \
-                or DataFrame
+        features : list of ndarray of shape (n_frames_i, n_features), \
+                dtype float32, or DataFrame
             One array per input, in input order; columns as given by
             :meth:`get_feature_names_out`. For a DataFrame ``X``, a DataFrame
             with these arrays in an ``"lld"`` column and the other columns
@@ -357,7 +405,7 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         """
         validate_params(self)
         if is_dataframe(X):
-            column = self._audio_column_of(X)
+            column = audio_column_of(X, self.audio_column)
             features = self.transform(list(X[column]))
             return frame_with_features(X.drop(columns=[column]), features)
         features, labelled_notes = self._extract(X)
@@ -373,7 +421,9 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         """
         validate_params(self)
         sampling_rate = int(self.sampling_rate)
-        items = check_input(X, sampling_rate, clip=self.clip)
+        feature_set = self.feature_set
+        window = get_feature_set(feature_set).window
+        items = check_input(X, sampling_rate, clip=self.clip, window=window)
         n_items = len(items)
         memory = check_memory(self.memory)
         n_workers = self._effective_n_jobs()
@@ -385,17 +435,19 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         results = []
         try:
             if n_workers == 1:
-                cache = FeatureCache(memory) if memory is not None else None
+                cache = _cache_of(memory, feature_set)
                 for item in items:
-                    results.append(_process_item(item, sampling_rate, cache))
+                    results.append(_process_item(item, sampling_rate, cache,
+                                                 feature_set))
                     bar.update(1)
             else:
-                weights = [self._weight(item) for item in items]
+                weights = [item_weight(item) for item in items]
                 n_chunks = max(4 * n_workers,
                                math.ceil(sum(weights) / (16 * 2 ** 20)))
-                bounds = _chunk_bounds(weights, n_chunks)
+                bounds = chunk_bounds(weights, n_chunks)
                 tasks = (
-                    joblib.delayed(_process_chunk)(items[a:b], sampling_rate, memory)
+                    joblib.delayed(_process_chunk)(items[a:b], sampling_rate, memory,
+                                                   feature_set)
                     for a, b in bounds
                 )
                 parallel = joblib.Parallel(n_jobs=self.n_jobs, return_as="generator")
@@ -404,48 +456,29 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                     bar.update(len(chunk))
         finally:
             bar.close()
-        entries = self._collect(items, results, memory)
+        entries = collect(items, results, memory)
         labelled = [(describe(index, payload if kind == "path" else None), notes,
                      payload)
                     for (index, kind, payload, _), (_, notes) in zip(
                         items, entries, strict=True)]
         return [feats for feats, _ in entries], labelled
 
-    def _audio_column_of(self, X):
-        columns = list(X.columns)
-        if FRAMES_COLUMN in columns:
-            raise ValueError(
-                f"X already has an {FRAMES_COLUMN!r} column, the name of the "
-                "column LLDExtractor writes; rename it."
-            )
-        if self.audio_column is not None:
-            if self.audio_column not in columns:
-                raise ValueError(
-                    f"X has no column audio_column={self.audio_column!r} (columns: "
-                    f"{columns[:10]})."
-                )
-            return self.audio_column
-        found = [c for c in AUDIO_COLUMNS if c in columns]
-        if not found:
-            raise ValueError(
-                f"X is a DataFrame without an 'audio' or 'file' column (columns: "
-                f"{columns[:10]}); put the audio paths or waveforms in one of them, "
-                "or name the column with audio_column."
-            )
-        return found[0]
-
     def _effective_n_jobs(self):
         """Number of workers of a call: 1 for ``n_jobs=None`` in a Dask task."""
-        if self.n_jobs is None and _in_dask_task():
+        if self.n_jobs is None and in_dask_task():
             return 1
         return joblib.effective_n_jobs(self.n_jobs)
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the 32 output columns.
+        """Names of the output columns: openSMILE's names of the feature set.
 
-        The 16 LLDs (F0, RMS energy, zero-crossing rate, voicing probability,
-        MFCC 1-12, openSMILE's names with the ``_sma`` suffix of the smoothing)
-        followed by their deltas (``_de``).
+        For ``"is09"``, the 16 LLDs (F0, RMS energy, zero-crossing rate,
+        voicing probability, MFCC 1-12, with the ``_sma`` suffix of the
+        smoothing) followed by their deltas (``_de``); for ``"egemaps"``, the
+        25 names of the stock eGeMAPSv02 LLDs (``_sma3``, and ``_sma3nz`` for
+        those smoothed over voiced frames only); for ``"compare"``, the 65
+        names of the stock ComParE 2016 LLDs followed by the 65 of their
+        deltas.
 
         Parameters
         ----------
@@ -454,9 +487,12 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
 
         Returns
         -------
-        feature_names_out : ndarray of str of shape (32,)
+        feature_names_out : ndarray of str of shape (n_features,)
+            32, 25 or 130 names.
         """
-        return np.asarray(FEATURE_NAMES, dtype=object)
+        validate_params(self)
+        return np.asarray(get_feature_set(self.feature_set).feature_names,
+                          dtype=object)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -467,33 +503,6 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         tags.target_tags.required = False
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
-
-    # -- helpers -----------------------------------------------------------
-
-    @staticmethod
-    def _weight(item):
-        _, kind, payload, _ = item
-        if kind == "array":
-            return payload.nbytes
-        try:
-            return os.stat(payload).st_size
-        except OSError:
-            return 0
-
-    @staticmethod
-    def _collect(items, results, memory):
-        bad = [msg for status, msg in results if status == "bad"]
-        failed = [msg for status, msg in results if status == "fail"]
-        if bad:
-            n_ok = sum(status == "ok" for status, _ in results)
-            kept = ("; they are cached, so a new call extracts only the fixed "
-                    "ones" if memory is not None else "")
-            head = (f"{len(bad)} of {len(items)} inputs could not be used "
-                    f"({n_ok} others were extracted{kept}):\n  ")
-            raise ValueError(head + "\n  ".join(bad + failed))
-        if failed:
-            raise RuntimeError("\n".join(failed))
-        return [entry for _, entry in results]
 
 
 # The feature cache names a folder of the machine that extracted: not saved.

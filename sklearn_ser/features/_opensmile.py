@@ -1,8 +1,10 @@
-"""openSMILE: the shipped feature configuration and the engine that runs it.
+"""openSMILE: the shipped feature configurations and the engine that runs them.
 
 :class:`OpenSmileEngine` is the only place of the package that talks to
 openSMILE (through the ``opensmile`` package's ``OpenSMILE`` class): it
 owns the pool of initialised instances and makes every call into them.
+There is one engine per feature set (:func:`engine`); ``ENGINE`` is the
+engine of the paper's IS09 set.
 """
 
 import ctypes
@@ -14,26 +16,13 @@ import threading
 import numpy as np
 
 from ._audio import n_frames
+from ._feature_sets import FEATURE_SET_NAMES, get_feature_set
 
-CONFIG_NAME = "is09_lld_delta.conf"
-"""File name of the shipped configuration in ``sklearn_ser/data``."""
+CONFIG_NAME = get_feature_set("is09").config
+"""File name of the IS09 configuration in ``sklearn_ser/data``."""
 
-_LLD_NAMES = (
-    "F0_sma",
-    "pcm_RMSenergy_sma",
-    "pcm_zcr_sma",
-    "voiceProb_sma",
-    *(f"pcm_fftMag_mfcc_sma[{k}]" for k in range(1, 13)),
-)
-_DELTA_NAMES = (
-    "F0_sma_de",
-    "pcm_RMSenergy_sma_de",
-    "pcm_zcr_sma_de",
-    "voiceProb_sma_de",
-    *(f"pcm_fftMag_mfcc_sma_de[{k}]" for k in range(1, 13)),
-)
-FEATURE_NAMES = _LLD_NAMES + _DELTA_NAMES
-"""openSMILE's names of the 32 features, in output order."""
+FEATURE_NAMES = get_feature_set("is09").feature_names
+"""openSMILE's names of the 32 IS09 features, in output order."""
 N_FEATURES = len(FEATURE_NAMES)  # 32
 
 SOURCE = "extsource"
@@ -47,11 +36,11 @@ _FrameCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_long,
                                   ctypes.c_void_p)
 
 
-def packaged_config():
-    """Path of the shipped configuration file."""
+def packaged_config(name=CONFIG_NAME):
+    """Path of a shipped configuration file (default: the IS09 one)."""
     return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                         "data",
-                        CONFIG_NAME)
+                        name)
 
 
 class _Pool(dict):
@@ -67,7 +56,7 @@ class _Pool(dict):
 
 
 class OpenSmileEngine:
-    """Runs the shipped configuration in openSMILE on mono float32 signals.
+    """Runs the shipped configuration of a feature set on mono float32 signals.
 
     Initialising and freeing openSMILE costs about as much as extracting a
     few hundred milliseconds of audio, so each thread keeps one instance per
@@ -88,10 +77,14 @@ class OpenSmileEngine:
     ----------
     reuse_seconds : float, default=30.0
         Signals up to this long reuse a per-thread instance.
+    feature_set : str, default="is09"
+        The feature set whose configuration the engine runs (see
+        :mod:`~sklearn_ser.features._feature_sets`).
     """
 
-    def __init__(self, reuse_seconds=30.0):
+    def __init__(self, reuse_seconds=30.0, feature_set="is09"):
         self.reuse_seconds = reuse_seconds
+        self.spec = get_feature_set(feature_set)
         self._local = threading.local()
         self._lock = threading.Lock()
         self._config_path = None
@@ -99,23 +92,32 @@ class OpenSmileEngine:
 
     # -- the configuration ------------------------------------------------------
 
+    @property
+    def feature_names(self):
+        """openSMILE's names of the columns, in output order."""
+        return self.spec.feature_names
+
+    @property
+    def n_features(self):
+        """Number of columns."""
+        return self.spec.n_features
+
     def config_path(self):
         """Path of the shipped config, ASCII-only (openSMILE's C API needs it)."""
         if self._config_path is None:
             with self._lock:
-                path = packaged_config()
+                path = packaged_config(self.spec.config)
                 try:
                     path.encode("ascii")
                 except UnicodeEncodeError:  # pragma: no cover - unusual install paths
                     folder = tempfile.mkdtemp(prefix="sklearn_ser_")
-                    target = os.path.join(folder, CONFIG_NAME)
+                    target = os.path.join(folder, self.spec.config)
                     shutil.copyfile(path, target)
                     path = target
                 self._config_path = path
         return self._config_path
 
-    @staticmethod
-    def identity():
+    def identity(self):
         """What determines the features besides the input: ``(version, config)``.
 
         Returns
@@ -127,7 +129,7 @@ class OpenSmileEngine:
         """
         import opensmile
 
-        with open(packaged_config(), "rb") as f:
+        with open(packaged_config(self.spec.config), "rb") as f:
             return opensmile.__version__, f.read()
 
     # -- the private part of the opensmile package ----------------------------------
@@ -195,10 +197,10 @@ class OpenSmileEngine:
                 n_el = smile.external_sink_get_num_elements(SINK)
                 names = tuple(smile.external_sink_get_element_name(SINK, k)
                               for k in range(n_el))
-                if names != FEATURE_NAMES:  # pragma: no cover - config edited
+                if names != self.feature_names:  # pragma: no cover - config edited
                     raise RuntimeError(
                         f"The openSMILE config {self.config_path()} produces the "
-                        f"features {names}; expected {FEATURE_NAMES}."
+                        f"features {names}; expected {self.feature_names}."
                     )
                 self._checked = True
         except BaseException:
@@ -232,7 +234,7 @@ class OpenSmileEngine:
     # -- extraction -----------------------------------------------------------------
 
     def extract(self, blocks, sampling_rate, size_hint=0):
-        """Run the shipped config on one validated mono signal.
+        """Run the feature set's config on one validated mono signal.
 
         Parameters
         ----------
@@ -248,10 +250,10 @@ class OpenSmileEngine:
 
         Returns
         -------
-        features : ndarray of shape (n_frames, 32), dtype float32
-            ``n_frames(n_samples, sampling_rate)`` frames: the trailing frame
-            that openSMILE's smoother emits after the end of the input (a
-            repetition of the last one) is dropped.
+        features : ndarray of shape (n_frames, n_features), dtype float32
+            ``n_frames(n_samples, sampling_rate, window)`` frames (``window``
+            the set's longest analysis window): the trailing frame that
+            openSMILE's smoothers emit after the end of the input is dropped.
         """
         sampling_rate = int(sampling_rate)
         smile, reusable = self._take(sampling_rate, int(size_hint))
@@ -268,15 +270,16 @@ class OpenSmileEngine:
                 n_samples += block.shape[0]
             del block
 
-            n_out = n_frames(n_samples, sampling_rate)
-            out = np.empty((n_out, N_FEATURES), dtype=np.float32)
+            n_out = n_frames(n_samples, sampling_rate, self.spec.window)
+            width = self.n_features
+            out = np.empty((n_out, width), dtype=np.float32)
             base = out.ctypes.data
-            row_bytes = N_FEATURES * 4
+            row_bytes = width * 4
             count = [0]
 
             def on_frame(data, n, param):
                 i = count[0]
-                if i < n_out and n == N_FEATURES:
+                if i < n_out and n == width:
                     ctypes.memmove(base + i * row_bytes, data, row_bytes)
                 count[0] = i + 1
                 return 1
@@ -296,5 +299,27 @@ class OpenSmileEngine:
         return out
 
 
-ENGINE = OpenSmileEngine()
-"""The engine of the process (each joblib worker has its own)."""
+_ENGINES = {name: OpenSmileEngine(feature_set=name) for name in FEATURE_SET_NAMES}
+
+
+def engine(feature_set="is09"):
+    """The engine of a feature set in this process (each joblib worker has its own).
+
+    Parameters
+    ----------
+    feature_set : str, default="is09"
+        A name of :data:`~sklearn_ser.features._feature_sets.FEATURE_SET_NAMES`.
+
+    Returns
+    -------
+    engine : OpenSmileEngine
+    """
+    try:
+        return _ENGINES[feature_set]
+    except (KeyError, TypeError):
+        get_feature_set(feature_set)  # raises the ValueError naming the sets
+        raise
+
+
+ENGINE = engine("is09")
+"""The engine of the paper's IS09 set."""

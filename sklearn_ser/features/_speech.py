@@ -19,6 +19,13 @@ and silence do not. Frames are speech by hysteresis on the smoothed score;
 pauses shorter than 0.25 s are bridged (a pause of 0.3 s between two
 utterances separates them), and regions are widened by 30 ms. The user
 guide gives the measurements behind these values, on real speech.
+
+The detector reads the columns of the IS09 set. For an extractor of
+another feature set (eGeMAPS, ComParE) or a pretrained encoder,
+:func:`detector_frames` computes the IS09 frames of the same audio (one
+more openSMILE pass, over a hundred times faster than real time), so the
+detector and its measured behaviour stay the same whatever the features
+the model reads.
 """
 
 import numpy as np
@@ -26,7 +33,7 @@ import numpy as np
 from ._audio import frame_params
 from ._opensmile import FEATURE_NAMES
 
-__all__ = ["speech_frames", "speech_problem", "speech_regions"]
+__all__ = ["detector_frames", "speech_frames", "speech_problem", "speech_regions"]
 
 NOISE_PERCENTILE = 10
 """Percentile of each band's level over the recording taken as its noise."""
@@ -85,7 +92,8 @@ def _columns(feature_names):
         raise ValueError(
             f"feature_names has no {missing[0]!r} column; the speech detector "
             "needs the RMS energy, the pitch and MFCC 1-12 of LLDExtractor's "
-            "IS09 features."
+            "IS09 features (for an extractor of another feature set, "
+            "detector_frames computes them from the same audio)."
         )
     return (names.index(_ENERGY), names.index(_F0),
             [names.index(c) for c in _MFCC])
@@ -271,3 +279,51 @@ def speech_problem(frames, feature_names=None, sampling_rate=16000):
         return ("pitches held in almost every frame (music or a melody of "
                 "tones), not speech")
     return None
+
+
+def detector_frames(extractor, audio, frames=None):
+    """The IS09 frames the detector reads for ``audio``, whatever the extractor.
+
+    Parameters
+    ----------
+    extractor : LLDExtractor or EncoderExtractor
+        The first step of a model.
+    audio : str, os.PathLike or array-like
+        The audio ``frames`` were computed from, read as ``extractor`` reads
+        it (its sampling rate, its ``clip``).
+    frames : ndarray of shape (n_frames, n_features), default=None
+        The extractor's frames of ``audio``: returned as they are when the
+        extractor computes the IS09 set.
+
+    Returns
+    -------
+    frames : ndarray of shape (n_frames_is09, 32)
+        The 32 IS09 columns, at the extractor's sampling rate.
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``audio`` is not usable (as :class:`~sklearn_ser.LLDExtractor`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_ser import LLDExtractor
+    >>> from sklearn_ser.features._speech import detector_frames, speech_problem
+    >>> tone = 0.3 * np.sin(2 * np.pi * 200 * np.arange(16000) / 16000)
+    >>> egemaps = LLDExtractor(feature_set="egemaps")
+    >>> [frames] = egemaps.fit_transform([tone])
+    >>> detector_frames(egemaps, tone, frames).shape
+    (98, 32)
+    >>> speech_problem(detector_frames(egemaps, tone, frames))  # a steady sound
+    'no speech found (a steady noise, or another sound without the level changes of speech)'
+    """
+    from ._lld import LLDExtractor
+
+    if (frames is not None and isinstance(extractor, LLDExtractor)
+            and extractor.feature_set == "is09"):
+        return frames
+    is09 = LLDExtractor(sampling_rate=int(extractor.sampling_rate),
+                        clip=bool(getattr(extractor, "clip", False)))
+    [[found], _] = is09._extract([audio])
+    return found

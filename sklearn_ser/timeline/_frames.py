@@ -5,14 +5,18 @@ of any size, in runs of ``BLOCK_FRAMES`` frames whose starts depend only on
 the frame index: every way of cutting a signal into pieces gives the same
 frames, so the streaming recogniser equals the offline timeline.
 :func:`read_frames` gives the frames of a whole file or waveform, reading a
-file in blocks and keeping only its frames.
+file in blocks and keeping only its frames; with ``detection=True`` also
+the IS09 frames that the speech detector reads, whatever the extractor's
+feature set.
 """
 
 import math
 import os
+from typing import NamedTuple
 
 import numpy as np
 
+from .._paper import FRAME_WINDOW
 from .._validation import AUDIO_RATES, check_sampling_rate
 from ..features._audio import (
     BadInput,
@@ -22,8 +26,9 @@ from ..features._audio import (
     n_frames,
 )
 from ..features._audiofile import AudioFile, check_file
+from ..features._feature_sets import get_feature_set
 from ..features._notes import Level, Notes
-from ..features._opensmile import ENGINE, N_FEATURES
+from ..features._opensmile import ENGINE, engine
 from ..features._resample import resample_blocks
 
 BLOCK_FRAMES = 1000
@@ -47,11 +52,20 @@ class FrameStream:
     either side; where the runs start depends only on the frame index, never
     on the sizes of the pieces, so every way of cutting a signal into pieces
     gives the same frames. Only the samples the next run needs are kept.
+
+    Parameters
+    ----------
+    sampling_rate : int
+        Sampling rate of the signal and the features, in Hz.
+    feature_set : str, default="is09"
+        The extractor's feature set.
     """
 
-    def __init__(self, sampling_rate):
+    def __init__(self, sampling_rate, feature_set="is09"):
         self.sampling_rate = int(sampling_rate)
-        self.window, self.step = frame_params(self.sampling_rate)
+        self.feature_set = feature_set
+        self.spec = get_feature_set(feature_set)
+        self.window, self.step = frame_params(self.sampling_rate, self.spec.window)
         self.n_samples = 0    # samples written so far
         self.n_done = 0       # frames returned so far
         self._kept = []       # samples from global index self._kept_start on
@@ -69,7 +83,9 @@ class FrameStream:
         """Frames ``[n_done, stop_frame)`` from the samples up to ``stop_sample``."""
         first = max(0, self.n_done - CONTEXT_FRAMES)
         x = self._samples(first * self.step, stop_sample)
-        feats = ENGINE.extract([x], self.sampling_rate, x.shape[0])
+        # the IS09 engine by its module name (tests count its runs)
+        run = ENGINE if self.feature_set == "is09" else engine(self.feature_set)
+        feats = run.extract([x], self.sampling_rate, x.shape[0])
         out = feats[self.n_done - first:stop_frame - first]
         self.n_done = stop_frame
         keep = max(0, self.n_done - CONTEXT_FRAMES) * self.step
@@ -78,7 +94,7 @@ class FrameStream:
         return out
 
     def push(self, x):
-        """Write samples; returns the frames that became final, ``(k, 32)``."""
+        """Write samples; returns the frames that became final, ``(k, n_features)``."""
         if x.shape[0]:
             self._kept.append(x)
             self._kept_n += x.shape[0]
@@ -90,19 +106,19 @@ class FrameStream:
             if self.n_samples < need:
                 break
             out.append(self._run(stop, need))
-        return stack_frames(out)
+        return stack_frames(out, self.spec.n_features)
 
     def finish(self):
         """The end of the signal: returns the remaining frames."""
-        total = n_frames(self.n_samples, self.sampling_rate)
+        total = n_frames(self.n_samples, self.sampling_rate, self.spec.window)
         if total <= self.n_done:
-            return stack_frames([])
+            return stack_frames([], self.spec.n_features)
         return self._run(total, self.n_samples)
 
 
-def stack_frames(arrays):
+def stack_frames(arrays, n_features=32):
     if not arrays:
-        return np.empty((0, N_FEATURES), dtype=np.float32)
+        return np.empty((0, n_features), dtype=np.float32)
     return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
 
@@ -119,14 +135,22 @@ def check_rate(sampling_rate, extractor_rate):
     return check_sampling_rate(sampling_rate, "sampling_rate", AUDIO_RATES)
 
 
-def read_frames(audio, sampling_rate, extractor_rate, clip=False):
-    """Frames of a whole recording, its duration in seconds, and its notes.
+class Recording(NamedTuple):
+    """The frames of a whole recording (see :func:`read_recording`)."""
 
-    A file is read in blocks and only its frames are kept; the frames go
-    into one preallocated array. ``notes`` is the :class:`Notes` of the
-    audio and ``label`` how messages name it.
-    """
-    stream = FrameStream(extractor_rate)
+    frames: np.ndarray
+    """The extractor's frames, ``(n_frames, n_features)``."""
+    detection: np.ndarray
+    """The IS09 frames the speech detector reads, cut to ``n_frames`` (the
+    frames themselves for the IS09 set; None unless asked for)."""
+    duration: float
+    """Seconds of audio at the extractor's rate."""
+    notes: object
+    """The :class:`Notes` of the audio (None for a file too short to read)."""
+
+
+def _source(audio, sampling_rate, extractor_rate, clip, window):
+    """``(blocks, n_samples, notes)`` of a file or waveform; None: too short."""
     if isinstance(audio, (str, os.PathLike)):
         path = os.fspath(audio)
         if isinstance(path, bytes):
@@ -135,45 +159,85 @@ def read_frames(audio, sampling_rate, extractor_rate, clip=False):
         label = f"audio ({path!r})"
         try:
             check_file(path, label)
-            if too_short(path, extractor_rate):
-                return stack_frames([]), 0.0, None
-            source = AudioFile(path, label, extractor_rate)
-            blocks, size, notes = source.blocks(), source.n, source.notes
+            if too_short(path, extractor_rate, window):
+                return None
+            source = AudioFile(path, label, extractor_rate, window)
+            return source.blocks(), source.n, source.notes
         except BadInput as exc:
             raise ValueError(str(exc)) from None
-    else:
-        level = Level()
-        x = as_waveform(audio, "audio", clip=clip, level=level)
-        rate = check_rate(sampling_rate, extractor_rate)
-        notes = Notes(rate, level.share)
-        if rate != extractor_rate and x.shape[0]:
-            g = math.gcd(rate, extractor_rate)
-            up, down = extractor_rate // g, rate // g
-            # a block at a time: the memory of the signal, not of its float64
-            # resampling
-            blocks, size = resample_blocks(x, up, down), -(-x.shape[0] * up // down)
-        else:
-            blocks, size = array_blocks(x), x.shape[0]
-    out = np.empty((n_frames(size, extractor_rate), N_FEATURES), dtype=np.float32)
-    filled = 0
+    level = Level()
+    x = as_waveform(audio, "audio", clip=clip, level=level)
+    rate = check_rate(sampling_rate, extractor_rate)
+    notes = Notes(rate, level.share)
+    if rate != extractor_rate and x.shape[0]:
+        g = math.gcd(rate, extractor_rate)
+        up, down = extractor_rate // g, rate // g
+        # a block at a time: the memory of the signal, not of its float64
+        # resampling
+        return resample_blocks(x, up, down), -(-x.shape[0] * up // down), notes
+    return array_blocks(x), x.shape[0], notes
+
+
+def read_recording(audio, sampling_rate, extractor_rate, clip=False,
+                   feature_set="is09", detection=False):
+    """The frames of a whole recording, and the detector's frames if asked.
+
+    A file is read in blocks and only its frames are kept; the frames go
+    into one preallocated array. With ``detection`` and a feature set other
+    than IS09, the same blocks also go through a :class:`FrameStream` of the
+    IS09 set: the speech detector reads the IS09 columns (RMS energy, pitch,
+    MFCC 1-12), and the sets share the 10 ms frame grid, so frame ``t`` of
+    both starts at the same sample; the IS09 frames are cut to the set's
+    count (IS09's shorter window gives a few more frames at the end).
+
+    Returns
+    -------
+    recording : Recording
+    """
+    spec = get_feature_set(feature_set)
+    extra = detection and feature_set != "is09"
+    source = _source(audio, sampling_rate, extractor_rate, clip, spec.window)
+    if source is None:
+        empty = stack_frames([], spec.n_features)
+        return Recording(empty, stack_frames([]) if detection else None, 0.0, None)
+    blocks, size, notes = source
+    streams = [FrameStream(extractor_rate, feature_set)]
+    if extra:
+        streams.append(FrameStream(extractor_rate))
+    outs = [np.empty((n_frames(size, extractor_rate, stream.spec.window),
+                      stream.spec.n_features), dtype=np.float32)
+            for stream in streams]
+    filled = [0] * len(streams)
+
+    def put(k, frames):
+        outs[k][filled[k]:filled[k] + frames.shape[0]] = frames
+        filled[k] += frames.shape[0]
+
     try:
         for block in blocks:
-            frames = stream.push(block)
-            out[filled:filled + frames.shape[0]] = frames
-            filled += frames.shape[0]
+            for k, stream in enumerate(streams):
+                put(k, stream.push(block))
     except BadInput as exc:  # the file changed while it was read
         raise ValueError(str(exc)) from None
-    frames = stream.finish()
-    out[filled:filled + frames.shape[0]] = frames
-    filled += frames.shape[0]
-    if filled != out.shape[0]:  # pragma: no cover - the file changed
-        raise ValueError(f"audio: {stream.n_samples} samples were read, "
+    for k, stream in enumerate(streams):
+        put(k, stream.finish())
+    if filled != [out.shape[0] for out in outs]:  # pragma: no cover - file changed
+        raise ValueError(f"audio: {streams[0].n_samples} samples were read, "
                          f"{size} expected; the file changed while it was read.")
-    return out, stream.n_samples / extractor_rate, notes
+    frames = outs[0]
+    found = (outs[1][:frames.shape[0]] if extra else frames) if detection else None
+    return Recording(frames, found, streams[0].n_samples / extractor_rate, notes)
 
 
-def too_short(path, rate):
-    """Whether a file has fewer samples at ``rate`` than one 25 ms window."""
+def read_frames(audio, sampling_rate, extractor_rate, clip=False, feature_set="is09"):
+    """Frames of a whole recording, its duration in seconds, and its notes."""
+    recording = read_recording(audio, sampling_rate, extractor_rate, clip,
+                               feature_set)
+    return recording.frames, recording.duration, recording.notes
+
+
+def too_short(path, rate, window=FRAME_WINDOW):
+    """Whether a file has fewer samples at ``rate`` than one analysis window."""
     import soundfile as sf
 
     try:
@@ -181,4 +245,4 @@ def too_short(path, rate):
     except Exception:  # AudioFile reports why
         return False
     n = -(-info.frames * rate // info.samplerate) if info.samplerate else 0
-    return n < frame_params(rate)[0]
+    return n < frame_params(rate, window)[0]

@@ -19,11 +19,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._validation import FEATURE_RATES, check_sampling_rate
 from ..features._audio import frame_params
+from ..features._feature_sets import get_feature_set
 from ..features._notes import warn_notes
 from ..features._speech import speech_regions
 from ..network._base import NonFiniteOutputError
 from ..pipeline._describe import describe_pipeline
-from ._frames import read_frames
+from ._frames import read_recording
 
 __all__ = ["predict_timeline"]
 
@@ -207,7 +208,8 @@ def segment_table(estimator, spans, proba, sampling_rate):
     classes = list(estimator.classes_)
     if not spans:
         return empty_table(classes)
-    window, step = frame_params(sampling_rate)
+    longest = get_feature_set(estimator.steps[0][1].feature_set).window
+    window, step = frame_params(sampling_rate, longest)
     spans = np.asarray(spans, dtype=np.int64)
     table = pd.DataFrame({
         "start": spans[:, 0] * step / sampling_rate,
@@ -258,21 +260,22 @@ def predict_timeline(estimator, audio, *, sampling_rate=None, window=None, hop=N
     segmentation : {"vad", "fixed"}, default="vad"
         ``"fixed"``: windows over the whole recording, from its start; the
         last window ends at the end of the recording, so the rows cover it
-        all. ``"vad"``: first the speech regions (a detector on the voicing
-        probability and energy among the LLDs; silence and noise are
-        dropped), then windows over each region; a region no longer than
-        ``window`` is one segment.
+        all. ``"vad"``: first the speech regions (the speech detector on the
+        IS09 LLDs, computed for it when the extractor has another feature
+        set; silence and noise are dropped), then windows over each region;
+        a region no longer than ``window`` is one segment.
 
     Returns
     -------
     timeline : pandas.DataFrame
         One row per segment, in time order: ``start`` and ``end`` in seconds
         (the audio the segment's frames were computed from: ``start`` on the
-        10 ms grid, ``end`` 15 ms after the start of the last frame's 25 ms
-        window), ``label`` (the class of highest probability) and one column
-        per class of ``estimator.classes_`` with its probability. Empty
-        (same columns, no rows) for a recording shorter than one 25 ms
-        frame and, with ``"vad"``, for one without speech.
+        10 ms grid, ``end`` at the end of the last frame's analysis window:
+        25 ms, 60 ms for the eGeMAPS and ComParE sets), ``label`` (the class
+        of highest probability) and one column per class of
+        ``estimator.classes_`` with its probability. Empty (same columns, no
+        rows) for a recording shorter than one analysis window and, with
+        ``"vad"``, for one without speech.
 
     Raises
     ------
@@ -318,8 +321,9 @@ def predict_timeline(estimator, audio, *, sampling_rate=None, window=None, hop=N
                          f"{segmentation!r}.")
     rate = int(extractor.sampling_rate)
     w, h = check_window(window, hop, estimator, rate)
-    frames, duration, notes = read_frames(audio, sampling_rate, rate,
-                                           bool(extractor.clip))
+    frames, detection, duration, notes = read_recording(
+        audio, sampling_rate, rate, bool(extractor.clip), extractor.feature_set,
+        detection=segmentation == "vad")
     if notes is not None:
         is_path = isinstance(audio, (str, os.PathLike))
         label = f"audio ({os.fspath(audio)!r})" if is_path else "audio"
@@ -337,7 +341,7 @@ def predict_timeline(estimator, audio, *, sampling_rate=None, window=None, hop=N
             )
         spans = tile(0, total, w, h)
     else:
-        spans = [span for a, b in speech_regions(frames, rate)
+        spans = [span for a, b in speech_regions(detection, rate)
                  for span in tile(a, b, w, h)]
     proba = classify(estimator, frames, spans, rate)
     return segment_table(estimator, spans, proba, rate)

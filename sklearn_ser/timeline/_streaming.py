@@ -3,8 +3,8 @@
 import numpy as np
 
 from ..features._audio import as_waveform
+from ..features._feature_sets import get_feature_set
 from ..features._notes import Level, Notes, warn_notes
-from ..features._opensmile import N_FEATURES
 from ._frames import FrameStream, check_rate
 from ._segments import (
     check_estimator,
@@ -104,14 +104,16 @@ class StreamingRecognizer:
             )
         self._w, self._h = check_window(window, hop, estimator, self._rate)
         self._clip = bool(extractor.clip)
+        self._feature_set = extractor.feature_set
         self.classes_ = np.asarray(estimator.classes_)
         self._empty = empty_table(list(self.classes_))
         self._reset()
 
     def _reset(self):
-        self._stream = FrameStream(self._rate)
+        self._stream = FrameStream(self._rate, self._feature_set)
         self._level = Level()
-        self._frames = np.empty((0, N_FEATURES), dtype=np.float32)
+        width = get_feature_set(self._feature_set).n_features
+        self._frames = np.empty((0, width), dtype=np.float32)
         self._origin = 0       # global index of self._frames[0]
         self._next = 0         # start of the next regular window
         self._last_end = 0     # end of the last window given out

@@ -80,9 +80,9 @@ def test_any_joblib_backend_and_chunked_tasks(wav_files, monkeypatch):
     chunks = []
     original = lld_module._process_chunk
 
-    def spy(items, sampling_rate, memory):
+    def spy(items, *args):
         chunks.append([index for index, *_ in items])
-        return original(items, sampling_rate, memory)
+        return original(items, *args)
 
     monkeypatch.setattr(lld_module, "_process_chunk", spy)
     with joblib.parallel_config(backend="threading", n_jobs=2):
@@ -118,12 +118,14 @@ def test_worker_error_is_the_same_clear_error(bad_files):
 
 
 def test_chunk_bounds():
-    bounds = lld_module._chunk_bounds([100] * 10 + [1000] * 2, 4)
+    from sklearn_ser.features._dispatch import chunk_bounds
+
+    bounds = chunk_bounds([100] * 10 + [1000] * 2, 4)
     assert bounds[0][0] == 0 and bounds[-1][1] == 12
     assert all(a < b for a, b in bounds)
     assert all(bounds[k][1] == bounds[k + 1][0] for k in range(len(bounds) - 1))
     assert len(bounds) <= 4
-    assert lld_module._chunk_bounds([5], 8) == [(0, 1)]
+    assert chunk_bounds([5], 8) == [(0, 1)]
 
 
 # -- estimator API --------------------------------------------------------------

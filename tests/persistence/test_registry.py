@@ -5,6 +5,7 @@ import pytest
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from sklearn_ser import (
+    EncoderExtractor,
     Functionals,
     LLDExtractor,
     NeutralStandardScaler,
@@ -19,13 +20,14 @@ from sklearn_ser.persistence import _registry
 
 
 def test_every_step_of_the_library_is_registered():
-    expected = {LLDExtractor, PadCrop, NeutralStandardScaler, SpeakerStandardScaler,
-                Functionals, SERClassifier, SERRegressor}
+    expected = {LLDExtractor, EncoderExtractor, PadCrop, NeutralStandardScaler,
+                SpeakerStandardScaler, Functionals, SERClassifier, SERRegressor}
     assert set(_registry.step_classes().values()) == expected
     entry = _registry.entry_of(SERClassifier())
     assert entry.network and entry.dropped_params == ("callbacks",)
     assert entry.rebuilt_attributes == _registry.SKORCH_ATTRIBUTES
     assert _registry.entry_of(LLDExtractor()).dropped_params == ("memory",)
+    assert _registry.entry_of(EncoderExtractor()).dropped_params == ("memory",)
     assert _registry.entry_of(Functionals()).validate is not None
 
 
