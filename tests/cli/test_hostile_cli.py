@@ -10,8 +10,8 @@ import tempfile
 import pytest
 
 from sklearn_ser import load, save
-from sklearn_ser._cli import _corpus, main
-from sklearn_ser._cli._common import FoldProgress
+from sklearn_ser._cli import _data, _progress, main
+from sklearn_ser._cli._progress import Progress
 from sklearn_ser.datasets import make_emotional_speech, write_iemocap_layout
 from sklearn_ser.pipeline._factories import make_ser_pipeline
 
@@ -44,7 +44,7 @@ def _cli(capsys, *argv):
     return rc, out, err
 
 
-class _CtrlCInEpoch2(FoldProgress):
+class _CtrlCInEpoch2(Progress):
     """A real SIGINT (what Ctrl-C sends) after a training batch of epoch 2."""
 
     def on_batch_end(self, net, batch=None, training=False, **kwargs):
@@ -54,19 +54,21 @@ class _CtrlCInEpoch2(FoldProgress):
 
 @covers("cli-train-interrupted")
 def test_ctrl_c_during_train_keeps_the_previous_model(capsys, iemocap, tmp_path,
-                                                      monkeypatch):
+                                                      monkeypatch, pipe):
     model = tmp_path / "model.skser"
-    model.write_bytes(b"the previous model")
-    monkeypatch.setattr(_corpus, "FoldProgress", _CtrlCInEpoch2)
+    save(pipe, model)
+    previous = model.read_bytes()
+    monkeypatch.setattr(_progress, "Progress", _CtrlCInEpoch2)
     # Whatever handler the test process has (a process started in the
     # background inherits SIGINT ignored); the command must put it back.
     before = signal.getsignal(signal.SIGINT)
     rc, out, err = _cli(capsys, "train", "--iemocap", iemocap, "-o", model, *TRAIN)
     assert rc == 130
-    assert "sklearn-ser train: interrupted: training interrupted (Ctrl-C); no model " \
-        f"was written, {model} is unchanged" in err
-    assert "Wrote" not in out
-    assert model.read_bytes() == b"the previous model"
+    assert err.strip().splitlines() == [
+        f"sklearn-ser train: interrupted (Ctrl-C): no model was written; {model} is "
+        "unchanged"]
+    assert "Wrote" not in out and "fit done" not in out
+    assert model.read_bytes() == previous
     assert os.listdir(tmp_path) == ["model.skser"]  # no temporary file left
     assert signal.getsignal(signal.SIGINT) is before
 
@@ -75,7 +77,7 @@ def _no_training(monkeypatch):
     def never(args):
         raise AssertionError("the corpus was loaded before the output was checked")
 
-    monkeypatch.setattr(_corpus, "load_data", never)
+    monkeypatch.setattr(_data, "load_data", never)
 
 
 @covers("cli-output-checked-first")
