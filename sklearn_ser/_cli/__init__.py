@@ -23,6 +23,7 @@ quietly, as the Unix tools that SIGPIPE ends do.
 import argparse
 import errno
 import os
+import signal
 import sys
 
 from . import _demo, _evaluate, _info, _interrupt, _predict, _timeline, _train
@@ -61,9 +62,21 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, except that ``--help`` into a closed pipe is not hidden.
+
+    argparse ignores the errors of writing its help; the command line then
+    exits with status 0 as if the help had been read. Here the
+    ``BrokenPipeError`` reaches :func:`main`, which ends quietly with 141.
+    """
+
+    def print_help(self, file=None):
+        (file or sys.stdout).write(self.format_help())
+
+
 def build_parser():
     """The argument parser of ``sklearn-ser``."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="sklearn-ser",
         description="Speech emotion recognition with scikit-learn estimators: "
         "openSMILE LLDs, neutral normalisation and BiLSTM attention networks.",
@@ -109,8 +122,24 @@ def _printable(line):
 
 def main(argv=None):
     """Run the command line; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        _quiet_stdout()
+        return BROKEN_PIPE
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+        _quiet_stdout()
+        return BROKEN_PIPE
+
+
+def _main(argv):
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit:  # --help, --version, an argument error
+        sys.stdout.flush()  # a reader that went away shows here (argparse hides it)
+        raise
     command = args.command
     try:
         with _interrupt.handling_signals():
@@ -118,25 +147,21 @@ def main(argv=None):
                 status = args.func(args) or 0
                 _interrupt.check()  # a library swallowed the KeyboardInterrupt
                 return status
-            finally:
-                if _interrupt.received() is not None:
-                    _interrupt.stop_workers()
-    except BrokenPipeError:
-        _quiet_stdout()
-        return BROKEN_PIPE
-    except OSError as exc:
-        if exc.errno == errno.EPIPE:
-            _quiet_stdout()
-            return BROKEN_PIPE
-        return _report_error(command, exc)
+            except BaseException:
+                _interrupt.stop_workers()  # joblib's idle workers, at once
+                raise
     except KeyboardInterrupt as exc:
         if not isinstance(exc, _interrupt.Interrupted):
-            exc = _interrupt.Interrupted(_interrupt.received() or 2)
+            exc = _interrupt.Interrupted(_interrupt.received() or signal.SIGINT)
         detail = f": {exc.detail}" if exc.detail else ""
         print(f"sklearn-ser {command}: interrupted ({exc.name}){detail}",
               file=sys.stderr)
         return exc.status
-    except (CLIError, ValueError, TypeError) as exc:
+    except BrokenPipeError:
+        raise
+    except (CLIError, ValueError, TypeError, OSError) as exc:
+        if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+            raise
         return _report_error(command, exc)
 
 

@@ -71,6 +71,7 @@ def extract_once(extractor, X, what="files"):
     from sklearn.base import clone
 
     tty = sys.stderr.isatty()
+    X = [str(x) if isinstance(x, str) else x for x in X]  # numpy strings as str
     say(f"Extracting the features of {len(X)} {what} (openSMILE, 32 LLDs per 10 ms "
         "frame)...")
     t0 = time.perf_counter()
