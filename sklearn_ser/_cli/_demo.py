@@ -190,6 +190,8 @@ def _cmd_demo(args):
         _interrupt.check()
         with _interrupt.deferred():
             paths = _plots(args, network, models[-1][3], data, durations)
+        _interrupt.check("the plots were written whole (the signal came while they "
+                         "were being written)")
     for path in paths:
         say(f"Wrote {path}")
     say(f"Done in {time.perf_counter() - t0:.0f} s.")

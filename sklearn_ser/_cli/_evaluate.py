@@ -215,6 +215,8 @@ def cmd_evaluate(args):
         if args.out:
             with _interrupt.deferred():
                 _write(args, name, data, n_splits, runs)
+            _interrupt.check("results.json and results.csv were written whole (the "
+                             "signal came while they were being written)")
     return 0
 
 

@@ -186,11 +186,11 @@ def cmd_train(args):
         with _interrupt.quiet_workers():
             pipe.fit(X, data.target, **fit_params)
         _interrupt.check()
-    if kind.network is not None:  # its own line said how long it took
-        _models.set_callbacks(pipe, None)
-    else:
-        say(f"  trained in {time.perf_counter() - t0:.0f} s")
-    return _save(pipe, args.output)
+        if kind.network is not None:  # its own line said how long it took
+            _models.set_callbacks(pipe, None)
+        else:
+            say(f"  trained in {time.perf_counter() - t0:.0f} s")
+        return _save(pipe, args.output)
 
 
 def _save(pipe, path):
@@ -212,6 +212,8 @@ def _save(pipe, path):
                                "either, it is lost") from None
             raise CLIError(f"{exc}; the trained model was saved to {kept!r} "
                            "instead: move it where you want it") from None
+    _interrupt.check(f"{shown(path)} was written whole (the signal came while it "
+                     "was being written)")
     say(f"Wrote {shown(path)}")
     return 0
 
