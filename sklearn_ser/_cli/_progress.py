@@ -1,9 +1,11 @@
 """Progress of the networks' training: lines with elapsed and remaining time.
 
 :class:`Progress` is a skorch callback. Every fit prints a line at most
-every :data:`INTERVAL` seconds, within an epoch as at its end, with the
-elapsed time and an estimate of what remains of the fit and of the run
-(all the folds); the first line comes within the first epoch. A fit on the
+every :data:`INTERVAL` seconds, at the end of an epoch (with its loss and
+validation score) or, for an epoch longer than that, within it; each line
+gives the elapsed time and an estimate of what remains of the fit and of
+the run (all the folds), so the first comes within the first epoch of a
+long fit. A fit on the
 CPU with the paper's recipe also prints, once, how long it will take,
 estimated from the first epoch. At the end of a fit, one line says what it
 kept (:func:`training_summary`); an interrupted fit prints nothing more and
@@ -153,8 +155,10 @@ class Progress(Callback):
         except (KeyError, IndexError, TypeError, ValueError):
             self._seen += int(net.batch_size)
         now = time.perf_counter()
-        if now - self._last < INTERVAL or not self._n_train:
-            return
+        # within an epoch only when it is long: short epochs report at their end
+        if (now - self._last < INTERVAL or now - self._epoch_t0 < INTERVAL
+                or not self._n_train or self._seen >= self._n_train):
+            return  # (a finished epoch reports at its end)
         self._last = now
         done = len(net.history) - 1 + min(1.0, self._seen / self._n_train)
         self._report(net, now, done, f"epoch {len(net.history)}/{net.max_epochs} "
