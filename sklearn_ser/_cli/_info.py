@@ -168,7 +168,7 @@ def _model(kind):
             if epoch is not None else "")
     split = ("chosen on a validation split" if net.validation_fraction
              else "no validation split")
-    return (f"{net.attention} attention network ({type(net).__name__}, "
+    return (f"network with {net.attention} pooling ({type(net).__name__}, "
             f"{net.hidden_units} hidden, {net.lstm_units} LSTM, {net.attention_units} "
             f"attention units); recipe {recipe}{kept} ({split})", recipe)
 

@@ -341,7 +341,7 @@ def test_info_tells_what_a_model_file_is(model, capsys):
     assert fields["features"].startswith("32 openSMILE LLDs per 10 ms frame at "
                                          "16000 Hz: F0, RMSenergy, zcr, voiceProb, "
                                          "mfcc[1-12] and their deltas")
-    assert fields["model"].startswith("lstm attention network (SERClassifier, 8 "
+    assert fields["model"].startswith("network with lstm pooling (SERClassifier, 8 "
                                       "hidden, 4 LSTM, 4 attention units); recipe "
                                       "fast, except ")
     assert "max_epochs=2" in fields["model"] and "kept epoch 2 of 2" in fields["model"]
