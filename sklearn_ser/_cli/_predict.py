@@ -104,12 +104,11 @@ NON_FINITE = ("the model gave non-finite {what} (NaN or inf) for this file; the 
               "file may be damaged (e.g. weights too large)")
 
 
-def _finite(values, kind):
-    """``values`` if every value is finite, else None."""
+def _finite(values):
+    """Whether every value is a finite number."""
     import numpy as np
 
-    values = np.asarray(values, dtype=np.float64)
-    return values if np.all(np.isfinite(values)) else None
+    return bool(np.all(np.isfinite(np.asarray(values, dtype=np.float64))))
 
 
 def _classify(kind, good, speaker, failed):
@@ -155,7 +154,7 @@ def _classify(kind, good, speaker, failed):
                 outputs.append(None)
     checked = []
     for item, p in zip(good, outputs, strict=True):
-        if p is not None and _finite(p, kind) is None:
+        if p is not None and not _finite(p):
             failed.append((item[0], NON_FINITE.format(what=what)))
             p = None
         checked.append(None if p is None else np.asarray(p, dtype=np.float64))

@@ -163,7 +163,8 @@ def test_ctrl_c_during_evaluate_stops_it_and_writes_nothing(capsys, iemocap, tmp
     assert rc == 130
     assert err.strip().splitlines() == [
         "sklearn-ser evaluate: interrupted (Ctrl-C): no results were written"]
-    assert "fold 1/3, epoch 2/3" in out  # it was training the first fold
+    assert "fold 1/3, epoch 1/3: loss" in out  # the first fold's first epoch ended
+    assert "epoch 2/3: loss" not in out  # ... and its second did not
     assert "fold 2/3" not in out and "fit done" not in out and "Wrote" not in out
     assert os.listdir(out_dir) == []
     assert signal.getsignal(signal.SIGINT) is before
