@@ -23,37 +23,56 @@ of a recording of any length, which :class:`TimelineDisplay` draws;
 an emotional speech corpus.
 """
 
+from ._lazy import attach
 from ._version import __version__
-from .features._encoder import EncoderExtractor
-from .features._functionals import Functionals
-from .features._lld import LLDExtractor
-from .features._notes import AudioWarning
-from .metrics import (
-    CCC_SCORING,
-    SCORING,
-    ccc_scorer,
-    concordance_correlation_coefficient,
-    ua_scorer,
-    unweighted_accuracy,
-    wa_scorer,
-    wa_ua_score,
-    wa_ua_scorer,
-    weighted_accuracy,
-)
-from .network._classifier import SERClassifier
-from .network._regressor import SERRegressor
-from .persistence._onnx import export_onnx
-from .persistence._save_load import load, save
-from .pipeline._attention_plot import AttentionDisplay
-from .pipeline._evaluation import evaluate_sessions
-from .pipeline._factories import make_baseline_pipeline, make_ser_pipeline
-from .pipeline._results import RegressionEvaluation, SessionEvaluation
-from .preprocessing._padcrop import PadCrop
-from .preprocessing._scaler import NeutralStandardScaler
-from .preprocessing._speaker import SpeakerStandardScaler
-from .timeline._display import TimelineDisplay
-from .timeline._segments import predict_timeline
-from .timeline._streaming import StreamingRecognizer
+
+#: Public name -> the module that defines it, imported on first use: ``import
+#: sklearn_ser`` (and the command line's ``--help``) loads no heavy library.
+_NAMES = {
+    "EncoderExtractor": ".features._encoder",
+    "Functionals": ".features._functionals",
+    "LLDExtractor": ".features._lld",
+    "AudioWarning": ".features._notes",
+    **dict.fromkeys(
+        ["CCC_SCORING", "SCORING", "ccc_scorer", "concordance_correlation_coefficient",
+         "ua_scorer", "unweighted_accuracy", "wa_scorer", "wa_ua_score",
+         "wa_ua_scorer", "weighted_accuracy"], ".metrics"),
+    "SERClassifier": ".network._classifier",
+    "SERRegressor": ".network._regressor",
+    "export_onnx": ".persistence._onnx",
+    "load": ".persistence._save_load",
+    "save": ".persistence._save_load",
+    "AttentionDisplay": ".pipeline._attention_plot",
+    "RegressionEvaluation": ".pipeline._results",
+    "SessionEvaluation": ".pipeline._results",
+    "evaluate_sessions": ".pipeline._evaluation",
+    "make_baseline_pipeline": ".pipeline._factories",
+    "make_ser_pipeline": ".pipeline._factories",
+    "PadCrop": ".preprocessing._padcrop",
+    "NeutralStandardScaler": ".preprocessing._scaler",
+    "SpeakerStandardScaler": ".preprocessing._speaker",
+    "TimelineDisplay": ".timeline._display",
+    "predict_timeline": ".timeline._segments",
+    "StreamingRecognizer": ".timeline._streaming",
+}
+#: The submodules reachable as attributes (``sklearn_ser.metrics.SCORING``).
+_SUBMODULES = ("dask", "datasets", "features", "metrics", "network", "persistence",
+               "pipeline", "preprocessing", "timeline")
+
+_getattr, _dir, _ = attach(__name__, _NAMES)
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    return _getattr(name)
+
+
+def __dir__():
+    return sorted({*globals(), *_dir(), *_SUBMODULES})
+
 
 __all__ = [
     "CCC_SCORING",

@@ -241,8 +241,46 @@ HOSTILE = [
     # -- command line ---------------------------------------------------------
     Case("cli-train-interrupted", "sklearn-ser train",
          "Ctrl-C (SIGINT) during training, over an existing model file",
-         "exit status 130, one line saying no model was written; the existing "
-         "file is unchanged, no temporary file is left", HANDLED),
+         "exit status 130, one line saying no model was written (no \"fit "
+         "done\" line); the existing file is unchanged, no temporary file is "
+         "left", HANDLED),
+    Case("cli-evaluate-interrupted", "sklearn-ser evaluate / demo",
+         "Ctrl-C (SIGINT) in the first fold, or SIGTERM, during ``evaluate "
+         "--n-jobs 2``",
+         "stops at once: no further fold, no ``results.json``, exit status 130 "
+         "(SIGTERM: 143), one line; joblib's worker processes are gone when "
+         "the command ends", HANDLED),
+    Case("cli-output-is-input", "sklearn-ser train",
+         "``-o`` naming an audio file of the corpus (or its CSV), or an "
+         "existing file that is not a model file",
+         "exit status 1, one line naming the path, before training; the file "
+         "is unchanged", ERROR),
+    Case("cli-train-disk-full", "sklearn-ser train",
+         "a folder for ``-o`` with less free space than the model needs, or "
+         "that fills up while training",
+         "refused before training (exit status 1, free and needed MiB named); "
+         "a write that fails after training puts the model in the temporary "
+         "(or home, or current) folder and names it (exit status 1)", HANDLED),
+    Case("cli-plot-path", "sklearn-ser timeline",
+         "``--plot`` naming a folder, a name without an image extension, or "
+         "``/dev/full``",
+         "exit status 1, one line naming the path and what is expected, before "
+         "the recording is read; nothing written", ERROR),
+    Case("cli-control-characters", "sklearn-ser predict / timeline / evaluate",
+         "file names (or labels) with a tab, a newline or a terminal escape "
+         "sequence",
+         "text output shows such a name quoted with escapes (``\"a\\tb.wav\"``): "
+         "one line per file, no raw control character", HANDLED),
+    Case("cli-non-finite-output", "sklearn-ser predict / timeline",
+         "a model whose probabilities come out NaN or inf (weights x1e30)",
+         "an error naming the file (predict: the others are still predicted, "
+         "exit status 1); JSON output is always valid JSON, never a bare "
+         "``NaN``", ERROR),
+    Case("cli-audio-warnings-once", "sklearn-ser evaluate / demo / train",
+         "a corpus with clipped or narrowband recordings, folds in worker "
+         "processes",
+         "one ``warning:`` line per kind after the features are extracted, "
+         "none repeated by the folds or their workers", HANDLED),
     Case("cli-output-checked-first", "sklearn-ser train / evaluate",
          "``-o`` in a missing or unwritable folder, ``-o`` a directory, "
          "``--out`` a file or not creatable",

@@ -8,7 +8,7 @@ import torch
 from skorch.history import History
 
 from sklearn_ser import SessionEvaluation
-from sklearn_ser._cli._corpus import configuration
+from sklearn_ser._cli._evaluate import configuration
 from sklearn_ser._json import DROP, plain
 from sklearn_ser.persistence._netstate import history_json
 from sklearn_ser.pipeline._factories import make_ser_pipeline

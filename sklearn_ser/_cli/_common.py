@@ -1,18 +1,30 @@
-"""Options, messages and pipelines shared by the commands."""
+"""Options, messages and checks shared by the commands.
+
+This module is imported to build the parser, so it imports no heavy
+library (numpy, scikit-learn, torch...): ``sklearn-ser --help`` and
+argument errors answer at once. The choices of the options are written
+here and checked against the library's by the tests.
+"""
 
 import argparse
-import contextlib
 import os
-import signal
+import re
 import stat
 import tempfile
-import time
 
-import numpy as np
-from skorch.callbacks import Callback
+from .._paper import ATTENTIONS
 
-from ..network._training import check_device
-from ..pipeline._factories import NORMALIZATIONS, RECIPES
+#: ``--recipe``: the keys of ``pipeline._factories.RECIPES``.
+RECIPES = ("paper", "fast")
+#: ``--normalization``: ``pipeline._factories.NORMALIZATIONS``.
+NORMALIZATIONS = ("neutral", "speaker")
+#: The values of ``--target`` and the ``task`` of the pipelines they build.
+TARGETS = {"category": "classification", "dimensions": "regression"}
+#: ``--neutral-label`` when not given: the default of NeutralStandardScaler.
+DEFAULT_NEUTRAL = "neu"
+
+__all__ = ["ATTENTIONS", "CLIError", "add_target_option", "add_training_options",
+           "say"]
 
 
 class CLIError(Exception):
@@ -24,9 +36,14 @@ def say(*args, **kwargs):
 
 
 def counts(labels):
+    """``"ang 3, hap 2"``: the count of each label, labels shown safely."""
+    import numpy as np
+
+    from ._output import shown
+
     values, n = np.unique(np.asarray(labels), return_counts=True)
-    return ", ".join(f"{v} {c}" for v, c in zip(values.tolist(), n.tolist(),
-                                                strict=True))
+    return ", ".join(f"{shown(v)} {c}" for v, c in zip(values.tolist(), n.tolist(),
+                                                       strict=True))
 
 
 def positive_int(text):
@@ -46,8 +63,38 @@ def plural(n, word):
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def duration(seconds):
+    """``"42 s"``, ``"3 min 05 s"``, ``"2 h 10 min"``, ``"3 d 4 h"``."""
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, s = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {s:02d} s"
+    hours, m = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {m:02d} min"
+    days, h = divmod(hours, 24)
+    return f"{days} d {h} h"
+
+
+_DEVICE = re.compile(r"(cpu|cuda|mps)(:[0-9]+)?")
+
+
 def device_name(text):
-    """An argparse type: a torch device this machine can use."""
+    """An argparse type: a torch device this machine can use.
+
+    ``auto`` and ``cpu`` need no torch; a GPU is checked with torch (which
+    the command needs anyway), before any work starts.
+    """
+    if text in ("auto", "cpu"):
+        return text
+    if not _DEVICE.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"device={text!r} is not a torch device; expected 'auto', 'cpu', "
+            "'cuda', 'cuda:N' or 'mps'.")
+    from ..network._training import check_device
+
     try:
         return check_device(text)
     except ValueError as exc:
@@ -58,18 +105,24 @@ def add_training_options(parser, *, normalization=False):
     group = parser.add_argument_group(
         "training", "The recipe sets the training budget; the options below "
         "override single values of it.")
-    group.add_argument("--recipe", choices=tuple(RECIPES), default="paper",
+    group.add_argument("--recipe", choices=RECIPES, default="paper",
                        help="'paper': the paper's values (lr 3e-5, L2 5e-2, 200 "
                        "epochs, 500 frames, full-size network; hours per fold on a "
-                       "CPU); 'fast': the library's short CPU budget of the same "
-                       "architecture (default: %(default)s)")
+                       "CPU, the time is estimated during the first epoch); "
+                       "'fast': the library's short CPU budget of the same "
+                       "architecture, minutes (default: %(default)s)")
     if normalization:
         group.add_argument("--normalization", choices=NORMALIZATIONS,
                            default="neutral",
                            help="'neutral': the paper's standardisation with the "
-                           "neutral training utterances; 'speaker': every speaker "
-                           "standardised with its own frames, test speakers "
-                           "included, without labels (default: %(default)s)")
+                           "neutral training utterances (see --neutral-label); "
+                           "'speaker': every speaker standardised with its own "
+                           "frames, test speakers included, without labels "
+                           "(default: %(default)s)")
+        group.add_argument("--neutral-label", default=None, metavar="LABEL",
+                           help="--normalization neutral: the label of the neutral "
+                           "class, whose training utterances give the statistics "
+                           f"(default: {DEFAULT_NEUTRAL}, IEMOCAP's)")
     group.add_argument("--epochs", type=positive_int, default=None,
                        help="training epochs per fit (default: the recipe's)")
     group.add_argument("--lr", type=float, default=None,
@@ -96,81 +149,10 @@ def add_training_options(parser, *, normalization=False):
     group.add_argument("--seed", type=int, default=0,
                        help="random seed (default: %(default)s)")
     group.add_argument("--cache", default=None,
-                       help="feature cache directory (default: none)")
+                       help="feature cache directory (default: a temporary one, "
+                       "removed at the end)")
     group.add_argument("--n-jobs", type=int, default=None,
                        help="parallel jobs of the feature extraction")
-
-
-#: The validation score of each network in its history: key, name, scale.
-_VALIDATION_SCORES = (
-    ("valid_wa_ua", "WA+UA", "scale 0-2: WA + UA of the validation split"),
-    ("valid_ccc", "CCC", "scale -1 to 1: the mean over the targets of the CCC of "
-     "the validation split"),
-)
-
-
-def training_summary(net, seconds):
-    """One line on a finished fit: epochs, the kept epoch (``best_epoch_``) and its score."""
-    history = net.history
-    n = len(history)
-    kept = getattr(net, "best_epoch_", None)
-    row = history[kept - 1] if kept and 1 <= kept <= n else {}
-    score = next((s for s in _VALIDATION_SCORES if s[0] in row), None)
-    if score is not None:
-        key, label, scale = score
-        kept = (f"; kept epoch {kept} of {n}, validation {label} {row[key]:.3f} "
-                f"({scale})")
-    elif n and any(s[0] in history[-1] for s in _VALIDATION_SCORES):
-        kept = f"; kept epoch {kept} of {n}"
-    else:
-        kept = "; no validation split, the last epoch is kept"
-    loss = (f", last training loss {history[-1, 'train_loss']:.3f}"
-            if n and "train_loss" in history[-1] else "")
-    return f"  fit done: {plural(n, 'epoch')}{loss}{kept}, {seconds:.0f} s"
-
-
-class FoldProgress(Callback):
-    """Print one line per fit: epochs run, the kept epoch and its score, time."""
-
-    def on_train_begin(self, net, X=None, y=None, **kwargs):
-        self._t0 = time.perf_counter()
-
-    def on_train_end(self, net, X=None, y=None, **kwargs):
-        say(training_summary(net, time.perf_counter() - self._t0))
-
-
-def collapsed_folds(result, advice="train longer (--epochs), use --recipe fast, "
-                    "or check the labels"):
-    """Warnings for the folds whose predictions are all one class."""
-    warnings = []
-    for k in range(result.n_splits):
-        pred = np.unique(result.y_pred[result.fold == k])
-        if len(pred) == 1:
-            groups = ", ".join(str(g) for g in result.test_groups[k])
-            warnings.append(
-                f"warning: fold {k} (test {groups}) predicts only {str(pred[0])!r}: the "
-                f"model collapsed to one class (UA = chance); {advice}")
-    return warnings
-
-
-def check_dir(path, what):
-    if not os.path.isdir(path):
-        raise CLIError(f"{what} {path!r} is not a directory")
-
-
-_OVERRIDES = {"epochs": "max_epochs", "lr": "lr", "l2": "l2",
-              "batch_size": "batch_size", "hidden_units": "hidden_units",
-              "lstm_units": "lstm_units", "attention_units": "attention_units"}
-
-
-def classifier_params(args):
-    params = {name: getattr(args, option) for option, name in _OVERRIDES.items()
-              if getattr(args, option) is not None}
-    return dict(params, device=args.device, random_state=args.seed)
-
-
-#: The values of ``--target`` and the ``task`` of the pipelines they build.
-TARGETS = {"category": "classification", "dimensions": "regression"}
 
 
 def add_target_option(parser):
@@ -184,30 +166,9 @@ def is_dimensional(args):
     return getattr(args, "target", "category") == "dimensions"
 
 
-def make_pipeline(args, attention):
-    from .. import make_ser_pipeline
-
-    return make_ser_pipeline(
-        attention, n_frames=args.n_frames, recipe=args.recipe,
-        normalization=getattr(args, "normalization", "neutral"),
-        task=TARGETS[getattr(args, "target", "category")], memory=args.cache,
-        n_jobs=args.n_jobs, **classifier_params(args),
-    )
-
-
-def network_step(pipe):
-    """Name of the last step of a pipeline: ``classifier`` or ``regressor``."""
-    return pipe.steps[-1][0]
-
-
-def describe_training(pipe):
-    """One line with the training budget of a pipeline's network."""
-    params = pipe.get_params()
-    step = network_step(pipe)
-    return (f"n_frames={params['padcrop__n_frames']}  "
-            + "  ".join(f"{name}={params[f'{step}__{name}']}"
-                        for name in ("hidden_units", "lstm_units", "attention_units",
-                                     "lr", "l2", "batch_size", "max_epochs")))
+def check_dir(path, what):
+    if not os.path.isdir(path):
+        raise CLIError(f"{what} {path!r} is not a directory")
 
 
 def check_model_file(path):
@@ -217,15 +178,6 @@ def check_model_file(path):
                        "written by 'train'")
     if not os.path.isfile(path):
         raise CLIError(f"model file {path!r} does not exist")
-
-
-def epoch_selection(pipe, groups="training speakers"):
-    """How a pipeline's network chooses its epoch, in words."""
-    fraction = pipe.get_params().get(f"{network_step(pipe)}__validation_fraction")
-    if not fraction:
-        return f"trained on all the {groups}, the last epoch is kept"
-    return (f"best epoch chosen on a validation split ({fraction:.0%}) of the "
-            f"{groups}")
 
 
 def _probe_folder(folder, what):
@@ -274,61 +226,31 @@ def check_output_dir(path, what):
                            "(nothing was trained).")
 
 
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C during a step that would otherwise swallow it (skorch's fit)."""
+#: The image formats ``--plot`` writes (those of matplotlib's Agg canvas).
+IMAGE_FORMATS = ("png", "pdf", "svg", "svgz", "jpg", "jpeg", "tif", "tiff", "webp",
+                 "eps", "ps", "pgf", "raw", "rgba")
 
 
-@contextlib.contextmanager
-def noting_ctrl_c():
-    """Remember a Ctrl-C inside, and raise :class:`Interrupted` after it.
+def check_image_file(path, what):
+    """Check, before any work, the path of an image: a file name with a format.
 
-    skorch ends ``fit`` early on Ctrl-C and returns normally, keeping the best
-    weights so far; the command line must not go on as if training had
-    finished (and, e.g., replace a model file with a half-trained one).
+    matplotlib appends ``.png`` to a name without a known extension (and
+    writes ``DIR.png`` for a folder ``DIR``); a device such as
+    ``/dev/full`` would swallow the image. The path must end in an image
+    format, not be a folder or a special file, and its folder must take a
+    new file.
     """
-    pressed = []
-
-    def handler(signum, frame):
-        pressed.append(signum)
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGINT, handler)
-    except ValueError:  # not the main thread: signals cannot be caught here
-        previous = None
-    try:
-        yield
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
-    if pressed:
-        raise Interrupted
-
-
-def audio_model(model, path, command):
-    """The description of a loaded model that takes audio; else a ``CLIError``.
-
-    ``save`` writes single estimators and pipelines of any steps; the
-    commands that read audio need a pipeline that starts with the
-    extractor and ends in a classifier with probabilities or a regressor.
-    """
-    from ..pipeline._describe import describe_pipeline
-
-    kind = describe_pipeline(model)
-    if kind.pipeline is None:
-        raise CLIError(f"model {path!r} holds a single {type(model).__name__}, not a "
-                       f"pipeline that takes audio; {command} needs a model written "
-                       "by 'sklearn-ser train' (or save(make_ser_pipeline().fit(...)))")
-    if not kind.takes_audio:
-        raise CLIError(f"model {path!r} does not start with an LLDExtractor; "
-                       f"{command} needs a pipeline that takes audio")
-    if not hasattr(kind.final, "predict"):
-        raise CLIError(f"model {path!r} ends with {type(kind.final).__name__}, which "
-                       f"does not predict; {command} needs a pipeline that ends in "
-                       "a classifier or a regressor")
-    if kind.task == "classification" and not kind.has_proba:
-        raise CLIError(f"model {path!r} ends with {type(kind.final).__name__}, which "
-                       f"gives no class probabilities; {command} prints them: train "
-                       "a classifier with predict_proba (e.g. sklearn-ser train "
-                       "--model baseline)")
-    return kind
+    ext = os.path.splitext(path)[1].lower().lstrip(".")
+    if os.path.isdir(path):
+        raise CLIError(f"{what} {path!r} is a directory; give the image file to "
+                       "write, e.g. timeline.png")
+    if ext not in IMAGE_FORMATS:
+        raise CLIError(f"{what} {path!r} has no image format; give a file name "
+                       f"ending in one of {', '.join('.' + f for f in IMAGE_FORMATS)}")
+    real = os.path.realpath(path)
+    if os.path.exists(real) and not stat.S_ISREG(os.stat(real).st_mode):
+        raise CLIError(f"{what} {path!r} is not a regular file; expected the path "
+                       "of an image file")
+    folder = os.path.dirname(real)
+    if not os.path.isdir(folder):
+        raise CLIError(f"{what} {path!r}: the folder {folder!r} does not exist")

@@ -3,13 +3,11 @@
 import os
 import sys
 import time
-from pathlib import Path
 
-import numpy as np
-
-from ..network._modules import ATTENTIONS
-from ..pipeline._factories import NORMALIZATIONS
-from ._common import collapsed_folds, counts, epoch_selection, positive_int, say
+from .._paper import ATTENTIONS
+from . import _interrupt
+from ._common import NORMALIZATIONS, CLIError, counts, positive_int, say
+from ._output import write_atomically
 
 
 def add_parsers(sub):
@@ -20,8 +18,10 @@ def add_parsers(sub):
         "a leave-one-session-out evaluation of the proposed LSTM-attention network "
         "(the library's fast recipe) beside the functionals + SVM baseline, on the "
         "same folds, with chance level. Prints per-fold and mean WA/UA, says which "
-        "model is better, and writes a confusion matrix and an attention plot as "
-        "PNG files.",
+        "model is better (or that they are tied: the mean paired difference within "
+        "the spread of the paired fold differences), and writes a confusion matrix "
+        "and an attention plot as PNG files. Progress lines give the elapsed time "
+        "and an estimate of what remains.",
     )
     demo.add_argument("--n-samples", type=positive_int, default=400,
                       help="utterances in the synthetic corpus (default: %(default)s)")
@@ -43,72 +43,93 @@ def add_parsers(sub):
 
 
 def _mean_std(values):
+    import numpy as np
+
     return f"{np.mean(values):.3f} +- {np.std(values):.3f}"
 
 
-def _cmd_demo(args):
-    import torch
+def _check_out(path):
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise CLIError(f"--out {path!r} exists and is not a directory")
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        raise CLIError(f"--out {path!r} cannot be created ({exc.strerror or exc})") \
+            from None
 
-    from .. import evaluate_sessions, make_baseline_pipeline, make_ser_pipeline
+
+def _corpus(args):
+    import numpy as np
+
     from ..datasets import make_emotional_speech
-    from ..pipeline._evaluation import with_speakers
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    # One torch thread per fit: folds run in parallel processes instead.
-    torch.set_num_threads(1)
-    n_jobs = args.n_jobs or max(1, min(5, os.cpu_count() or 1))
-    t0 = time.perf_counter()
     say(f"Generating the synthetic corpus ({args.n_samples} utterances, 5 sessions "
-           "of 2 speakers)...")
+        "of 2 speakers)...")
     data = make_emotional_speech(n_samples=args.n_samples, random_state=args.seed)
     durations = np.array([len(w) for w in data.data]) / data.sampling_rate
     say(f"  {len(data.target)} utterances, {durations.sum() / 60:.1f} min of audio, "
-           f"classes {counts(data.target)}")
-    cache = out / "feature_cache"
+        f"classes {counts(data.target)}")
+    return data, durations
+
+
+def _models(args, data, cache, n_jobs):
+    """The three models of the demo: ``(name, normalization, pipe, X)``."""
+    from ..pipeline._evaluation import with_speakers
+    from ..pipeline._factories import make_baseline_pipeline, make_ser_pipeline
+    from ._models import epoch_selection, set_callbacks
+    from ._progress import Progress, RunClock
+
     overrides = {} if args.epochs is None else {"max_epochs": args.epochs}
     net = make_ser_pipeline(args.attention, normalization=args.normalization,
-                            recipe="fast", memory=str(cache), random_state=args.seed,
+                            recipe="fast", memory=cache, random_state=args.seed,
                             **overrides)
-    paper = make_ser_pipeline()
     say("Network: the paper's architecture with the library's fast recipe "
-           "(paper values in brackets):")
-    say("  " + _describe_recipe(net, paper))
+        "(paper values in brackets):")
+    say("  " + _describe_recipe(net, make_ser_pipeline()))
     say(f"  attention={args.attention}  normalization={args.normalization}  "
         f"{epoch_selection(net)}")
-    say("Extracting features (openSMILE, 32 LLDs per 10 ms frame)...")
-    make_baseline_pipeline(memory=str(cache))[0].set_params(verbose=True).transform(
-        list(data.data))  # fills the cache once for every model and fold
-
+    set_callbacks(net, [("progress", Progress(RunClock(n_fits=5, parallel=n_jobs)))])
     X = list(data.data)
     X_speakers = with_speakers(X, data.speakers)
-    models = [
-        ("functionals + SVM", "neutral", make_baseline_pipeline(memory=str(cache)), X),
+    return [
+        ("functionals + SVM", "neutral", make_baseline_pipeline(memory=cache), X),
         ("functionals + SVM", "speaker",
-         make_baseline_pipeline(normalization="speaker", memory=str(cache)), X_speakers),
+         make_baseline_pipeline(normalization="speaker", memory=cache), X_speakers),
         (f"{args.attention} network, fast", args.normalization, net,
          X_speakers if args.normalization == "speaker" else X),
     ]
+
+
+def _evaluate_all(models, data, n_jobs):
+    """Each model on the same 5 folds: ``(name, normalization, result, seconds)``."""
+    from ..pipeline._evaluation import evaluate_sessions
+
     say(f"Leave-one-session-out evaluation, 5 folds, the same folds for every "
-           f"model, {n_jobs} fold(s) at a time...")
+        f"model, {n_jobs} fold(s) at a time...")
     results = []
-    for name, normalization, pipe, X_model in models:
-        t = time.perf_counter()
-        is_net = pipe is net
-        res = evaluate_sessions(
-            pipe, X_model, data.target, data.groups, n_splits=5, n_jobs=n_jobs,
-            return_estimator=is_net,
-            params={"classifier__groups": data.speakers} if is_net else None,
-        )
-        seconds = time.perf_counter() - t
-        say(f"  {name} ({normalization}): UA {res.ua_mean:.3f}, {seconds:.0f} s")
-        results.append((name, normalization, res, seconds))
+    with _interrupt.quiet_workers():
+        for name, normalization, pipe, X in models:
+            t = time.perf_counter()
+            is_net = pipe is models[-1][2]
+            res = evaluate_sessions(
+                pipe, X, data.target, data.groups, n_splits=5, n_jobs=n_jobs,
+                return_estimator=is_net,
+                params={"classifier__groups": data.speakers} if is_net else None)
+            seconds = time.perf_counter() - t
+            say(f"  {name} ({normalization}): UA {res.ua_mean:.3f}, {seconds:.0f} s")
+            results.append((name, normalization, res, seconds))
+    return results
+
+
+def _print_results(args, data, results):
+    import numpy as np
+
+    from ._report import verdict
 
     say()
     say("UA per fold (the test session was never seen in training):")
-    header = f"{'fold':>4}  {'session':>7}{'n':>6}" + "".join(
-        f"{_short(name, norm):>16}" for name, norm, _, _ in results)
-    say(header)
+    say(f"{'fold':>4}  {'session':>7}{'n':>6}" + "".join(
+        f"{_short(name, norm):>16}" for name, norm, _, _ in results))
     first = results[0][2]
     for k in range(first.n_splits):
         groups = ",".join(str(g) for g in first.test_groups[k])
@@ -117,23 +138,68 @@ def _cmd_demo(args):
     say()
     majority = np.max(np.unique(data.target, return_counts=True)[1]) / len(data.target)
     say(f"{'model':<26}{'normalization':<15}{'WA (mean +- std)':>18}"
-           f"{'UA (mean +- std)':>18}{'seconds':>9}")
+        f"{'UA (mean +- std)':>18}{'seconds':>9}")
     chance_ua = 1 / len(np.unique(data.target))
     say(f"{'chance':<26}{'':<15}{f'{majority:.3f}':>18}{f'{chance_ua:.3f}':>18}"
         f"{'':>9}")
     for name, normalization, res, seconds in results:
         say(f"{name:<26}{normalization:<15}{_mean_std(res.wa):>18}"
-               f"{_mean_std(res.ua):>18}{seconds:>9.0f}")
+            f"{_mean_std(res.ua):>18}{seconds:>9.0f}")
     say()
     say("chance: WA of always predicting the largest class, UA of any constant "
-           "prediction.")
+        "prediction.")
     baseline = next(res for name, norm, res, _ in results
                     if name.startswith("functionals") and norm == args.normalization)
     network = results[-1][2]
-    say(_verdict(network, baseline, f"{args.attention} network", args.normalization))
-    for warning in collapsed_folds(network, advice="train longer (--epochs)"):
+    say(f"Under {args.normalization} normalisation, "
+        + verdict(network.ua, baseline.ua, f"the {args.attention} network",
+                  "the functionals + SVM baseline"))
+    for warning in _collapsed(network):
         say(warning, file=sys.stderr)
+    return network
 
+
+def _collapsed(network):
+    from ._report import CategoryScores
+
+    return [w.replace("train longer (--epochs), use --recipe fast, or check the "
+                      "labels", "train longer (--epochs)")
+            for w in CategoryScores(network.y_true).warnings(network)]
+
+
+def _cmd_demo(args):
+    import torch
+
+    from ..pipeline._factories import make_baseline_pipeline
+    from ._features import extract_once
+
+    _check_out(args.out)
+    # One torch thread per fit: folds run in parallel processes instead.
+    torch.set_num_threads(1)
+    n_jobs = args.n_jobs or max(1, min(5, os.cpu_count() or 1))
+    t0 = time.perf_counter()
+    with _interrupt.outcome("the plots were not written"):
+        data, durations = _corpus(args)
+        cache = os.path.join(args.out, "feature_cache")
+        models = _models(args, data, cache, n_jobs)
+        # fills the cache once for every model and fold
+        extract_once(make_baseline_pipeline(memory=cache)[0], list(data.data),
+                     "utterances")
+        results = _evaluate_all(models, data, n_jobs)
+        network = _print_results(args, data, results)
+        _interrupt.check()
+        with _interrupt.deferred():
+            paths = _plots(args, network, models[-1][3], data, durations)
+        _interrupt.check("the plots were written whole (the signal came while they "
+                         "were being written)")
+    for path in paths:
+        say(f"Wrote {path}")
+    say(f"Done in {time.perf_counter() - t0:.0f} s.")
+    return 0
+
+
+def _plots(args, network, X, data, durations):
+    """The confusion matrix and the attention plot, each written whole."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -145,16 +211,19 @@ def _cmd_demo(args):
         f"leave-one-session-out\nWA {network.wa_mean:.3f}  UA {network.ua_mean:.3f}  "
         f"n = {int(network.n_test.sum())}; rows normalised per true class",
         fontsize=9)
-    cm_path = out / "confusion_matrix.png"
-    display.figure_.savefig(cm_path, dpi=120, bbox_inches="tight")
+    cm_path = os.path.join(args.out, "confusion_matrix.png")
+    _save_figure(display.figure_, cm_path)
     plt.close(display.figure_)
+    att_path = os.path.join(args.out, "attention.png")
+    figure = _attention_plot(network, X, data, durations)
+    _save_figure(figure, att_path)
+    plt.close(figure)
+    return cm_path, att_path
 
-    att_path = out / "attention.png"
-    _attention_plot(network, models[-1][3], data, durations, att_path)
-    say(f"Wrote {cm_path}")
-    say(f"Wrote {att_path}")
-    say(f"Done in {time.perf_counter() - t0:.0f} s.")
-    return 0
+
+def _save_figure(figure, path):
+    write_atomically(path, lambda fh: figure.savefig(fh, format="png", dpi=120,
+                                                     bbox_inches="tight"), "--out")
 
 
 def _short(name, normalization):
@@ -171,27 +240,14 @@ def _describe_recipe(pipe, paper):
     return "  ".join(f"{n.split('__')[1]}={ours[n]} [{theirs[n]}]" for n in names)
 
 
-def _verdict(network, baseline, name, normalization):
-    diff = network.ua - baseline.ua
-    wins = int(np.sum(diff > 0))
-    better = network.ua_mean > baseline.ua_mean
-    return (
-        f"Under {normalization} normalisation the {name} is "
-        f"{'better' if better else 'worse'} than the functionals + SVM baseline by "
-        f"{abs(network.ua_mean - baseline.ua_mean) * 100:.1f} UA points (higher UA in "
-        f"{wins} of {len(diff)} folds; paired fold differences "
-        f"{np.mean(diff) * 100:+.1f} +- {np.std(diff) * 100:.1f} points)."
-    )
-
-
-def _attention_plot(result, X, data, durations, path):
+def _attention_plot(result, X, data, durations):
     """Attention of the fold model that never saw the session, on one utterance."""
-    import matplotlib.pyplot as plt
+    import numpy as np
 
-    from .. import AttentionDisplay
     from .._compat import _safe_indexing
     from .._paper import FRAME_STEP
     from ..features._audio import frame_params
+    from ..pipeline._attention_plot import AttentionDisplay
 
     last = result.n_splits - 1
     pipe = result.estimators[last]
@@ -216,5 +272,4 @@ def _attention_plot(result, X, data, durations, path):
     display.ax_.set_title(
         f"session {sessions} utterance {idx} (true: {data.target[idx]}, predicted: "
         f"{label}), model trained without session {sessions}", fontsize=9)
-    display.figure_.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(display.figure_)
+    return display.figure_

@@ -1,13 +1,11 @@
 """``sklearn-ser predict``: labels and probabilities, or dimensions, of audio files."""
 
 import csv
-import json
 import os
 import sys
 
-import numpy as np
-
-from ._common import CLIError, audio_model, check_model_file, device_name, say
+from ._common import CLIError, check_model_file, device_name, say
+from ._output import shown, to_json
 
 _FORMATS = ("text", "csv", "json")
 
@@ -27,7 +25,8 @@ def add_parsers(sub):
         "window (only its first n_frames frames are classified), files in which "
         "the speech detector (the one of 'timeline') finds no speech, clipped "
         "recordings, and audio sampled below the model's rate (narrowband, e.g. "
-        "8 kHz telephone audio).",
+        "8 kHz telephone audio). A file for which the model gives a non-finite "
+        "value (NaN, inf) is an error, never a label.",
     )
     pr.add_argument("model", metavar="MODEL", help="model file written by 'train'")
     pr.add_argument("files", metavar="FILE", nargs="+", help="audio files")
@@ -101,11 +100,25 @@ def _extract(kind, files, failed):
     return good
 
 
+#: Why a file whose output is not finite fails.
+NON_FINITE = ("the model gave non-finite {what} (NaN or inf) for this file; the model "
+              "file may be damaged (e.g. weights too large)")
+
+
+def _finite(values):
+    """Whether every value is a finite number."""
+    import numpy as np
+
+    return bool(np.all(np.isfinite(np.asarray(values, dtype=np.float64))))
+
+
 def _classify(kind, good, speaker, failed):
     """Probabilities (a regression model: the values) of the extracted files.
 
-    One 1-D array per file; None for a file that failed.
+    One 1-D array per file; None for a file that failed (a non-finite
+    output fails its file).
     """
+    import numpy as np
     import pandas as pd
 
     rest = kind.pipeline[1:]
@@ -125,24 +138,35 @@ def _classify(kind, good, speaker, failed):
         out.insert(0, "lld", pd.Series(X, dtype=object))
         return out
 
+    what = "values" if kind.task == "regression" else "probabilities"
     if speaker is not None and good:
         try:
-            return list(method(frame(good, [speaker] * len(good))))
+            outputs = list(method(frame(good, [speaker] * len(good))))
         except (ValueError, TypeError, RuntimeError) as exc:
             raise CLIError(f"the files of speaker {speaker!r} could not be "
                            f"classified together: {_reason(exc)}") from None
-    probas = []
-    for item in good:
-        try:
-            probas.append(method(frame([item], [item[0]]))[0])
-        except (ValueError, TypeError, RuntimeError) as exc:
-            failed.append((item[0], _reason(exc)))
-            probas.append(None)
-    return probas
+    else:
+        outputs = []
+        for item in good:
+            try:
+                outputs.append(method(frame([item], [item[0]]))[0])
+            except (ValueError, TypeError, RuntimeError) as exc:
+                failed.append((item[0], _reason(exc)))
+                outputs.append(None)
+    checked = []
+    for item, p in zip(good, outputs, strict=True):
+        if p is not None and not _finite(p):
+            failed.append((item[0], NON_FINITE.format(what=what)))
+            p = None
+        checked.append(None if p is None else np.asarray(p, dtype=np.float64))
+    return checked
 
 
 def _cmd_predict(args):
+    import numpy as np
+
     from .. import load
+    from ._models import audio_model
 
     check_model_file(args.model)
     pipe = load(args.model, device=args.device)
@@ -185,13 +209,13 @@ def _cmd_predict(args):
                 "warnings": warnings,
             })
         for w in warnings:
-            say(f"warning: {f}: {w}", file=sys.stderr)
+            say(f"warning: {shown(f)}: {w}", file=sys.stderr)
     if regression:
         _print_values(records, classes, args.format)
     else:
         _print(records, classes, args.format)
     for f, reason in failed:
-        say(f"sklearn-ser predict: error: {f}: {reason}", file=sys.stderr)
+        say(f"sklearn-ser predict: error: {shown(f)}: {reason}", file=sys.stderr)
     if failed:
         say(f"sklearn-ser predict: {len(failed)} of {len(args.files)} files failed, "
             f"{len(records)} predicted", file=sys.stderr)
@@ -201,7 +225,7 @@ def _cmd_predict(args):
 
 def _print(records, classes, fmt):
     if fmt == "json":
-        say(json.dumps(records, indent=2))
+        say(to_json(records, indent=2))
     elif fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(["file", "label", *classes, "warning"])
@@ -212,14 +236,15 @@ def _print(records, classes, fmt):
         sys.stdout.flush()
     else:
         for r in records:
-            probs = "  ".join(f"{c}={v:.3f}" for c, v in r["probabilities"].items())
-            say(f"{r['file']}\t{r['label']}\t{probs}")
+            probs = "  ".join(f"{shown(c)}={v:.3f}"
+                              for c, v in r["probabilities"].items())
+            say(f"{shown(r['file'])}\t{shown(r['label'])}\t{probs}")
 
 
 def _print_values(records, names, fmt):
     """The records of a regression model: one value per target and file."""
     if fmt == "json":
-        say(json.dumps(records, indent=2))
+        say(to_json(records, indent=2))
     elif fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(["file", *names, "warning"])
@@ -229,5 +254,5 @@ def _print_values(records, names, fmt):
         sys.stdout.flush()
     else:
         for r in records:
-            say(f"{r['file']}\t" + "  ".join(f"{n}={v:.2f}"
-                                             for n, v in r["values"].items()))
+            say(f"{shown(r['file'])}\t" + "  ".join(f"{shown(n)}={v:.2f}"
+                                                    for n, v in r["values"].items()))

@@ -26,7 +26,7 @@ from .._validation import FEATURE_RATES, check_sampling_rate
 from .._version import __version__
 
 # The estimator modules register their classes when they are imported.
-from ..features import _functionals, _lld  # noqa: F401
+from ..features import _encoder, _functionals, _lld  # noqa: F401
 from ..network import _classifier, _regressor  # noqa: F401
 from ..network._training import device_type
 from ..preprocessing import _padcrop, _scaler, _speaker  # noqa: F401
@@ -193,13 +193,28 @@ def _fitted_attributes(name, step, entry, index, arrays):
     return scalars, array_specs
 
 
+def _distribution_versions(*names):
+    """``{name: version}`` of installed distributions (read, not imported)."""
+    from importlib import metadata
+
+    found = {}
+    for name in names:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
 def save(estimator, path):
     """Save a fitted pipeline to a safe model file (no pickle).
 
     The file is a zip archive holding JSON metadata (format version, library
-    version, each step's class, constructor parameters and fitted scalar
-    attributes) and numpy ``.npz`` arrays (fitted arrays such as the scaler's
-    statistics and the classes, and the network's weights); a step that is
+    version, the versions of Python, numpy, scikit-learn, torch, skorch,
+    openSMILE and SciPy that wrote it, each step's class, constructor
+    parameters and fitted scalar attributes) and numpy ``.npz`` arrays
+    (fitted arrays such as the scaler's statistics and the classes, and the
+    network's weights); a step that is
     a scikit-learn estimator is stored as a :mod:`skops.io` archive (JSON and
     numpy arrays too). :func:`load` rebuilds the pipeline from it without
     unpickling anything, on any machine with sklearn-ser installed: the
@@ -311,6 +326,7 @@ def save(estimator, path):
             "numpy": np.__version__,
             "scikit-learn": sklearn.__version__,
             "torch": torch.__version__,
+            **_distribution_versions("skorch", "opensmile", "scipy"),
         },
         "kind": kind,
     }

@@ -247,7 +247,7 @@ def test_training_summary_of_a_regressor():
 
     from skorch.history import History
 
-    from sklearn_ser._cli._common import training_summary
+    from sklearn_ser._cli._progress import training_summary
 
     history = History()
     for epoch, score in enumerate([0.1, 0.4, 0.3], start=1):
@@ -262,7 +262,7 @@ def test_training_summary_of_a_regressor():
 
 def test_epoch_selection_and_training_line_of_a_regression_pipeline():
     from sklearn_ser import make_ser_pipeline
-    from sklearn_ser._cli._common import describe_training, epoch_selection
+    from sklearn_ser._cli._models import describe_training, epoch_selection
 
     pipe = make_ser_pipeline(task="regression", recipe="paper")
     assert epoch_selection(pipe).startswith("best epoch chosen on a validation")

@@ -138,7 +138,8 @@ def test_the_regressor_module_registers_its_class():
 
 def test_persistence_knows_every_step_without_the_package_init():
     names, modules = _registered_when_imported_alone("persistence._save_load")
-    assert set(names) == {"Functionals", "LLDExtractor", "NeutralStandardScaler",
+    assert set(names) == {"EncoderExtractor", "Functionals", "LLDExtractor",
+                          "NeutralStandardScaler",
                           "PadCrop", "SERClassifier", "SERRegressor",
                           "SpeakerStandardScaler"}
     assert "sklearn_ser.persistence._onnx" not in modules
