@@ -254,7 +254,7 @@ def summary(pipe, meta):
 
 def _cmd_info(args):
     from .. import load
-    from ..persistence._modelfile import Reader
+    from ..persistence._reader import Reader
 
     check_model_file(args.model)
     pipe = load(args.model, device=args.device)

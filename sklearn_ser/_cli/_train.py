@@ -197,7 +197,7 @@ def _save(pipe, path):
     """Serialise in memory, then write whole; elsewhere if that fails."""
     import io
 
-    from ..persistence._save_load import save
+    from ..persistence._save import save
 
     buffer = io.BytesIO()
     save(pipe, buffer)

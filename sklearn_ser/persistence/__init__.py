@@ -6,7 +6,7 @@ The names are also importable from :mod:`sklearn_ser` itself.
 from .._lazy import attach
 
 __getattr__, __dir__, __all__ = attach(__name__, {
-    "save": "._save_load",
-    "load": "._save_load",
+    "save": "._save",
+    "load": "._load",
     "export_onnx": "._onnx",
 })

@@ -11,7 +11,8 @@ import torch
 from skorch.history import History
 
 from .._json import DROP, plain
-from ._modelfile import WEIGHTS, Unsavable, field
+from ._modelfile import WEIGHTS, field
+from ._values import Unsavable
 
 
 def plain_module(step):

@@ -6,15 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from sklearn_ser.persistence._modelfile import (
-    MEMBERS,
-    Reader,
-    Unsavable,
-    decode,
-    encode,
-    npz_bytes,
-    write_zip,
-)
+from sklearn_ser.persistence._modelfile import MEMBERS, npz_bytes, write_zip
+from sklearn_ser.persistence._reader import Reader
+from sklearn_ser.persistence._values import Unsavable, decode, encode
 
 
 @pytest.mark.parametrize("value", [

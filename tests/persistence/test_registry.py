@@ -133,11 +133,11 @@ def test_the_regressor_module_registers_its_class():
     names, modules = _registered_when_imported_alone("network._regressor")
     assert "SERRegressor" in names
     assert "sklearn_ser.persistence._onnx" not in modules
-    assert "sklearn_ser.persistence._save_load" not in modules
+    assert "sklearn_ser.persistence._load" not in modules
 
 
 def test_persistence_knows_every_step_without_the_package_init():
-    names, modules = _registered_when_imported_alone("persistence._save_load")
+    names, modules = _registered_when_imported_alone("persistence._load")
     assert set(names) == {"EncoderExtractor", "Functionals", "LLDExtractor",
                           "NeutralStandardScaler",
                           "PadCrop", "SERClassifier", "SERRegressor",
