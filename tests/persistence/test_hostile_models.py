@@ -545,6 +545,28 @@ _COST_SCRIPT = textwrap.dedent("""
 """)
 
 
+def _python_children(process):
+    """How many Python interpreters ``process`` runs below it now.
+
+    Worker processes (joblib, multiprocessing, Dask) are Python interpreters;
+    short helper programs that libraries start while importing (``ldconfig``
+    to find a shared library, for instance) are not counted.
+    """
+    import psutil
+
+    count = 0
+    try:
+        children = process.children(recursive=True)
+    except psutil.Error:
+        return 0
+    for child in children:
+        try:
+            count += "python" in child.name().lower()
+        except psutil.Error:
+            pass
+    return count
+
+
 def model_cost(path, audio=(), timeout=120):
     """What loading ``path`` (and predicting ``audio`` with it) costs.
 
@@ -559,7 +581,7 @@ def model_cost(path, audio=(), timeout=120):
         N)"`` or ``"timeout"``), ``message``, ``seconds`` (of the calls
         alone), ``peak_mib`` (peak resident memory of the interpreter,
         imports included: about 430 MiB with torch) and ``processes`` (the
-        most child processes seen at once).
+        most child Python processes seen at once).
     """
     import psutil
 
@@ -571,10 +593,7 @@ def model_cost(path, audio=(), timeout=120):
         watched, most = psutil.Process(proc.pid), 0
         deadline = time.monotonic() + timeout
         while proc.poll() is None:
-            try:
-                most = max(most, len(watched.children(recursive=True)))
-            except psutil.Error:
-                pass
+            most = max(most, _python_children(watched))
             if time.monotonic() > deadline:
                 for child in watched.children(recursive=True):
                     child.kill()
