@@ -157,9 +157,18 @@ HOSTILE = [
          "(``x.astype(np.float32) / 32768``); never scaled by a guess", ERROR),
     Case("audio-long-resample", "LLDExtractor",
          "2-minute 48 kHz stereo WAV file",
-         "resampled in blocks: Python-side peak below 1.5 x the file size "
-         "(the whole signal in float64 before); same samples as "
-         "``resample_poly`` within 1e-6", HANDLED),
+         "resampled while it is decoded: Python-side peak below 0.35 x the "
+         "file size, whatever its duration (the whole signal in float64 "
+         "before, then the decoded signal); same samples as ``resample_poly`` "
+         "within 1e-6", HANDLED),
+    Case("audio-long-duration", "LLDExtractor / EncoderExtractor / "
+         "predict_timeline",
+         "6 MB FLAC file holding 10 hours of silence; a file longer than "
+         "``max_duration`` whose header gives no length",
+         "``ValueError`` naming the file, its duration and ``max_duration`` "
+         "(1 hour for the extractors, 24 hours for the timeline; None for no "
+         "bound): from the header before anything is decoded or hashed, else "
+         "as soon as decoding passes the bound", ERROR),
     Case("audio-non-utf8-name", "LLDExtractor",
          "valid WAV file whose name is not valid UTF-8",
          "read with the cache off as with it on; same features", HANDLED),
@@ -182,6 +191,26 @@ HOSTILE = [
          "treated as a damaged entry: extracted again (an empty folder is "
          "replaced by the entry, a non-empty one left alone with one warning)",
          HANDLED),
+    Case("cache-fifo-entry", "LLDExtractor(memory=...)",
+         "FIFO (named pipe, no writer) in place of a cache entry",
+         "entries are opened without blocking and only regular files read: "
+         "counts as missing, extracted again and the entry written in its "
+         "place", HANDLED),
+    Case("cache-symlinked-folder", "LLDExtractor(memory=...)",
+         "a folder of the cache replaced by a symbolic link to another folder",
+         "no entry is written through it (one ``UserWarning``: the cache "
+         "cannot be written); the features are returned", HANDLED),
+    Case("cache-location-not-a-folder", "LLDExtractor(memory=...)",
+         "``memory`` naming a file; ``memory=\"\"``",
+         "a file: one ``UserWarning`` and the features computed without a "
+         "cache (the file is left alone); an empty path: ``ValueError`` (it "
+         "would cache into the working directory)", HANDLED),
+    Case("cache-file-changed", "LLDExtractor(memory=...)",
+         "audio file rewritten by another process between its hash and its "
+         "decoding",
+         "``ValueError`` naming the file (it changed while it was read); "
+         "nothing cached for it, so no entry holds features of other content "
+         "than its key", ERROR),
     # -- estimators -----------------------------------------------------------
     Case("clf-bad-class-weight", "SERClassifier",
          "``class_weight`` with a NaN, inf, negative or non-numeric weight, or "
@@ -239,6 +268,12 @@ HOSTILE = [
          "is started (0 would start a cluster on which every task waits "
          "forever)", ERROR),
     # -- command line ---------------------------------------------------------
+    Case("cli-model-not-a-file", "sklearn-ser predict / timeline / info",
+         "model path that is a FIFO, a device (``/dev/null``) or a symbolic "
+         "link to nothing",
+         "exit status 1, one line saying what the path is (a FIFO, a "
+         "character device, a link to a missing file), never \"does not "
+         "exist\" for a path that exists; nothing blocks", ERROR),
     Case("cli-train-interrupted", "sklearn-ser train",
          "Ctrl-C (SIGINT) during training, over an existing model file",
          "exit status 130, one line saying no model was written (no \"fit "

@@ -172,12 +172,19 @@ def check_dir(path, what):
 
 
 def check_model_file(path):
-    """Refuse a model path that is a folder or does not exist, before loading."""
+    """Refuse a model path that is a folder or does not exist, before loading.
+
+    Anything else that is not a regular file (a FIFO, a device) exists and
+    is refused by :func:`~sklearn_ser.load`, which names what it is.
+    """
     if os.path.isdir(path):
         raise CLIError(f"model {path!r} is a directory; give the model file "
                        "written by 'train'")
-    if not os.path.isfile(path):
+    if not os.path.lexists(path):
         raise CLIError(f"model file {path!r} does not exist")
+    if not os.path.exists(path):
+        raise CLIError(f"model file {path!r} is a symbolic link to a file that does "
+                       "not exist")
 
 
 def _probe_folder(folder, what):

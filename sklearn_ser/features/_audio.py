@@ -350,18 +350,20 @@ def check_length(n, label, sampling_rate, original=None, window=FRAME_WINDOW):
 
 
 def _validate_array(index, item, sampling_rate, clip=False, level=None,
-                    window=FRAME_WINDOW):
+                    window=FRAME_WINDOW, bound=None):
     """Validate one waveform given as an array; returns mono float32."""
     label = describe(index)
     x = as_waveform(item, label, clip=clip, level=level)
     try:
         check_length(x.shape[0], label, sampling_rate, window=window)
+        if bound is not None:
+            bound.check(x.shape[0], sampling_rate, label)
     except BadInput as exc:
         raise ValueError(str(exc)) from None
     return x
 
 
-def check_input(X, sampling_rate, clip=False, window=FRAME_WINDOW):
+def check_input(X, sampling_rate, clip=False, window=FRAME_WINDOW, bound=None):
     """Check the structure of ``X`` and validate its waveforms.
 
     Parameters
@@ -377,6 +379,8 @@ def check_input(X, sampling_rate, clip=False, window=FRAME_WINDOW):
     window : float, default=0.025
         Seconds of the shortest usable waveform: one analysis window of the
         feature set.
+    bound : DurationBound, default=None
+        The longest waveform (files are checked when they are read).
 
     Returns
     -------
@@ -435,6 +439,6 @@ def check_input(X, sampling_rate, clip=False, window=FRAME_WINDOW):
             items.append((i, "path", _check_path_string(i, item), None))
         else:
             level = Level()
-            x = _validate_array(i, item, sampling_rate, clip, level, window)
+            x = _validate_array(i, item, sampling_rate, clip, level, window, bound)
             items.append((i, "array", x, Notes(sampling_rate, level.share)))
     return items

@@ -3,6 +3,7 @@
 import functools
 import hashlib
 import os
+import stat
 import tempfile
 import warnings
 
@@ -25,7 +26,16 @@ _MAGIC = b"SKSERLD3"
 _HEADER = 8 + 8 + 8 + 8 + 32 + 32
 
 
-def check_memory(memory):
+def _unwritable(where, exc):
+    """The one warning of a cache that cannot be written."""
+    warnings.warn(
+        f"The feature cache {where!r} cannot be written ({type(exc).__name__}: "
+        f"{exc}); the features are computed and returned without caching.",
+        UserWarning, stacklevel=3,
+    )
+
+
+def check_memory(memory, name="memory"):
     """The ``joblib.Memory`` of a ``memory`` parameter, or None (no caching).
 
     Parameters
@@ -33,22 +43,41 @@ def check_memory(memory):
     memory : None, str, os.PathLike or joblib.Memory
         A folder, or a ``joblib.Memory``; one without location disables
         caching.
+    name : str, default="memory"
+        How messages name the parameter.
 
     Returns
     -------
     memory : joblib.Memory or None
+        None also for a folder that cannot be made (a file in its place, a
+        read-only parent), with one ``UserWarning``: the features are
+        computed without caching.
 
     Raises
     ------
     TypeError
         If ``memory`` is an object with a ``cache`` method but no store.
+    ValueError
+        If ``memory`` is an empty path (which would cache into the working
+        directory).
     """
     import joblib
 
     if memory is None:
         return None
     if isinstance(memory, (str, os.PathLike)):
-        return joblib.Memory(location=os.fspath(memory), verbose=0)
+        location = os.fspath(memory)
+        if not location.strip():
+            raise ValueError(
+                f"{name}={memory!r} is an empty path; expected the folder of the "
+                "feature cache, or None for no cache (an empty path would cache "
+                "into the working directory)."
+            )
+        try:
+            return joblib.Memory(location=location, verbose=0)
+        except OSError as exc:  # a file in place of the folder, read-only, ...
+            _unwritable(location, exc)
+            return None
     if getattr(memory, "store_backend", None) is None:
         if getattr(memory, "location", None) is None and hasattr(memory, "cache"):
             return None  # joblib.Memory(location=None): caching disabled
@@ -93,8 +122,11 @@ def cache_key(kind, content, shape, sampling_rate, digest=None):
     ----------
     kind : {"file", "array"}
         What ``content`` is.
-    content : bytes-like
-        The bytes of the file, or the samples of the mono float32 waveform.
+    content : bytes-like or iterable of bytes-like
+        The bytes of the file (in blocks, as
+        :meth:`~sklearn_ser.features._audiofile.AudioFile.chunks` reads
+        them: the key is that of the whole content), or the samples of the
+        mono float32 waveform.
     shape : object
         The length of the file, or the shape of the waveform.
     sampling_rate : int
@@ -114,7 +146,11 @@ def cache_key(kind, content, shape, sampling_rate, digest=None):
         digest = feature_set_digest("is09")
     h = hashlib.sha256()
     h.update(f"{digest}|{kind}|{shape}|{int(sampling_rate)}|".encode())
-    h.update(content)
+    if isinstance(content, (bytes, bytearray, memoryview)):
+        h.update(content)
+    else:
+        for chunk in content:
+            h.update(chunk)
     return h.hexdigest()
 
 
@@ -143,7 +179,12 @@ class FeatureCache:
     missing and is extracted again and overwritten. Entries are written
     atomically (temporary file + rename, safe with concurrent workers) and
     read without pickle; a cache that cannot be written (read-only, full)
-    gives one warning and the features are returned all the same.
+    gives one warning and the features are returned all the same. Only
+    regular files are read as entries, without blocking (a FIFO in an
+    entry's place counts as missing), and entries are never written through
+    a symbolic link that leads out of the cache folder (that counts as a
+    cache that cannot be written). The checksum protects against corruption,
+    not against whoever can write the folder.
     ``Memory.clear()`` removes the entries. Other store backends are used
     through their ``dump_item``/``load_item`` interface.
 
@@ -162,11 +203,12 @@ class FeatureCache:
         location = getattr(store, "location", None)
         self.n_features = int(n_features)
         self.owner = owner
-        self.folder = None
+        self.folder = self.location = None
         self.store_backend = None
         self.warned = False
         if type(store).__name__ == "FileSystemStoreBackend" and location:
-            self.folder = os.path.join(os.fspath(location), "sklearn_ser", owner)
+            self.location = os.fspath(location)
+            self.folder = os.path.join(self.location, "sklearn_ser", owner)
         else:  # pragma: no cover - custom joblib store backends
             self.store_backend = store
 
@@ -174,12 +216,19 @@ class FeatureCache:
         return os.path.join(self.folder, key[:2], key + ".lld")
 
     def _read(self, key):
-        with open(self._file(key), "rb") as f:
+        # without blocking, and only a regular file: a FIFO or a device in an
+        # entry's place would block or never end
+        fd = os.open(self._file(key), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                return None
             header = f.read(_HEADER)
             if len(header) != _HEADER or header[:8] != _MAGIC:
                 return None
             n = int.from_bytes(header[8:16], "little", signed=True)
-            if not 0 < n < 2**40 or header[32:64] != bytes.fromhex(key):
+            if (not 0 < n < 2**40 or header[32:64] != bytes.fromhex(key)
+                    or info.st_size != _HEADER + n * self.n_features * 4):
                 return None
             feats = np.empty((n, self.n_features), dtype="<f4")
             if f.readinto(memoryview(feats).cast("B")) != feats.nbytes or f.read(1):
@@ -222,13 +271,8 @@ class FeatureCache:
         except OSError as exc:
             if not self.warned:
                 self.warned = True
-                where = self.folder if self.folder is not None else "the store"
-                warnings.warn(
-                    f"The feature cache {where!r} cannot be written "
-                    f"({type(exc).__name__}: {exc}); the features are computed "
-                    "and returned without caching.",
-                    UserWarning, stacklevel=2,
-                )
+                _unwritable(self.folder if self.folder is not None else "the store",
+                            exc)
 
     def _store(self, key, feats, notes):
         if self.folder is None:  # pragma: no cover
@@ -238,6 +282,12 @@ class FeatureCache:
         target = self._file(key)
         folder = os.path.dirname(target)
         os.makedirs(folder, exist_ok=True)
+        inside = os.path.join(os.path.realpath(self.location), "sklearn_ser",
+                              self.owner, key[:2])
+        if os.path.realpath(folder) != inside:
+            raise OSError(f"{folder!r} leads to {os.path.realpath(folder)!r} "
+                          "(a symbolic link); entries are written only inside "
+                          "the cache folder")
         data = np.ascontiguousarray(feats, dtype="<f4")
         packed = (int(notes.rate).to_bytes(8, "little", signed=True)
                   + np.float64(notes.full_scale).astype("<f8").tobytes())

@@ -15,10 +15,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._compat import HasMethods, Interval, _fit_context, validate_params
-from .._validation import frame_with_features, is_dataframe
+from .._validation import FEATURE_RATES, frame_with_features, is_dataframe
 from ..persistence._registry import register
 from ._audio import BadInput, check_input, describe
-from ._audiofile import AudioFile, check_file, read_bytes
+from ._audiofile import open_audio
+from ._bounds import MAX_DURATION, DurationBound
 from ._cache import FeatureCache, cache_key, check_memory
 from ._checkpoint import check_folder, load_checkpoint
 from ._dispatch import audio_column_of, collect
@@ -87,6 +88,12 @@ class EncoderExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
     audio_column : str or None, default=None
         Column of a DataFrame ``X`` that holds the audio (as
         :class:`~sklearn_ser.LLDExtractor`).
+    max_duration : float or None, default=3600.0
+        The longest input in seconds (None: no bound), checked as
+        :class:`~sklearn_ser.LLDExtractor`'s: from a file's header before
+        anything is decoded, and while it is decoded. A batch holds its
+        utterances' samples in memory, so keep it well below the default
+        for long recordings. Not stored in model files.
 
     See Also
     --------
@@ -153,18 +160,19 @@ class EncoderExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
     _parameter_constraints = {
         "model": [str, os.PathLike, None],
         "layer": [numbers.Integral, tuple, list],
-        "sampling_rate": [Interval(numbers.Integral, 8000, None, closed="left")],
+        "sampling_rate": [Interval(numbers.Integral, *FEATURE_RATES, closed="both")],
         "device": [str],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "clip": ["boolean"],
         "memory": [None, str, os.PathLike, HasMethods(["cache"])],
         "verbose": ["verbose"],
         "audio_column": [str, None],
+        "max_duration": [None, Interval(numbers.Real, 0, None, closed="neither")],
     }
 
     def __init__(self, model=None, *, layer=-1, sampling_rate=16000, device="cpu",
                  batch_size=8, clip=False, memory=None, verbose=False,
-                 audio_column=None):
+                 audio_column=None, max_duration=MAX_DURATION):
         self.model = model
         self.layer = layer
         self.sampling_rate = sampling_rate
@@ -174,6 +182,7 @@ class EncoderExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
         self.memory = memory
         self.verbose = verbose
         self.audio_column = audio_column
+        self.max_duration = max_duration
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -287,7 +296,8 @@ class EncoderExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
         checkpoint, layers = self._checkpoint()
         rate = int(self.sampling_rate)
         window = checkpoint.receptive_field / rate
-        items = check_input(X, rate, clip=self.clip, window=window)
+        bound = DurationBound(self.max_duration, "EncoderExtractor")
+        items = check_input(X, rate, clip=self.clip, window=window, bound=bound)
         memory = check_memory(self.memory)
         cache = (FeatureCache(memory, checkpoint.hidden_size, "EncoderExtractor")
                  if memory is not None else None)
@@ -295,7 +305,7 @@ class EncoderExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
         results = [None] * len(items)
         pending = []
         for pos, item in enumerate(items):
-            status, value = _prepare(item, rate, window, cache, digest)
+            status, value = _prepare(item, rate, window, cache, digest, bound)
             if status == "pending":
                 pending.append((pos, *value))
             else:
@@ -363,7 +373,7 @@ class EncoderExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
         return tags
 
 
-def _prepare(item, rate, window, cache, digest):
+def _prepare(item, rate, window, cache, digest, bound=None):
     """A cache hit ("ok"), a bad input ("bad") or what to encode ("pending")."""
     index, kind, payload, notes = item
     key = None
@@ -377,18 +387,12 @@ def _prepare(item, rate, window, cache, digest):
         return "pending", (payload, payload.shape[0], key, notes)
     label = describe(index, payload)
     try:
-        if cache is not None:
-            data = read_bytes(payload, label)
-            key = cache_key("file", data, len(data), rate, digest)
-            entry = cache.load(key)
-            if entry is not None:
-                return "ok", entry
-            audio = AudioFile(data, label, rate, window)
-        else:
-            check_file(payload, label)
-            audio = AudioFile(payload, label, rate, window)
+        audio, key, entry = open_audio(payload, label, rate, window, bound, cache,
+                                       digest)
     except BadInput as exc:
         return "bad", str(exc)
+    if entry is not None:
+        return "ok", entry
     return "pending", (audio, audio.n, key, audio.notes)
 
 
@@ -396,7 +400,12 @@ def _samples(source):
     """The mono float32 samples of an array or an :class:`AudioFile`."""
     if isinstance(source, np.ndarray):
         return source
-    return np.concatenate(list(source.blocks()))
+    out = np.empty(source.n, dtype=np.float32)  # filled block by block
+    pos = 0
+    for block in source.blocks():
+        out[pos:pos + block.shape[0]] = block
+        pos += block.shape[0]
+    return out
 
 
 def _batches(lengths, batch_size, padded):
@@ -414,4 +423,4 @@ def _batches(lengths, batch_size, padded):
 
 # The cache names a folder of this machine: not saved. The checkpoint is
 # saved as its folder's path: a loaded model reads the weights from there.
-register(EncoderExtractor, dropped_params=("memory",))
+register(EncoderExtractor, dropped_params=("memory", "max_duration"))

@@ -1,13 +1,11 @@
 """LLDExtractor: frame-level openSMILE low-level descriptors.
 
-The estimator and its dispatch: inputs are checked (:mod:`._audio`), looked
-up in the feature cache (:mod:`._cache`), extracted by the openSMILE engine
-of the feature set (:mod:`._opensmile`, :mod:`._feature_sets`), serially or
-in chunks on joblib workers, and the problems of every bad file are raised
-together (:mod:`._dispatch`).
+The estimator: inputs are checked (:mod:`._audio`), extracted serially or
+in chunks on joblib workers (:mod:`._extraction`: the feature cache, the
+openSMILE engine of the feature set), and the problems of every bad file
+are raised together (:mod:`._dispatch`).
 """
 
-import math
 import numbers
 import os
 
@@ -16,88 +14,17 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._compat import HasMethods, Interval, StrOptions, _fit_context, validate_params
-from .._validation import frame_with_features, is_dataframe
+from .._validation import FEATURE_RATES, frame_with_features, is_dataframe
 from ..persistence._registry import register
-from ._audio import BadInput, array_blocks, check_input, describe
-from ._audiofile import AudioFile, check_file, read_bytes
-from ._cache import FeatureCache, cache_key, check_memory, feature_set_digest
-from ._dispatch import (
-    audio_column_of,
-    chunk_bounds,
-    collect,
-    in_dask_task,
-    item_weight,
-)
+from ._audio import check_input, describe
+from ._bounds import MAX_DURATION, DurationBound
+from ._cache import check_memory
+from ._dispatch import audio_column_of, collect, in_dask_task
+from ._extraction import extract_items
 from ._feature_sets import FEATURE_SET_NAMES, get_feature_set
 from ._notes import warn_notes
-from ._opensmile import engine
 
 __all__ = ["LLDExtractor"]
-
-
-# ---------------------------------------------------------------------------
-# Work units (run in joblib workers)
-# ---------------------------------------------------------------------------
-
-
-def _run_opensmile(blocks, sampling_rate, size_hint=0, feature_set="is09"):
-    """Features of one validated signal: the dispatch's one call into openSMILE."""
-    return engine(feature_set).extract(blocks, sampling_rate, size_hint)
-
-
-def _process_item(item, sampling_rate, cache, feature_set="is09"):
-    """One item: ("ok", (features, notes)), ("bad", message) or ("fail", ...)."""
-    index, kind, payload, notes = item
-    spec = get_feature_set(feature_set)
-    digest = feature_set_digest(feature_set) if cache is not None else None
-    key = None
-    if kind == "path":
-        label = describe(index, payload)
-        try:
-            if cache is not None:
-                data = read_bytes(payload, label)
-                key = cache_key("file", data, len(data), sampling_rate, digest)
-                entry = cache.load(key)
-                if entry is not None:
-                    return "ok", entry
-                audio = AudioFile(data, label, sampling_rate, spec.window)
-            else:
-                check_file(payload, label)
-                audio = AudioFile(payload, label, sampling_rate, spec.window)
-        except BadInput as exc:
-            return "bad", str(exc)
-        blocks, size, notes = audio.blocks(), audio.n, audio.notes
-    else:
-        label = describe(index)
-        x = payload
-        if cache is not None:
-            key = cache_key("array", memoryview(x).cast("B"), x.shape, sampling_rate,
-                            digest)
-            entry = cache.load(key)
-            if entry is not None:
-                return "ok", (entry[0], notes)
-        blocks, size = array_blocks(x), x.shape[0]
-    try:
-        feats = _run_opensmile(blocks, sampling_rate, size, feature_set)
-    except BadInput as exc:  # the file changed while it was read
-        return "bad", str(exc)
-    except Exception as exc:
-        return "fail", f"{label}: openSMILE failed ({type(exc).__name__}: {exc})."
-    if cache is not None:
-        cache.store(key, feats, notes)
-    return "ok", (feats, notes)
-
-
-def _cache_of(memory, feature_set):
-    if memory is None:
-        return None
-    return FeatureCache(memory, get_feature_set(feature_set).n_features)
-
-
-def _process_chunk(items, sampling_rate, memory, feature_set="is09"):
-    """Work unit sent to a joblib worker: a contiguous chunk of items."""
-    cache = _cache_of(memory, feature_set)
-    return [_process_item(item, sampling_rate, cache, feature_set) for item in items]
 
 
 # ---------------------------------------------------------------------------
@@ -141,7 +68,9 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         quality, 26 RASTA auditory bands, energy, spectral descriptors, MFCC
         1-14) and their 65 deltas.
     sampling_rate : int, default=16000
-        Sampling rate in Hz at which features are computed. Waveforms passed as
+        Sampling rate in Hz at which features are computed, 8000 to 768000 Hz
+        (openSMILE's native code corrupts its memory far above that range).
+        Waveforms passed as
         arrays must be sampled at this rate; audio files at another rate are
         resampled to it (``scipy.signal.resample_poly``). IS09 was designed for
         16 kHz. Audio sampled below this rate (e.g. 8 kHz telephone audio)
@@ -176,18 +105,50 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         one file per input under ``<location>/joblib/sklearn_ser/LLDExtractor``
         (raw float32 with a header holding the entry's key and a SHA-256 of
         the features, read without pickle; an entry that is damaged, cut
-        short or belongs to another input is extracted again). A cache that
-        cannot be written (read-only, full) gives one warning and the
-        features are still returned. The folder may be shared by parallel
+        short or belongs to another input is extracted again). A file is
+        hashed in blocks and decoded from its path; one that changes between
+        the hash and the decoding is refused and nothing is cached for it. A
+        cache that cannot be written (read-only, full, a file in place of
+        the folder) gives one warning and the features are still returned.
+        Only regular files are read from the cache, without blocking, and
+        entries are never written through a symbolic link that leads out of
+        its folder. The folder may be shared by parallel
         workers, and
         ``joblib.Memory(location).clear()`` empties it. ``None``
-        (or a ``joblib.Memory`` without location) disables caching.
+        (or a ``joblib.Memory`` without location) disables caching; an
+        empty string is refused (it would mean the working directory).
+
+        The checksum of an entry protects against corruption (a damaged
+        disk, a copy cut short, a file of another input in its place), not
+        against someone who can write the cache folder: such a person can
+        write an entry of their choice with a valid checksum, and it is
+        used. Keep the cache in a folder that only you (or your jobs) can
+        write, as you would a folder of model files. The entries are not
+        signed with a secret, because the cache is meant to be shared
+        between processes, workers and machines (a Dask cluster reads it
+        from a shared file system), and whoever can write it can usually
+        read such a secret too.
     verbose : bool or int, default=False
         Show a progress bar (tqdm) while extracting.
     audio_column : str or None, default=None
         Column of a pandas DataFrame ``X`` that holds the audio (paths or
         waveforms). None takes the column ``"audio"`` or, if there is none,
         ``"file"``. Ignored when ``X`` is not a DataFrame.
+    max_duration : float or None, default=3600.0
+        The longest input, in seconds of audio at its own rate (1 hour by
+        default); None: no bound. A compressed file of a few megabytes can
+        hold days of audio (10 hours of silence at 48 kHz fit in a 6 MB
+        FLAC file), and extracting costs time and memory in proportion to
+        the duration, so a longer file is refused with a ``ValueError``
+        naming it, its duration and this parameter: from its header before
+        anything is decoded, or, for a header that gives no length or a
+        false one, as soon as decoding passes the bound. A waveform given
+        as an array is checked against it too. Within the bound, a file
+        costs memory in proportion to the frames it gives (about 1.3 times
+        their size, plus a few MB of buffers), whatever its own sampling
+        rate. Not stored in model files (a loaded model has the default).
+        For recordings of many hours, :func:`~sklearn_ser.predict_timeline`
+        keeps only frames and has its own bound.
 
     Attributes
     ----------
@@ -213,7 +174,8 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     ints, ...) are refused with a :class:`TypeError`, since their full scale
     is ambiguous: convert them, e.g. ``x.astype(np.float32) / 32768`` for
     16-bit samples. Files must be regular files (not a FIFO, a device or a
-    directory) declaring 1000 to 768000 Hz. A 2-D waveform is taken as
+    directory) declaring 1000 to 768000 Hz, and hold at most
+    ``max_duration`` seconds. A 2-D waveform is taken as
     ``(n_samples, n_channels)``, the layout of ``soundfile.read``, and mixed
     down to mono by averaging the channels; a 2-D numeric array ``X`` is a
     batch whose rows are 1-D waveforms.
@@ -337,16 +299,18 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
 
     _parameter_constraints = {
         "feature_set": [StrOptions(set(FEATURE_SET_NAMES))],
-        "sampling_rate": [Interval(numbers.Integral, 8000, None, closed="left")],
+        "sampling_rate": [Interval(numbers.Integral, *FEATURE_RATES, closed="both")],
         "clip": ["boolean"],
         "n_jobs": [None, numbers.Integral],
         "memory": [None, str, os.PathLike, HasMethods(["cache"])],
         "verbose": ["verbose"],
         "audio_column": [str, None],
+        "max_duration": [None, Interval(numbers.Real, 0, None, closed="neither")],
     }
 
     def __init__(self, *, feature_set="is09", sampling_rate=16000, clip=False,
-                 n_jobs=None, memory=None, verbose=False, audio_column=None):
+                 n_jobs=None, memory=None, verbose=False, audio_column=None,
+                 max_duration=MAX_DURATION):
         self.feature_set = feature_set
         self.sampling_rate = sampling_rate
         self.clip = clip
@@ -354,6 +318,7 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         self.memory = memory
         self.verbose = verbose
         self.audio_column = audio_column
+        self.max_duration = max_duration
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -423,39 +388,14 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         sampling_rate = int(self.sampling_rate)
         feature_set = self.feature_set
         window = get_feature_set(feature_set).window
-        items = check_input(X, sampling_rate, clip=self.clip, window=window)
-        n_items = len(items)
+        max_duration = self.max_duration
+        items = check_input(X, sampling_rate, clip=self.clip, window=window,
+                            bound=DurationBound(max_duration, "LLDExtractor"))
         memory = check_memory(self.memory)
-        n_workers = self._effective_n_jobs()
 
-        from tqdm import tqdm
-
-        bar = tqdm(total=n_items, desc="LLDExtractor", unit="file",
-                   disable=not self.verbose)
-        results = []
-        try:
-            if n_workers == 1:
-                cache = _cache_of(memory, feature_set)
-                for item in items:
-                    results.append(_process_item(item, sampling_rate, cache,
-                                                 feature_set))
-                    bar.update(1)
-            else:
-                weights = [item_weight(item) for item in items]
-                n_chunks = max(4 * n_workers,
-                               math.ceil(sum(weights) / (16 * 2 ** 20)))
-                bounds = chunk_bounds(weights, n_chunks)
-                tasks = (
-                    joblib.delayed(_process_chunk)(items[a:b], sampling_rate, memory,
-                                                   feature_set)
-                    for a, b in bounds
-                )
-                parallel = joblib.Parallel(n_jobs=self.n_jobs, return_as="generator")
-                for chunk in parallel(tasks):
-                    results.extend(chunk)
-                    bar.update(len(chunk))
-        finally:
-            bar.close()
+        results = extract_items(items, sampling_rate, memory, feature_set,
+                                max_duration, self.n_jobs,
+                                self._effective_n_jobs(), self.verbose)
         entries = collect(items, results, memory)
         labelled = [(describe(index, payload if kind == "path" else None), notes,
                      payload)
@@ -505,5 +445,6 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         return tags
 
 
-# The feature cache names a folder of the machine that extracted: not saved.
-register(LLDExtractor, dropped_params=("memory",))
+# The feature cache names a folder of the machine that extracted, and what one
+# file may cost is the user's choice, not a model file's: neither is saved.
+register(LLDExtractor, dropped_params=("memory", "max_duration"))

@@ -15,6 +15,7 @@ import threading
 
 import numpy as np
 
+from .._validation import FEATURE_RATES, check_sampling_rate
 from ._audio import n_frames
 from ._feature_sets import FEATURE_SET_NAMES, get_feature_set
 
@@ -243,7 +244,9 @@ class OpenSmileEngine:
             written to openSMILE's input level one by one, so no other full
             copy of the signal is needed.
         sampling_rate : int
-            Sampling rate of the signal, in Hz.
+            Sampling rate of the signal, in Hz, 8000 to 768000 (checked
+            here, whoever calls: openSMILE's native code corrupts its memory
+            far above that range).
         size_hint : int, default=0
             Expected number of samples: openSMILE's input level is allocated at
             this size once instead of growing by doubling.
@@ -255,7 +258,8 @@ class OpenSmileEngine:
             the set's longest analysis window): the trailing frame that
             openSMILE's smoothers emit after the end of the input is dropped.
         """
-        sampling_rate = int(sampling_rate)
+        sampling_rate = check_sampling_rate(sampling_rate, "sampling_rate",
+                                            FEATURE_RATES)
         smile, reusable = self._take(sampling_rate, int(size_hint))
         ok = False
         try:

@@ -19,12 +19,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._validation import FEATURE_RATES, check_sampling_rate
 from ..features._audio import frame_params
+from ..features._bounds import check_max_duration
 from ..features._feature_sets import get_feature_set
 from ..features._notes import warn_notes
 from ..features._speech import speech_regions
 from ..network._base import NonFiniteOutputError
 from ..pipeline._describe import describe_pipeline
-from ._frames import read_recording
+from ._frames import MAX_RECORDING, read_recording
 
 __all__ = ["predict_timeline"]
 
@@ -222,7 +223,7 @@ def segment_table(estimator, spans, proba, sampling_rate):
 
 
 def predict_timeline(estimator, audio, *, sampling_rate=None, window=None, hop=None,
-                     segmentation="vad"):
+                     segmentation="vad", max_duration=MAX_RECORDING):
     """Emotion over a recording of any length: one row per segment.
 
     The frames of the whole recording are computed once, on the 10 ms frame
@@ -264,6 +265,12 @@ def predict_timeline(estimator, audio, *, sampling_rate=None, window=None, hop=N
         IS09 LLDs, computed for it when the extractor has another feature
         set; silence and noise are dropped), then windows over each region;
         a region no longer than ``window`` is one segment.
+    max_duration : float or None, default=86400.0
+        The longest recording, in seconds (24 hours by default); None: no
+        bound. Only frames are kept, so this is far longer than the
+        extractor's own ``max_duration``, which the timeline does not use;
+        a file is checked from its header before anything is decoded, and
+        while it is decoded.
 
     Returns
     -------
@@ -290,8 +297,9 @@ def predict_timeline(estimator, audio, *, sampling_rate=None, window=None, hop=N
         ``hop`` is not in ``(0, window]``, ``segmentation`` is unknown,
         ``window`` is longer than the recording with ``"fixed"``,
         ``sampling_rate`` is outside 1000 to 768000 Hz (or the extractor's
-        outside 8000 to 768000 Hz), or the audio is unusable (the message
-        names the file and the sample).
+        outside 8000 to 768000 Hz), the recording is longer than
+        ``max_duration``, or the audio is unusable (the message names the
+        file and the sample).
 
     See Also
     --------
@@ -323,7 +331,8 @@ def predict_timeline(estimator, audio, *, sampling_rate=None, window=None, hop=N
     w, h = check_window(window, hop, estimator, rate)
     frames, detection, duration, notes = read_recording(
         audio, sampling_rate, rate, bool(extractor.clip), extractor.feature_set,
-        detection=segmentation == "vad")
+        detection=segmentation == "vad",
+        max_duration=check_max_duration(max_duration))
     if notes is not None:
         is_path = isinstance(audio, (str, os.PathLike))
         label = f"audio ({os.fspath(audio)!r})" if is_path else "audio"

@@ -11,6 +11,7 @@ import tempfile
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 from sklearn_ser import load, save
 from sklearn_ser._cli import _data, _progress, main
@@ -465,3 +466,23 @@ def test_fold_workers_do_not_repeat_audio_warnings(capfd):
             0, 1, 2, 3]
     stop_workers()
     assert "repeats a note" not in "".join(capfd.readouterr())
+
+
+@covers("cli-model-not-a-file")
+@pytest.mark.parametrize("command", ["predict", "timeline", "info"])
+def test_a_model_path_that_is_not_a_file_says_what_it_is(command, tmp_path, capsys):
+    fifo = tmp_path / "model.skser"
+    os.mkfifo(fifo)
+    dangling = tmp_path / "gone.skser"
+    dangling.symlink_to(tmp_path / "nothing")
+    audio = tmp_path / "clip.wav"
+    sf.write(audio, np.zeros(16000, np.float32), 16000)
+    extra = [] if command == "info" else [str(audio)]
+    for model, says in ((fifo, "is a FIFO (named pipe), not a regular file"),
+                        ("/dev/null", "is a character device"),
+                        (dangling, "is a symbolic link to a file that does not "
+                                   "exist")):
+        assert main([command, str(model), *extra]) == 1
+        err = capsys.readouterr().err
+        assert says in err and "does not exist" not in err.replace(says, ""), err
+        assert len(err.strip().splitlines()) == 1, err

@@ -2,6 +2,7 @@
 _checkpoint.py), with tiny randomly initialised models saved to folders."""
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -282,6 +283,24 @@ def test_bad_audio_is_reported_like_the_lld_extractor(models, tmp_path):
     whisper = EncoderExtractor(models["whisper"])
     with pytest.raises(ValueError, match=r"shorter than one 20 ms analysis window"):
         whisper.transform([np.zeros(300)])
+
+
+def test_max_duration_bounds_files_and_waveforms(models, tmp_path):
+    enc = EncoderExtractor(models["wav2vec2"], max_duration=0.5)
+    good = write(tmp_path / "good.wav", speech_like(0.4))
+    long = write(tmp_path / "long.wav", speech_like(1.0))
+    with pytest.raises(ValueError, match="1 of 2 inputs could not be used") as info:
+        enc.transform([good, long])
+    assert re.search(r"long\.wav'\): its header declares 16000 samples at 16000 Hz "
+                     r"\(1\.0 s\), longer than max_duration=0\.5 s of "
+                     r"EncoderExtractor", str(info.value))
+    with pytest.raises(ValueError, match=r"X\[0\]: it holds 16000 samples .* "
+                                         r"max_duration=0\.5 s of EncoderExtractor"):
+        enc.transform([speech_like(1.0)])
+    unbounded = EncoderExtractor(models["wav2vec2"], max_duration=None)
+    assert unbounded.transform([long])[0].shape[0] == 1 + (16000 - 400) // 320
+    with pytest.raises(InvalidParameterError, match="max_duration"):
+        EncoderExtractor(models["wav2vec2"], max_duration=0).fit([speech_like(0.4)])
 
 
 # -- estimator API and pipelines -----------------------------------------------------

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from sklearn.utils._param_validation import InvalidParameterError
 
-import sklearn_ser.features._lld as lld_module
+import sklearn_ser.features._extraction as extraction
 from sklearn_ser import LLDExtractor
 from sklearn_ser.features._feature_sets import (
     FEATURE_SET_NAMES,
@@ -152,13 +152,13 @@ def test_parallel_equals_serial(name, wav_files):
 
 def test_the_cache_separates_the_sets(wav_files, tmp_path, monkeypatch):
     calls = []
-    original = lld_module._run_opensmile
+    original = extraction._run_opensmile
 
     def counting(*args, **kwargs):
         calls.append(args[3] if len(args) > 3 else kwargs.get("feature_set", "is09"))
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(lld_module, "_run_opensmile", counting)
+    monkeypatch.setattr(extraction, "_run_opensmile", counting)
     cache = tmp_path / "cache"
     first = {name: LLDExtractor(feature_set=name, memory=cache).transform(wav_files)
              for name in FEATURE_SET_NAMES}

@@ -4,6 +4,7 @@ Part of the robustness suite (the cases are in ``tests/_cases.py``).
 """
 
 import os
+import re
 import threading
 import tracemalloc
 
@@ -13,7 +14,10 @@ import soundfile as sf
 from scipy.signal import resample_poly
 
 from sklearn_ser import LLDExtractor
+from sklearn_ser.features._audio import BadInput
 from sklearn_ser.features._audiofile import AudioFile
+from sklearn_ser.features._bounds import DurationBound, check_max_duration
+from sklearn_ser.features._opensmile import engine
 
 from ..test_robustness import SR, _voice, covers
 
@@ -105,7 +109,9 @@ def test_long_48k_stereo_file_is_resampled_in_blocks(tmp_path):
     finally:
         tracemalloc.stop()
     assert n == audio.n == seconds * SR
-    assert peak < 1.5 * size, (peak / 2**20, size / 2**20)
+    # resampled while decoded: the decoded signal (mono float32 at 48 kHz,
+    # 23 MB, as large as the file) is never held
+    assert peak < 0.35 * size, (peak / 2**20, size / 2**20)
     # the same samples as resample_poly on the whole signal (a short file)
     short = tmp_path / "short.wav"
     stereo = np.stack([_voice(2, sr=44100), _voice(2, sr=44100, seed=1)], axis=1)
@@ -130,3 +136,85 @@ def test_a_name_that_is_not_utf8_reads_with_and_without_a_cache(tmp_path):
     np.testing.assert_allclose(
         plain, LLDExtractor().transform([sf.read(raw, dtype="float32")[0]])[0],
         rtol=1e-5, atol=1e-4)
+
+
+def _silence_flac(path, hours, rate=8000):
+    """A small FLAC file holding ``hours`` of silence."""
+    block = np.zeros(rate * 600, np.int16)
+    with sf.SoundFile(path, "w", rate, 1, subtype="PCM_16", format="FLAC") as f:
+        for _ in range(round(hours * 6)):
+            f.write(block)
+    return path
+
+
+@covers("audio-long-duration")
+def test_a_file_longer_than_max_duration_is_refused_from_its_header(tmp_path,
+                                                                    monkeypatch):
+    long = _silence_flac(tmp_path / "long.flac", 1.5)  # 1.5 h in about 0.3 MB
+    good = tmp_path / "good.wav"
+    sf.write(good, _voice(), SR, subtype="PCM_16")
+    assert long.stat().st_size < 2**20
+    expected = LLDExtractor().transform([good])[0]
+
+    def only_good(method):
+        def check(audio, *args, **kwargs):
+            assert audio.path == str(good), "the long file was decoded or hashed"
+            return method(audio, *args, **kwargs)
+        return check
+
+    monkeypatch.setattr(AudioFile, "scan", only_good(AudioFile.scan))
+    monkeypatch.setattr(AudioFile, "chunks", only_good(AudioFile.chunks))
+    for memory in (None, str(tmp_path / "cache")):
+        with pytest.raises(ValueError) as info:
+            LLDExtractor(memory=memory).transform([str(good), str(long)])
+        message = str(info.value)
+        assert "1 of 2 inputs could not be used (1 others were extracted" in message
+        assert re.search(r"X\[1\] \('.*long\.flac'\): its header declares "
+                         r"43200000 samples at 8000 Hz \(5400\.0 s \(1\.5 h\)\), "
+                         r"longer than max_duration=3600 s of LLDExtractor; pass "
+                         r"a larger max_duration, or max_duration=None", message)
+    monkeypatch.undo()
+    # the good file's work is kept (the cache holds it), and a bound that
+    # admits the file reads it
+    got = LLDExtractor(memory=str(tmp_path / "cache")).transform([str(good)])[0]
+    np.testing.assert_array_equal(got, expected)
+
+
+@covers("audio-long-duration")
+def test_decoding_stops_at_the_bound_when_the_header_gives_no_length(tmp_path):
+    path = tmp_path / "clip.wav"
+    sf.write(path, _voice(3.0), SR, subtype="PCM_16")
+    audio = AudioFile(str(path), "clip.wav", SR, scan=False)  # header: 3 s
+    audio.bound = DurationBound(2.0, "LLDExtractor")  # as if it gave no length
+    with pytest.raises(BadInput, match=r"clip\.wav: it holds more than 32000 "
+                                         r"samples at 16000 Hz \(decoding stopped "
+                                         r"there\), longer than max_duration=2 s"):
+        audio.scan()
+
+
+def test_waveforms_are_bounded_too_and_none_means_no_bound():
+    x = _voice(1.0)
+    with pytest.raises(ValueError, match=r"X\[0\]: it holds 16000 samples at 16000 "
+                                         r"Hz \(1\.0 s\), longer than "
+                                         r"max_duration=0\.5 s of LLDExtractor"):
+        LLDExtractor(max_duration=0.5).transform([x])
+    np.testing.assert_array_equal(LLDExtractor(max_duration=None).transform([x])[0],
+                                  LLDExtractor().transform([x])[0])
+    for bad in (0, -1.0, float("nan"), "60"):
+        with pytest.raises((ValueError, TypeError), match="max_duration"):
+            LLDExtractor(max_duration=bad).fit([x])
+    assert check_max_duration(60) == 60.0 and check_max_duration(None) is None
+    for bad, error in ((True, TypeError), ("60", TypeError), (0, ValueError),
+                       (float("nan"), ValueError)):
+        with pytest.raises(error, match="max_duration"):
+            check_max_duration(bad)
+
+
+@pytest.mark.parametrize("rate", [7999, 768001, 3_000_000])
+def test_the_features_rate_is_bounded_by_the_estimator_and_by_the_engine(rate):
+    x = _voice(0.5)
+    with pytest.raises(ValueError, match=r"sampling_rate.*8000.*768000"):
+        LLDExtractor(sampling_rate=rate).fit([x])
+    with pytest.raises(ValueError, match=rf"sampling_rate={rate} Hz is outside 8000 "
+                                         r"to 768000 Hz"):
+        engine("is09").extract([x], rate)

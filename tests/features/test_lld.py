@@ -9,6 +9,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.utils._param_validation import InvalidParameterError
 
+import sklearn_ser.features._extraction as extraction
 import sklearn_ser.features._lld as lld_module
 from sklearn_ser import LLDExtractor
 
@@ -78,13 +79,13 @@ def test_any_joblib_backend_and_chunked_tasks(wav_files, monkeypatch):
     X = wav_files * 10  # 60 small files
     serial = LLDExtractor().transform(X)
     chunks = []
-    original = lld_module._process_chunk
+    original = extraction._process_chunk
 
     def spy(items, *args):
         chunks.append([index for index, *_ in items])
         return original(items, *args)
 
-    monkeypatch.setattr(lld_module, "_process_chunk", spy)
+    monkeypatch.setattr(extraction, "_process_chunk", spy)
     with joblib.parallel_config(backend="threading", n_jobs=2):
         threaded = LLDExtractor().transform(X)
     for a, b in zip(serial, threaded, strict=True):

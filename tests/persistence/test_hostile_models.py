@@ -436,6 +436,20 @@ def test_a_planted_cache_folder_is_refused(model_file, corpus, tmp_path):
     assert loaded.memory is None and loaded["lld"].memory is None
 
 
+@covers("audio-long-duration")
+def test_a_model_file_never_sets_how_long_a_file_may_be(model_file, corpus,
+                                                        tmp_path):
+    path = edit_metadata(model_file, tmp_path / "unbounded.skser", lambda meta: meta[
+        "steps"][0]["params"].update(max_duration=None))
+    with pytest.raises(ValueError, match=r"unbounded\.skser.*'max_duration', which "
+                                         r"sklearn_ser\.save never stores"):
+        load(path)
+    pipe = make_ser_pipeline("mean", n_frames=30, **TINY_NET)
+    pipe.set_params(lld__max_duration=10.0).fit(list(corpus.data), corpus.target)
+    save(pipe, tmp_path / "short.skser")
+    assert load(tmp_path / "short.skser")["lld"].max_duration == 3600.0
+
+
 @covers("load-nan-weights")
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 def test_non_finite_weights_are_refused(model_file, corpus, tmp_path, capsys, bad):

@@ -70,7 +70,7 @@ def test_fit_predict_on_paths(corpus, tmp_path):
 
 
 def test_gridsearch_extracts_each_file_once(corpus, tmp_path, monkeypatch):
-    import sklearn_ser.features._lld as lld
+    import sklearn_ser.features._extraction as lld
 
     calls = []
     original = lld._run_opensmile
@@ -226,7 +226,7 @@ def test_speaker_pipeline_without_speakers_says_how_to_give_them(corpus):
 
 
 def test_baseline_and_network_share_the_cache(corpus, tmp_path, monkeypatch):
-    import sklearn_ser.features._lld as lld
+    import sklearn_ser.features._extraction as lld
 
     calls = []
     original = lld._run_opensmile

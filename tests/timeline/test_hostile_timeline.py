@@ -4,10 +4,12 @@ Part of the robustness suite (the cases are in ``tests/_cases.py``).
 """
 
 import copy
+import inspect
 import re
 
 import numpy as np
 import pytest
+import soundfile as sf
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
@@ -122,3 +124,24 @@ def test_non_finite_probabilities_name_the_windows(baseline):
         with pytest.raises(ValueError, match="NaN or infinite probabilities"):
             stream.feed(recording)
             stream.flush()
+
+
+@covers("audio-long-duration")
+def test_the_timeline_has_its_own_bound_of_a_day(baseline, no_resampling, tmp_path):
+    x = make_emotional_speech(n_samples=2, n_sessions=1, random_state=1).data[0]
+    path = tmp_path / "clip.wav"
+    sf.write(path, x, 16000, subtype="FLOAT")
+    seconds = x.shape[0] / 16000
+    bound = round(seconds / 2, 2)
+    with pytest.raises(ValueError, match=rf"clip\.wav'\): its header declares "
+                                         rf"{x.shape[0]} samples at 16000 Hz .*longer "
+                                         rf"than max_duration={bound:g} s of "
+                                         r"predict_timeline"):
+        predict_timeline(baseline, path, max_duration=bound)
+    with pytest.raises(ValueError, match=rf"audio: it holds {x.shape[0]} samples .*"
+                                         rf"max_duration={bound:g} s"):
+        predict_timeline(baseline, x, max_duration=bound)
+    with pytest.raises(ValueError, match="max_duration"):
+        predict_timeline(baseline, x, max_duration=-1)
+    default = inspect.signature(predict_timeline).parameters["max_duration"].default
+    assert default == 24 * 3600.0
