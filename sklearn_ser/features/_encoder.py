@@ -233,6 +233,11 @@ class EncoderExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
             )
         return checkpoint, self._layers(checkpoint.n_hidden_states)
 
+    def _frame_step(self):
+        """Seconds between two frames: the checkpoint's hop at its rate."""
+        checkpoint, _ = self._checkpoint()
+        return checkpoint.hop / checkpoint.sampling_rate
+
     def _layers(self, n):
         layers = (self.layer,) if isinstance(self.layer, numbers.Integral) \
             else tuple(self.layer)

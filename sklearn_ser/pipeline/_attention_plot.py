@@ -153,7 +153,10 @@ class AttentionDisplay:
         Returns
         -------
         display : AttentionDisplay
-            The display.
+            The display. Its time axis is that of the first step's frames:
+            10 ms apart for the openSMILE sets, 20 ms for an
+            :class:`~sklearn_ser.EncoderExtractor` (see
+            :func:`~sklearn_ser.describe_pipeline`).
         """
         if not isinstance(estimator, Pipeline):
             raise TypeError(
@@ -187,9 +190,10 @@ class AttentionDisplay:
             )
         # read as the extractor reads it: same mixdown, resampling and errors
         waveform = read_waveform(audio, int(sampling_rate))
+        frame_step = kind.frame_step if kind.frame_step is not None else FRAME_STEP
         return cls.from_predictions(
-            weights, waveform=waveform, sampling_rate=sampling_rate, ax=ax,
-            **predictions, **kwargs,
+            weights, waveform=waveform, sampling_rate=sampling_rate,
+            frame_step=frame_step, ax=ax, **predictions, **kwargs,
         )
 
     @classmethod

@@ -14,6 +14,7 @@ from sklearn.pipeline import Pipeline
 
 from .._paper import N_FRAMES
 from ..features._audio import frame_params
+from ..features._encoder import EncoderExtractor
 from ..features._lld import LLDExtractor
 from ..network._base import SERNetMixin
 from ..preprocessing._padcrop import PadCrop
@@ -42,6 +43,9 @@ class PipelineDescription:
         The first :class:`~sklearn_ser.PadCrop` step.
     scaler : NeutralStandardScaler, SpeakerStandardScaler or None
         The first of the library's scalers.
+    encoder : EncoderExtractor or None
+        The first step, when it is an :class:`~sklearn_ser.EncoderExtractor`
+        (its frames are 20 ms apart, not 10 ms).
     """
 
     pipeline: object
@@ -50,6 +54,7 @@ class PipelineDescription:
     extractor: object
     padcrop: object
     scaler: object
+    encoder: object = None
 
     @property
     def task(self):
@@ -92,12 +97,19 @@ class PipelineDescription:
 
     @property
     def sampling_rate(self):
-        """The extractor's sampling rate in Hz, or None."""
-        return None if self.extractor is None else int(self.extractor.sampling_rate)
+        """The sampling rate in Hz of the extractor (or encoder), or None."""
+        first = self.extractor if self.extractor is not None else self.encoder
+        return None if first is None else int(first.sampling_rate)
 
     @property
     def frame_step(self):
-        """Seconds between two frames of the extractor, or None."""
+        """Seconds between two frames of the extractor (or encoder), or None.
+
+        An encoder's step comes from its checkpoint (loaded once per
+        process): 20 ms for every supported type.
+        """
+        if self.encoder is not None:
+            return self.encoder._frame_step()
         rate = self.sampling_rate
         return None if rate is None else frame_params(rate)[1] / rate
 
@@ -174,6 +186,7 @@ def describe_pipeline(estimator):
         final=steps[-1][1],
         final_name=steps[-1][0],
         extractor=first if isinstance(first, LLDExtractor) else None,
+        encoder=first if isinstance(first, EncoderExtractor) else None,
         padcrop=first_of(PadCrop),
         scaler=first_of((NeutralStandardScaler, SpeakerStandardScaler)),
     )

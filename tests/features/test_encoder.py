@@ -10,6 +10,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_ser import (
+    AttentionDisplay,
     EncoderExtractor,
     NeutralStandardScaler,
     PadCrop,
@@ -20,6 +21,7 @@ from sklearn_ser import (
     save,
 )
 from sklearn_ser.features import _checkpoint
+from sklearn_ser.pipeline._describe import describe_pipeline
 
 from .. import _checks
 from .._common import TINY_NET
@@ -332,6 +334,18 @@ def test_pipeline_fits_saves_loads_and_the_timeline_refuses_it(models, tmp_path)
     loaded = load(tmp_path / "m.skser")
     assert loaded[0].layer == (1, 2) and loaded[0].model == models["wavlm"]
     np.testing.assert_allclose(loaded.predict_proba(X.iloc[:4]), proba, atol=1e-6)
+    # the frames of an encoder are 20 ms apart: the window it was trained on
+    # and the attention plot's time axis say so
+    kind = describe_pipeline(pipe)
+    assert kind.frame_step == 0.02 and kind.window == pytest.approx(2.0)
+    assert kind.sampling_rate == 16000
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    display = AttentionDisplay.from_estimator(pipe, data.data[0])
+    assert display.frame_times[1] == pytest.approx(0.02)
+    assert display.frame_times[-1] == pytest.approx(0.02 * 99)
     rec = np.concatenate(list(data.data[:2]))
     for run in (lambda: predict_timeline(pipe, rec),
                 lambda: StreamingRecognizer(pipe)):
