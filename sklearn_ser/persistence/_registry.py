@@ -192,7 +192,8 @@ def register(cls, *, dropped_params=(), parameter_classes=None,
     dropped_params : tuple of str, default=()
         Parameters that are not saved (with their ``<name>__*`` parameters):
         the loaded estimator has their default, and ``save`` lists them in
-        the file's ``not_saved`` when they were set.
+        the file's ``not_saved`` when they were set (to anything but None
+        and their default).
     parameter_classes : dict, default=None
         ``{stable name: class}`` of the classes its parameters may name.
     rebuilt_attributes : frozenset of str, default=frozenset()

@@ -113,6 +113,18 @@ def _check_step(name, step):
     return entry
 
 
+def _is_default(step, key, value):
+    """Whether ``value`` is the constructor's default of parameter ``key``."""
+    import inspect
+
+    param = inspect.signature(type(step).__init__).parameters.get(key)
+    if param is None or param.default is inspect.Parameter.empty:
+        return False
+    default = param.default
+    return value is default or (isinstance(value, (int, float, str))
+                                and type(value) is type(default) and value == default)
+
+
 def _step_params(name, step, entry):
     prefix = "" if name is None else f"{name}__"
     dropped = entry.dropped_params
@@ -121,7 +133,7 @@ def _step_params(name, step, entry):
         if key.startswith("_"):
             continue  # skorch's private bookkeeping, rebuilt by the constructor
         if key in dropped or any(key.startswith(f"{d}__") for d in dropped):
-            if value is not None:
+            if value is not None and not _is_default(step, key, value):
                 not_saved.append(f"{prefix}{key}")
             continue
         if is_machine_param(key):

@@ -3,8 +3,11 @@
 Part of the robustness suite (the cases are in ``tests/_cases.py``).
 """
 
+import json
 import os
 import re
+import subprocess
+import sys
 import threading
 import tracemalloc
 
@@ -218,3 +221,63 @@ def test_the_features_rate_is_bounded_by_the_estimator_and_by_the_engine(rate):
     with pytest.raises(ValueError, match=rf"sampling_rate={rate} Hz is outside 8000 "
                                          r"to 768000 Hz"):
         engine("is09").extract([x], rate)
+
+
+_COST_SCRIPT = """
+import json, sys, time
+import numpy as np
+from sklearn_ser import LLDExtractor
+
+def peak_mib():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+
+LLDExtractor().transform([np.zeros(16000, np.float32)])  # warm: imports, engine
+before = peak_mib()
+start = time.perf_counter()
+try:
+    frames = LLDExtractor().transform([sys.argv[1]])[0].shape[0]
+    outcome = "extracted"
+except ValueError as exc:
+    frames, outcome = 0, str(exc)
+print(json.dumps({"outcome": outcome, "frames": frames, "before": before,
+                  "peak": peak_mib(), "seconds": time.perf_counter() - start}))
+"""
+
+
+def _extraction_cost(path):
+    """What ``LLDExtractor().transform([path])`` costs in a fresh interpreter.
+
+    Returns the outcome, the frames, the interpreter's peak resident memory
+    (MiB) before and after the call, and the call's seconds.
+    """
+    if not os.path.exists("/proc/self/status"):  # pragma: no cover - not Linux
+        pytest.skip("peak memory is read from /proc/self/status")
+    out = subprocess.run([sys.executable, "-c", _COST_SCRIPT, str(path)],
+                         capture_output=True, text=True, timeout=300, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@covers("audio-long-resample", "audio-long-duration")
+def test_a_file_costs_memory_by_its_frames_not_by_its_decoded_length(tmp_path):
+    rng = np.random.default_rng(0)
+    costs = {}
+    for rate in (16000, 48000):  # the same 10 minutes of audio at both rates
+        path = tmp_path / f"ten_minutes_{rate}.flac"
+        with sf.SoundFile(path, "w", rate, 1, subtype="PCM_16", format="FLAC") as f:
+            for _ in range(60):
+                f.write((0.1 * rng.standard_normal(10 * rate)).astype(np.float32))
+        costs[rate] = _extraction_cost(path)
+    for cost in costs.values():
+        assert cost["outcome"] == "extracted" and cost["frames"] == 59998, cost
+    grown = {rate: cost["peak"] - cost["before"] for rate, cost in costs.items()}
+    # 10 minutes at 48 kHz decode to 110 MiB of float32 and at 16 kHz to
+    # 37 MiB (openSMILE holds the signal at the model's rate): reading the
+    # file at three times the rate must not cost its decoded length
+    assert grown[48000] < grown[16000] + 24, (grown, costs)
+    # a 0.3 MB FLAC file holding 1.5 hours is refused from its header at no cost
+    bomb = _extraction_cost(_silence_flac(tmp_path / "bomb.flac", 1.5))
+    assert "its header declares 43200000 samples" in bomb["outcome"], bomb
+    assert bomb["peak"] - bomb["before"] < 8 and bomb["seconds"] < 1, bomb

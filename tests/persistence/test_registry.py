@@ -26,8 +26,10 @@ def test_every_step_of_the_library_is_registered():
     entry = _registry.entry_of(SERClassifier())
     assert entry.network and entry.dropped_params == ("callbacks",)
     assert entry.rebuilt_attributes == _registry.SKORCH_ATTRIBUTES
-    assert _registry.entry_of(LLDExtractor()).dropped_params == ("memory",)
-    assert _registry.entry_of(EncoderExtractor()).dropped_params == ("memory",)
+    assert _registry.entry_of(LLDExtractor()).dropped_params == ("memory",
+                                                                  "max_duration")
+    assert _registry.entry_of(EncoderExtractor()).dropped_params == ("memory",
+                                                                      "max_duration")
     assert _registry.entry_of(Functionals()).validate is not None
 
 
