@@ -93,7 +93,7 @@ def device_name(text):
         raise argparse.ArgumentTypeError(
             f"device={text!r} is not a torch device; expected 'auto', 'cpu', "
             "'cuda', 'cuda:N' or 'mps'.")
-    from ..network._training import check_device
+    from .._device import check_device
 
     try:
         return check_device(text)

@@ -162,7 +162,7 @@ def run_label(pipe, best_epochs):
 
 def resolved_device(pipe):
     """``"cpu"`` or ``"cuda"``...: where the pipeline's network will train."""
-    from ..network._training import device_type
+    from .._device import device_type
 
     return device_type(describe(pipe).network.device)
 

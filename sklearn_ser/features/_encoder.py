@@ -205,19 +205,10 @@ class EncoderExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
     # -- the checkpoint ------------------------------------------------------
 
     def _device(self):
-        import torch
+        """The device, checked and with ``"auto"`` resolved (as the networks')."""
+        from .._device import check_device, resolve_device
 
-        if self.device == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        try:
-            device = torch.device(self.device)
-        except (RuntimeError, TypeError):
-            raise ValueError(f"device={self.device!r} is not a torch device; expected "
-                             "'cpu', 'cuda', 'cuda:<index>' or 'auto'.") from None
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(f"device={self.device!r}, but CUDA is not available here; "
-                             "use device='cpu' or 'auto'.")
-        return self.device
+        return resolve_device(check_device(self.device))
 
     def _checkpoint(self):
         """The loaded checkpoint and the checked layer indices."""

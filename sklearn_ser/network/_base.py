@@ -18,11 +18,11 @@ from skorch.utils import to_numpy, to_tensor
 
 from .. import _compat, _paper
 from .._compat import Interval, StrOptions
+from .._device import device_type
 from ..persistence._registry import TORCH_CLASSES
 from . import _loaders, _precision, _training
 from ._callbacks import BestEpoch, default_callbacks, kept_epoch
 from ._modules import ATTENTION_NORMALIZATIONS, RNN_IMPLEMENTATIONS, SERNet
-from ._training import device_type
 
 #: Parameters of the network that the estimators expose under their own name.
 MODULE_PARAMS = ("attention", "hidden_units", "lstm_units", "attention_units",

@@ -22,7 +22,7 @@ from functools import cache
 import torch
 from torch.func import functional_call
 
-from ._training import device_type
+from .._device import device_type
 
 __all__ = ["PRECISIONS", "autocast", "check_precision", "grad_scaler", "run_lstm"]
 

@@ -15,12 +15,12 @@ import torch
 from sklearn.pipeline import Pipeline
 
 from .._compat import validate_params
+from .._device import device_type
 from .._validation import FEATURE_RATES, check_sampling_rate
 
 # The estimator modules register their classes when they are imported.
 from ..features import _encoder, _functionals, _lld  # noqa: F401
 from ..network import _classifier, _regressor  # noqa: F401
-from ..network._training import device_type
 from ..preprocessing import _padcrop, _scaler, _speaker  # noqa: F401
 from . import _skops  # noqa: F401
 from ._modelfile import (

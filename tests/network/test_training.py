@@ -63,7 +63,7 @@ def test_unusable_device_names_are_refused_before_training(device):
 
 @pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="CUDA present")
 def test_cuda_without_cuda_is_refused_with_the_reason():
-    from sklearn_ser.network._training import check_device
+    from sklearn_ser._device import check_device
 
     with pytest.raises(ValueError, match="CUDA"):
         check_device("cuda")
@@ -73,7 +73,7 @@ def test_cuda_without_cuda_is_refused_with_the_reason():
 
 
 def test_usable_devices_pass():
-    from sklearn_ser.network._training import check_device
+    from sklearn_ser._device import check_device
 
     for device in ("auto", "cpu", None):
         assert check_device(device) == device
