@@ -35,17 +35,6 @@ def say(*args, **kwargs):
     print(*args, **kwargs, flush=True)
 
 
-def counts(labels):
-    """``"ang 3, hap 2"``: the count of each label, labels shown safely."""
-    import numpy as np
-
-    from ._output import shown
-
-    values, n = np.unique(np.asarray(labels), return_counts=True)
-    return ", ".join(f"{shown(v)} {c}" for v, c in zip(values.tolist(), n.tolist(),
-                                                       strict=True))
-
-
 def positive_int(text):
     try:
         value = int(text)

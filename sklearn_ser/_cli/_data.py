@@ -162,8 +162,7 @@ def describe_corpus(data, name, groups=None, n_splits=None):
     """One line: the corpus, its utterances and targets (and its folds)."""
     import numpy as np
 
-    from ._common import counts
-    from ._output import shown
+    from ._output import counts, shown
 
     if data.target.ndim == 2:
         names = [str(n) for n in data.target_names]

@@ -6,8 +6,8 @@ import time
 
 from .._paper import ATTENTIONS
 from . import _interrupt
-from ._common import NORMALIZATIONS, CLIError, counts, positive_int, say
-from ._output import write_atomically
+from ._common import NORMALIZATIONS, CLIError, positive_int, say
+from ._output import counts, write_atomically
 
 
 def add_parsers(sub):

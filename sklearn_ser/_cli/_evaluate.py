@@ -237,7 +237,7 @@ def _summary(scores, runs, with_paper):
 
 
 def _about(args, name, data, n_splits):
-    from ._common import counts
+    from ._output import counts
 
     about = {"corpus": name, "n_utterances": int(len(data.target))}
     if data.target.ndim == 2:

@@ -17,7 +17,7 @@ import tempfile
 
 from ._common import CLIError
 
-__all__ = ["shown", "to_json", "write_atomically"]
+__all__ = ["counts", "shown", "to_json", "write_atomically"]
 
 _ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
 
@@ -65,6 +65,15 @@ def shown(name):
         else:
             out.append(f"\\U{ord(ch):08x}")
     return '"' + "".join(out) + '"'
+
+
+def counts(labels):
+    """``"ang 3, hap 2"``: the count of each label, labels shown safely."""
+    import numpy as np
+
+    values, n = np.unique(np.asarray(labels), return_counts=True)
+    return ", ".join(f"{shown(v)} {c}" for v, c in zip(values.tolist(), n.tolist(),
+                                                       strict=True))
 
 
 def _finite_or_none(value):

@@ -23,13 +23,12 @@ from ._common import (
     CLIError,
     add_training_options,
     check_output_file,
-    counts,
     is_dimensional,
     say,
 )
 from ._dimensions import describe_targets, normalization_note
 from ._features import extract_once, feature_cache
-from ._output import shown, write_atomically
+from ._output import counts, shown, write_atomically
 
 _MODELS = ("network", "baseline")
 #: Model files larger than this are not opened to see whether they are one.
