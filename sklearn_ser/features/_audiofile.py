@@ -224,8 +224,10 @@ class AudioFile:
         import soundfile as sf
 
         with self._descriptor() as fd:
+            # soundfile owns a duplicate: some libsndfile releases close the
+            # descriptor of a file they cannot decode even with closefd=False
             try:
-                f = sf.SoundFile(fd, closefd=False)
+                f = sf.SoundFile(os.dup(fd), closefd=True)
             except Exception as exc:  # libsndfile reports bad data in many ways
                 raise _soundfile_error(self.label, exc, fd) from None
             with f:
