@@ -45,6 +45,11 @@ Alternatives are timed in the same run, interleaved, and medians are
 reported, both in wall-clock and in process CPU seconds: on a shared machine
 the wall clock also counts the time other programs hold the cores, the CPU
 time does not.
+
+The script is longer than the package's modules (about 1,000 lines): it is
+one command whose tables each sit in a section of their own with the
+helpers only they use, and ``--only`` runs one table; splitting it would
+split one benchmark's options and shared corpus across files.
 """
 
 import contextlib
