@@ -362,7 +362,6 @@ SMALL = TINY_NET
 SR = 16000
 
 
-
 def _voice(seconds=1.0, sr=SR, seed=0):
     """A voiced tone with harmonics and a little noise, float32 in [-1, 1]."""
     rng = np.random.default_rng(seed)

@@ -80,6 +80,7 @@ def _draw_dimensions(seeds, labels):
     noise = rng.normal(0.0, DIMENSION_NOISE, size=(len(labels), 3))
     return np.round(np.clip(means.reshape(-1, 3) + noise, 1.0, 5.0), 4)
 
+
 def _dialog_names(session, n_dialogs):
     """IEMOCAP-style dialog names; even indices improvised, odd ones scripted."""
     names = []

@@ -23,6 +23,7 @@ silence at 48 kHz make a 6 MB FLAC file): what reading a file costs is
 bounded by the duration it may hold, not by its size.
 """
 
+
 def _seconds(seconds):
     text = f"{seconds:.1f} s"
     return text if seconds < 3600 else f"{text} ({seconds / 3600:.1f} h)"

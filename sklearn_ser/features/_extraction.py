@@ -82,7 +82,6 @@ def _process_chunk(items, sampling_rate, memory, feature_set="is09",
             for item in items]
 
 
-
 def extract_items(items, sampling_rate, memory, feature_set, max_duration, n_jobs,
                   n_workers, verbose=False):
     """The outcome of every checked input, in order.

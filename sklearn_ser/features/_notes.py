@@ -23,6 +23,7 @@ Vorbis and Opus, at most 0.02 % of the samples are at full scale; the same
 recordings clipped by 6 dB have 0.02-9 % (median 1-2 %).
 """
 
+
 class AudioWarning(UserWarning):
     """Audio that was read, with something that affects its features.
 

@@ -54,6 +54,7 @@ whole signal except, rarely, the pitch of a few frames just after a block
 boundary (see the user guide).
 """
 
+
 class FrameStream:
     """The LLD frames of a signal written in pieces of any size.
 

@@ -17,6 +17,7 @@ from .._signals import SR, harmonic_tone, speech_like, write
 
 # -- frame count ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "n_samples, expected",
     [(400, 1), (559, 1), (560, 2), (16000, 98), (16079, 98), (16080, 99),

@@ -17,6 +17,7 @@ from .._signals import speech_like, write
 
 # -- cache ----------------------------------------------------------------------
 
+
 def test_cache_hit_does_not_extract(wav_files, tmp_path, count_extractions):
     lld = LLDExtractor(memory=tmp_path / "cache")
     first = lld.transform(wav_files)

@@ -18,6 +18,7 @@ from .._signals import SR, speech_like
 
 # -- output format --------------------------------------------------------------
 
+
 def test_feature_names():
     names = LLDExtractor().get_feature_names_out()
     assert names.shape == (32,)

@@ -10,6 +10,7 @@ from .._signals import SR, harmonic_tone, speech_like, stock_is09
 
 # -- correctness ----------------------------------------------------------------
 
+
 def test_feature_names_are_the_stock_is09_names():
     lld, deltas = stock_is09((harmonic_tone(200) * 32767).astype(np.int16))
     names = LLDExtractor().get_feature_names_out()

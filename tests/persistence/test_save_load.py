@@ -33,7 +33,6 @@ from .._common import TINY_NET
 SMALL = TINY_NET
 
 
-
 @pytest.fixture(scope="module")
 def corpus():
     return make_emotional_speech(n_samples=16, random_state=0)
