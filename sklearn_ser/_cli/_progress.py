@@ -7,7 +7,8 @@ gives the elapsed time and an estimate of what remains of the fit and of
 the run (all the folds), so the first comes within the first epoch of a
 long fit. A fit on the
 CPU with the paper's recipe also prints, once, how long it will take,
-estimated from the first epoch. At the end of a fit, one line says what it
+estimated from the first epoch (from the epochs so far when epochs are
+shorter than :data:`INTERVAL`). At the end of a fit, one line says what it
 kept (:func:`training_summary`); an interrupted fit prints nothing more and
 stops the command (:mod:`._interrupt`).
 """
@@ -193,9 +194,10 @@ class Progress(Callback):
         if math.isfinite(total) and clock.take_notice():
             epoch = (now - self._epoch_t0) * (self._n_train or 1) / max(self._seen, 1) \
                 if done < 1 else total / net.max_epochs
+            basis = "the first epoch" if done <= 1 else "the epochs so far"
             say(f"notice: the paper's recipe on the CPU: about {duration(total)} per "
                 f"fit ({net.max_epochs} epochs of about {duration(epoch)}, estimated "
-                "from the first epoch); --recipe fast trains the same architecture "
+                f"from {basis}); --recipe fast trains the same architecture "
                 "in minutes")
 
     def on_train_end(self, net, X=None, y=None, **kwargs):

@@ -13,6 +13,7 @@ import re
 import signal
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -377,3 +378,17 @@ def test_info_of_a_baseline_and_of_a_damaged_file(corpus, tmp_path, capsys):
     damaged.write_bytes(model.read_bytes()[:200])
     status, out, err = _run(capsys, "info", damaged)
     assert status == 1 and out == "" and "damaged" in err
+
+
+def test_the_notice_of_short_epochs_says_what_it_is_estimated_from(
+        corpus, tmp_path, capsys, monkeypatch):
+    # epochs shorter than the interval: the first line, and the notice, come
+    # after several epochs
+    ticks = iter(range(10**6))
+    monkeypatch.setattr(_progress, "time", types.SimpleNamespace(
+        perf_counter=lambda: next(ticks) / 100))
+    status, out, err = _run(capsys, "train", *CSV(corpus), "-o", tmp_path / "m.skser",
+                            "--neutral-label", "neutral", *TINY)
+    assert status == 0, err
+    [notice] = [line for line in out.splitlines() if line.startswith("notice:")]
+    assert "estimated from the epochs so far)" in notice, out
