@@ -13,6 +13,7 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import SVC
 
 import sklearn_ser.timeline._frames as frames_module
+from benchmarks._common import majority_labels
 from sklearn_ser import (
     LLDExtractor,
     StreamingRecognizer,
@@ -447,28 +448,20 @@ def test_bad_audio(baseline, tmp_path):
 # ---------------------------------------------------------------------------
 
 
-def majority_labels(table, spans):
-    """Per utterance, the label of the segments overlapping it longest."""
-    labels = []
-    for a, b in spans:
-        votes = {}
-        for s, e, label in zip(table["start"], table["end"], table["label"],
-                               strict=True):
-            overlap = min(b, e) - max(a, s)
-            if overlap > 0:
-                votes[label] = votes.get(label, 0.0) + overlap
-        labels.append(max(votes, key=votes.get) if votes else None)
-    return labels
-
-
-def test_timeline_agrees_with_predict_on_the_utterances():
-    """The issue's acceptance: the majority label of the timeline over each
-    utterance is the label predict gives the utterance alone (same model)."""
+@pytest.fixture(scope="module")
+def utterance_model():
+    """A small network fitted on 48 utterances, and 16 held-out utterances."""
     data = make_emotional_speech(64, n_sessions=2, random_state=0)
     params = dict(TINY_NET, max_epochs=10, hidden_units=16, lstm_units=8)
     pipe = make_ser_pipeline("mean", n_frames=300, **params).fit(
         list(data.data[:48]), data.target[:48])
-    utterances = list(data.data[48:64])
+    return pipe, list(data.data[48:64])
+
+
+def test_timeline_agrees_with_predict_on_the_utterances(utterance_model):
+    """The issue's acceptance: the majority label of the timeline over each
+    utterance is the label predict gives the utterance alone (same model)."""
+    pipe, utterances = utterance_model
     rng = np.random.default_rng(2)
     rec, spans = assemble(utterances, rng.uniform(1.0, 2.0, len(utterances)))
     table = predict_timeline(pipe, rec)
@@ -479,14 +472,10 @@ def test_timeline_agrees_with_predict_on_the_utterances():
     assert agree >= 0.8
 
 
-def test_timeline_follows_utterances_separated_by_short_pauses():
+def test_timeline_follows_utterances_separated_by_short_pauses(utterance_model):
     """Utterances 0.3-0.5 s apart: each is classified as itself (the segments
     follow the speech regions, none straddles two utterances)."""
-    data = make_emotional_speech(64, n_sessions=2, random_state=0)
-    params = dict(TINY_NET, max_epochs=10, hidden_units=16, lstm_units=8)
-    pipe = make_ser_pipeline("mean", n_frames=300, **params).fit(
-        list(data.data[:48]), data.target[:48])
-    utterances = list(data.data[48:64])
+    pipe, utterances = utterance_model
     rng = np.random.default_rng(3)
     rec, spans = assemble(utterances, rng.uniform(0.3, 0.5, len(utterances)))
     table = predict_timeline(pipe, rec)
