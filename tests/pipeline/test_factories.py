@@ -27,6 +27,8 @@ from sklearn_ser.datasets import (
 )
 from sklearn_ser.pipeline._factories import recipe_params
 
+from ..test_robustness import _counting
+
 TINY = dict(hidden_units=16, lstm_units=8, attention_units=8, lr=1e-2, l2=0.0,
             batch_size=16, random_state=0)
 
@@ -70,16 +72,7 @@ def test_fit_predict_on_paths(corpus, tmp_path):
 
 
 def test_gridsearch_extracts_each_file_once(corpus, tmp_path, monkeypatch):
-    import sklearn_ser.features._extraction as lld
-
-    calls = []
-    original = lld._run_opensmile
-
-    def counting(*args, **kwargs):
-        calls.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(lld, "_run_opensmile", counting)
+    calls = _counting(monkeypatch)  # the openSMILE runs
     pipe = make_ser_pipeline(n_frames=150, memory=tmp_path / "cache", max_epochs=1,
                              **TINY)
     search = GridSearchCV(
@@ -226,16 +219,7 @@ def test_speaker_pipeline_without_speakers_says_how_to_give_them(corpus):
 
 
 def test_baseline_and_network_share_the_cache(corpus, tmp_path, monkeypatch):
-    import sklearn_ser.features._extraction as lld
-
-    calls = []
-    original = lld._run_opensmile
-
-    def counting(*args, **kwargs):
-        calls.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(lld, "_run_opensmile", counting)
+    calls = _counting(monkeypatch)  # the openSMILE runs
     X, y = list(corpus.data[:24]), corpus.target[:24]
     make_baseline_pipeline(memory=tmp_path).fit(X, y)
     assert len(calls) == 24
