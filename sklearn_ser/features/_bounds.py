@@ -35,14 +35,15 @@ class DurationBound:
     Parameters
     ----------
     seconds : float or None
-        The bound in seconds; None: no bound.
+        The bound in seconds; None: no bound. Checked here, for every entry
+        point (:func:`check_max_duration`).
     owner : str
         The entry point whose ``max_duration`` it is, as errors name it
         (``"LLDExtractor"``, ``"predict_timeline"``).
     """
 
     def __init__(self, seconds, owner):
-        self.seconds = None if seconds is None else float(seconds)
+        self.seconds = check_max_duration(seconds)
         self.owner = owner
 
     def samples(self, rate):

@@ -12,7 +12,6 @@ import joblib
 
 from ._audio import BadInput, array_blocks, describe
 from ._audiofile import open_audio
-from ._bounds import MAX_DURATION, DurationBound
 from ._cache import FeatureCache, cache_key, feature_set_digest
 from ._dispatch import chunk_bounds, item_weight
 from ._feature_sets import get_feature_set
@@ -26,8 +25,7 @@ def _run_opensmile(blocks, sampling_rate, size_hint=0, feature_set="is09"):
     return engine(feature_set).extract(blocks, sampling_rate, size_hint)
 
 
-def _process_item(item, sampling_rate, cache, feature_set="is09",
-                  max_duration=MAX_DURATION):
+def _process_item(item, sampling_rate, cache, feature_set="is09", bound=None):
     """One item: ("ok", (features, notes)), ("bad", message) or ("fail", ...)."""
     index, kind, payload, notes = item
     spec = get_feature_set(feature_set)
@@ -39,7 +37,7 @@ def _process_item(item, sampling_rate, cache, feature_set="is09",
         try:
             audio, key, entry = open_audio(
                 payload, label, sampling_rate, spec.window,
-                DurationBound(max_duration, "LLDExtractor"), cache, digest)
+                bound, cache, digest)
         except BadInput as exc:
             return "bad", str(exc)
         if entry is not None:
@@ -75,14 +73,14 @@ def _cache_of(memory, feature_set):
 
 
 def _process_chunk(items, sampling_rate, memory, feature_set="is09",
-                   max_duration=MAX_DURATION):
+                   bound=None):
     """Work unit sent to a joblib worker: a contiguous chunk of items."""
     cache = _cache_of(memory, feature_set)
-    return [_process_item(item, sampling_rate, cache, feature_set, max_duration)
+    return [_process_item(item, sampling_rate, cache, feature_set, bound)
             for item in items]
 
 
-def extract_items(items, sampling_rate, memory, feature_set, max_duration, n_jobs,
+def extract_items(items, sampling_rate, memory, feature_set, bound, n_jobs,
                   n_workers, verbose=False):
     """The outcome of every checked input, in order.
 
@@ -96,8 +94,8 @@ def extract_items(items, sampling_rate, memory, feature_set, max_duration, n_job
         The feature cache's store.
     feature_set : str
         The feature set.
-    max_duration : float or None
-        The longest file, in seconds.
+    bound : DurationBound
+        The longest file (its ``max_duration``).
     n_jobs : int or None
         joblib's ``n_jobs``.
     n_workers : int
@@ -121,14 +119,14 @@ def extract_items(items, sampling_rate, memory, feature_set, max_duration, n_job
             cache = _cache_of(memory, feature_set)
             for item in items:
                 results.append(_process_item(item, sampling_rate, cache,
-                                             feature_set, max_duration))
+                                             feature_set, bound))
                 bar.update(1)
         else:
             weights = [item_weight(item) for item in items]
             n_chunks = max(4 * n_workers, math.ceil(sum(weights) / (16 * 2 ** 20)))
             tasks = (
                 joblib.delayed(_process_chunk)(items[a:b], sampling_rate, memory,
-                                               feature_set, max_duration)
+                                               feature_set, bound)
                 for a, b in chunk_bounds(weights, n_chunks)
             )
             parallel = joblib.Parallel(n_jobs=n_jobs, return_as="generator")

@@ -388,13 +388,13 @@ class LLDExtractor(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         sampling_rate = int(self.sampling_rate)
         feature_set = self.feature_set
         window = get_feature_set(feature_set).window
-        max_duration = self.max_duration
+        bound = DurationBound(self.max_duration, "LLDExtractor")
         items = check_input(X, sampling_rate, clip=self.clip, window=window,
-                            bound=DurationBound(max_duration, "LLDExtractor"))
+                            bound=bound)
         memory = check_memory(self.memory)
 
         results = extract_items(items, sampling_rate, memory, feature_set,
-                                max_duration, self.n_jobs,
+                                bound, self.n_jobs,
                                 self._effective_n_jobs(), self.verbose)
         entries = collect(items, results, memory)
         labelled = [(describe(index, payload if kind == "path" else None), notes,

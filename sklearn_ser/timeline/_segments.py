@@ -19,7 +19,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._validation import FEATURE_RATES, check_sampling_rate
 from ..features._audio import frame_params
-from ..features._bounds import check_max_duration
 from ..features._feature_sets import get_feature_set
 from ..features._notes import warn_notes
 from ..features._speech import speech_regions
@@ -332,7 +331,7 @@ def predict_timeline(estimator, audio, *, sampling_rate=None, window=None, hop=N
     frames, detection, duration, notes = read_recording(
         audio, sampling_rate, rate, bool(extractor.clip), extractor.feature_set,
         detection=segmentation == "vad",
-        max_duration=check_max_duration(max_duration))
+        max_duration=max_duration)
     if notes is not None:
         is_path = isinstance(audio, (str, os.PathLike))
         label = f"audio ({os.fspath(audio)!r})" if is_path else "audio"

@@ -206,6 +206,8 @@ def test_waveforms_are_bounded_too_and_none_means_no_bound():
     for bad in (0, -1.0, float("nan"), "60"):
         with pytest.raises((ValueError, TypeError), match="max_duration"):
             LLDExtractor(max_duration=bad).fit([x])
+    with pytest.raises(TypeError, match="max_duration must be a number of seconds"):
+        LLDExtractor(max_duration=True).transform([x])  # not 1 second
     assert check_max_duration(60) == 60.0 and check_max_duration(None) is None
     for bad, error in ((True, TypeError), ("60", TypeError), (0, ValueError),
                        (float("nan"), ValueError)):
