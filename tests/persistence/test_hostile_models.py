@@ -560,32 +560,36 @@ _COST_SCRIPT = textwrap.dedent("""
 
 
 def _python_children(process):
-    """How many Python interpreters ``process`` runs below it now.
+    """The pids of the Python interpreters ``process`` runs below it now.
 
     Worker processes (joblib, multiprocessing, Dask) are Python interpreters;
     short helper programs that libraries start while importing (``ldconfig``
-    to find a shared library, for instance) are not counted.
+    to find a shared library, ``lscpu``) are not. Such a helper is named
+    like its parent between its fork and its exec, so :func:`model_cost`
+    counts a pid only when two polls in a row find it a Python interpreter.
     """
     import psutil
 
-    count = 0
+    pids = set()
     try:
         children = process.children(recursive=True)
     except psutil.Error:
-        return 0
+        return pids
     for child in children:
         try:
-            count += "python" in child.name().lower()
+            if "python" in child.name().lower():
+                pids.add(child.pid)
         except psutil.Error:
             pass
-    return count
+    return pids
 
 
 def model_cost(path, audio=(), timeout=120):
     """What loading ``path`` (and predicting ``audio`` with it) costs.
 
     ``load`` and ``predict_proba`` run in a fresh interpreter, whose child
-    processes are counted every 10 ms while it runs (psutil).
+    Python processes are counted every 10 ms while it runs (psutil; see
+    :func:`_python_children`).
 
     Returns
     -------
@@ -604,10 +608,12 @@ def model_cost(path, audio=(), timeout=120):
         proc = subprocess.Popen(
             [sys.executable, "-c", _COST_SCRIPT, str(path), *map(str, audio)],
             stdout=out, stderr=err, text=True, cwd=root)
-        watched, most = psutil.Process(proc.pid), 0
+        watched, most, before = psutil.Process(proc.pid), 0, set()
         deadline = time.monotonic() + timeout
         while proc.poll() is None:
-            most = max(most, _python_children(watched))
+            now = _python_children(watched)
+            most = max(most, len(now & before))  # Python at two polls in a row
+            before = now
             if time.monotonic() > deadline:
                 for child in watched.children(recursive=True):
                     child.kill()
