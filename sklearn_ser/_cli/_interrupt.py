@@ -1,7 +1,8 @@
 """One way for every command to stop: SIGINT (Ctrl-C) and SIGTERM.
 
 While a command runs, :func:`handling_signals` turns SIGINT and SIGTERM
-into a ``KeyboardInterrupt`` at once and remembers the signal. Libraries
+into :class:`Interrupted` (a ``KeyboardInterrupt``) at once and remembers
+the signal. Libraries
 may swallow that exception (skorch ends ``fit`` early on it and returns
 normally, keeping the weights so far), so the command line asks
 :func:`check` at the points where it would go on as if nothing had
@@ -98,15 +99,19 @@ def outcome(detail):
 
 
 def _handler(signum, frame):
+    # A subclass, never KeyboardInterrupt itself: CPython remembers an exact
+    # KeyboardInterrupt that leaves code run by PyRun_String (as extension
+    # modules do on import), and ends the process with SIGINT at exit even
+    # when the command caught it, losing the exit status.
     if _STATE.signum is None:
         _STATE.signum = signum
     if not _STATE.deferring:
-        raise KeyboardInterrupt
+        raise Interrupted(_STATE.signum)
 
 
 @contextlib.contextmanager
 def handling_signals():
-    """SIGINT and SIGTERM raise ``KeyboardInterrupt`` and are remembered.
+    """SIGINT and SIGTERM raise :class:`Interrupted` and are remembered.
 
     The previous handlers are put back on exit. Outside the main thread
     (where Python cannot catch signals) nothing is installed.
