@@ -2,16 +2,15 @@
 
 While a command runs, :func:`handling_signals` turns SIGINT and SIGTERM
 into :class:`Interrupted` (a ``KeyboardInterrupt``) at once and remembers
-the signal. Libraries
-may swallow that exception (skorch ends ``fit`` early on it and returns
-normally, keeping the weights so far), so the command line asks
-:func:`check` at the points where it would go on as if nothing had
-happened: at the end of every fit (the progress callback), before writing
-a result, and once more when the command returns. The command then stops
-with :class:`Interrupted`, writes nothing partial, shuts down the worker
-processes of joblib (:func:`stop_workers`) and exits with ``128 + the
-signal's number`` (130 for SIGINT, 143 for SIGTERM), as a shell reports a
-program that the signal ended.
+the signal. Libraries may swallow that exception (skorch ends ``fit``
+early on it and returns normally, keeping the weights so far), so the
+command line asks :func:`check` at the points where it would go on as if
+nothing had happened: at the end of every fit (the progress callback),
+before writing a result, and once more when the command returns. The
+command then stops with :class:`Interrupted`, writes nothing partial,
+shuts down the worker processes of joblib (:func:`stop_workers`) and
+exits with ``128 + the signal's number`` (130 for SIGINT, 143 for
+SIGTERM), as a shell reports a program that the signal ended.
 """
 
 import contextlib
