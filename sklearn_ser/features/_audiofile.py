@@ -16,6 +16,7 @@ from math import gcd
 
 import numpy as np
 
+from .._files import NotRegularFile, file_kind, open_regular_fd
 from .._paper import FRAME_WINDOW
 from .._validation import AUDIO_RATES
 from ._audio import (
@@ -47,8 +48,6 @@ HASH_BLOCK = 1 << 20
 """Bytes of a file read at a time to hash it."""
 
 _UNKNOWN_LENGTH = 2**63 - 1  # libsndfile's frame count of a header without one
-_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
-_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 # Leading bytes of containers that libsndfile cannot read: (offset, bytes, name).
 _UNREADABLE = (
@@ -94,14 +93,10 @@ def _soundfile_error(label, exc, fd=None):
 
 
 def _not_regular(label, mode):
-    kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO (named pipe)"
-            if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode)
-            or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
-            else "not a regular file")
     if stat.S_ISDIR(mode):
         return BadInput(f"{label}: is a directory; expected an audio file.")
-    return BadInput(f"{label}: is {kind}, not a regular file; expected an audio "
-                    "file (reading it could block or never end).")
+    return BadInput(f"{label}: is {file_kind(mode)}, not a regular file; expected an "
+                    "audio file (reading it could block or never end).")
 
 
 def open_regular(path, label):
@@ -124,7 +119,9 @@ def open_regular(path, label):
         mode = os.stat(name).st_mode
         if not stat.S_ISREG(mode):
             raise _not_regular(label, mode)
-        fd = os.open(name, os.O_RDONLY | _NONBLOCK | _CLOEXEC)
+        return open_regular_fd(name)
+    except NotRegularFile as exc:  # replaced since the check
+        raise _not_regular(label, exc.mode) from None
     except FileNotFoundError:
         raise BadInput(f"{label}: file not found; expected an existing audio file.") \
             from None
@@ -136,11 +133,6 @@ def open_regular(path, label):
         raise BadInput(
             f"{label}: cannot be read ({type(exc).__name__}: {exc})."
         ) from None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):  # replaced since the check
-        os.close(fd)
-        raise _not_regular(label, info.st_mode)
-    return fd, info
 
 
 def _identity(info):

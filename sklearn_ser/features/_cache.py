@@ -3,12 +3,12 @@
 import functools
 import hashlib
 import os
-import stat
 import tempfile
 import warnings
 
 import numpy as np
 
+from .._files import NotRegularFile, open_regular_fd
 from ..persistence._modelfile import default_file_mode
 from ._notes import Notes
 from ._opensmile import N_FEATURES, engine
@@ -218,11 +218,11 @@ class FeatureCache:
     def _read(self, key):
         # without blocking, and only a regular file: a FIFO or a device in an
         # entry's place would block or never end
-        fd = os.open(self._file(key), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            fd, info = open_regular_fd(self._file(key))
+        except NotRegularFile:
+            return None
         with os.fdopen(fd, "rb") as f:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode):
-                return None
             header = f.read(_HEADER)
             if len(header) != _HEADER or header[:8] != _MAGIC:
                 return None

@@ -39,6 +39,8 @@ import zipfile
 
 import numpy as np
 
+from .._files import NotRegularFile, file_kind, open_regular_fd
+
 FORMAT_NAME = "sklearn-ser-model"
 #: The newest format version this library writes.
 FORMAT_VERSION = 2
@@ -176,14 +178,6 @@ def write_atomically(path, write, what):
         raise
 
 
-_SPECIAL_FILES = (
-    (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISCHR, "a character device (such as /dev/zero)"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
 def open_regular(path, label):
     """A binary file object of the regular file ``path``; anything else refused.
 
@@ -214,23 +208,20 @@ def open_regular(path, label):
     ValueError
         If ``path`` is not a regular file; the message names its kind.
     """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        fd = os.open(path, flags)
+        fd, _ = open_regular_fd(path)
     except FileNotFoundError:
         raise FileNotFoundError(f"Model file {label} does not exist.") from None
     except IsADirectoryError:
         raise IsADirectoryError(f"Model file {label} is a directory, not a file.") from None
+    except NotRegularFile as exc:
+        if stat.S_ISDIR(exc.mode):
+            raise IsADirectoryError(
+                f"Model file {label} is a directory, not a file.") from None
+        raise ValueError(
+            f"Model file {label} is {file_kind(exc.mode)}, not a regular file; a "
+            "model file is the regular file written by sklearn_ser.save.") from None
     try:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise IsADirectoryError(f"Model file {label} is a directory, not a file.")
-        if not stat.S_ISREG(mode):
-            kind = next((what for test, what in _SPECIAL_FILES if test(mode)),
-                        "not a regular file")
-            raise ValueError(
-                f"Model file {label} is {kind}, not a regular file; a model file "
-                "is the regular file written by sklearn_ser.save.")
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")

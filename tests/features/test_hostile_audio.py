@@ -76,7 +76,8 @@ def test_a_link_to_a_device_is_refused(tmp_path):
     for memory in (None, str(tmp_path / "cache")):
         error = _finishes(lambda m=memory: LLDExtractor(memory=m).transform([link]))
         assert isinstance(error, ValueError)
-        assert f"('{link}'): is a device, not a regular file" in str(error)
+        assert (f"('{link}'): is a character device (such as /dev/zero), not a "
+                "regular file") in str(error)
 
 
 @covers("audio-wide-int")
